@@ -1,0 +1,45 @@
+//! `/healthz`: is the database reachable, is Redis.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::kv::KvState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(healthz))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// "ok" or "down".
+    pub database: &'static str,
+    /// "ok", "down" or "disabled" (no Redis configured).
+    #[schema(value_type = String)]
+    pub redis: KvState,
+    pub version: &'static str,
+}
+
+/// Liveness and dependencies. 200 when the database answers, 503 otherwise; Redis being down
+/// degrades node state to in-process and is reported but not fatal.
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn healthz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
+    let db_ok = app.db.ping().await;
+    let health = Health {
+        database: if db_ok { "ok" } else { "down" },
+        redis: app.kv.ping().await,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(health))
+}

@@ -1,0 +1,79 @@
+//! The application state shared by every handler, and server start-up.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::auth::JwtKeys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::kv::Kv;
+use crate::settings::Settings;
+
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub settings: Settings,
+    pub kv: Kv,
+    pub jwt: JwtKeys,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects to the database and Redis and creates the schema if the database is empty.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url, config.database_max_connections).await?;
+        let created = db.ensure_schema().await?;
+        let settings = Settings::new(db.clone());
+        if created {
+            settings.insert_missing_defaults().await?;
+            tracing::info!("created the SSPanel classic schema");
+        }
+        let kv = Kv::new(config.redis_url.as_deref()).await?;
+        let jwt = JwtKeys::new(&config.jwt_secret, config.jwt_ttl_hours);
+        Ok(AppState(Arc::new(App {
+            config,
+            db,
+            settings,
+            kv,
+            jwt,
+        })))
+    }
+}
+
+/// Serves the API on an already-bound listener until the process is stopped.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let router = crate::api::router(state);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

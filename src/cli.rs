@@ -1,0 +1,180 @@
+//! The `spanel` command line: `serve` (default), `init-db`, `create-admin`, `check-config`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, AppState};
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::random_token;
+use crate::service::accounts;
+use crate::settings::Settings;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "spanel",
+    version,
+    about = "SSPanel-UIM compatible panel backend"
+)]
+struct Cli {
+    /// TOML configuration file (also SPANEL_CONFIG). SPANEL_* variables override it.
+    #[arg(long, global = true, env = "SPANEL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the panel (the default).
+    Serve,
+    /// Create the SSPanel schema and default settings on an empty database.
+    InitDb,
+    /// Create an administrator account.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Validate the configuration and test the database and Redis connections.
+    CheckConfig,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("spanel: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spanel: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let default = if config.debug {
+        "spanel=debug,info"
+    } else {
+        "info"
+    };
+    let filter = EnvFilter::try_from_env("SPANEL_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if config.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn refuse_unsafe(config: &Config) -> anyhow::Result<()> {
+    let problems = config.problems();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!("refusing to start:\n  - {}", problems.join("\n  - "))
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::InitDb => {
+            let db = Db::connect(&config.database_url, 2).await?;
+            if db.ensure_schema().await? {
+                Settings::new(db).insert_missing_defaults().await?;
+                println!(
+                    "Created the SSPanel classic schema in {}",
+                    redact_url(&config.database_url)
+                );
+            } else {
+                println!("The database already has an SSPanel schema; nothing changed.");
+            }
+            Ok(())
+        }
+        Command::CreateAdmin { email, password } => {
+            let state = AppState::build(config).await?;
+            let id = accounts::create_admin(&state, &email, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Created administrator {email} (user id {id}).");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            refuse_unsafe(&config)?;
+            let db = Db::connect(&config.database_url, 1).await?;
+            println!(
+                "database: ok ({:?}, schema present: {})",
+                db.backend(),
+                db.has_schema().await?
+            );
+            let kv = crate::kv::Kv::new(config.redis_url.as_deref()).await?;
+            println!("redis: {:?}", kv.ping().await);
+            println!("configuration: ok");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    refuse_unsafe(&config)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let state = AppState::build(config).await?;
+    if crate::db::users::admin_count(&state.db).await? == 0 {
+        let email = "admin@spanel.local";
+        let password = random_token(16);
+        accounts::create_admin(&state, email, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the first administrator: {e}"))?;
+        // Printed once, to the console only (never to the log): the operator needs it to log in.
+        println!("First administrator created. Log in with:\n  e-mail:   {email}\n  password: {password}");
+    }
+    let addr = listener.local_addr()?;
+    println!("spanel listening on http://{addr} (API docs at http://{addr}/docs)");
+    tracing::info!(%addr, backend = ?state.db.backend(), "listening");
+    app::serve(state, listener).await
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("mysql://root:secret@127.0.0.1/db"),
+            "mysql://root:***@127.0.0.1/db"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://spanel.db"),
+            "sqlite://spanel.db"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Process configuration: a TOML file plus `SPANEL_*` environment variables (which win).
+//!
+//! Operator settings that SSPanel keeps in its `config` table are not here: see `settings`.
+
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_MU_KEY: &str = "spanel-default-mu-key";
+pub const DEFAULT_JWT_SECRET: &str = "spanel-default-jwt-secret-change-me";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `development` (default) or `production`.
+    pub mode: String,
+    pub listen: String,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub redis_url: Option<String>,
+    /// One or more node keys, comma separated.
+    pub mu_key: String,
+    pub jwt_secret: String,
+    pub jwt_ttl_hours: i64,
+    pub debug: bool,
+    /// SSPanel's `pwdMethod`: bcrypt, argon2i, argon2id, sha256, sha3, md5.
+    pub password_method: String,
+    /// SSPanel's `salt`, used by the hex password methods.
+    pub password_salt: String,
+    /// Public URL of the panel, used in links and gateway return addresses.
+    pub base_url: String,
+    pub max_body_bytes: usize,
+    pub min_port: i64,
+    pub max_port: i64,
+    /// Login attempts allowed per client IP per minute.
+    pub login_ip_per_minute: i64,
+    /// Failed logins allowed per account per 15 minutes.
+    pub login_account_failures: i64,
+    /// Trust `X-Forwarded-For` / `X-Real-IP` for the client address (behind a reverse proxy).
+    pub trust_proxy: bool,
+    /// Gateway API base URLs can be overridden (tests point them at a local fake).
+    pub gateway_base_urls: std::collections::BTreeMap<String, String>,
+    /// `version` reported to nodes on `/mod_mu/nodes/{id}/info`.
+    pub node_api_version: String,
+    /// Check that `/mod_mu` callers come from a known node IP (or loopback).
+    pub check_node_ip: bool,
+    /// Run the in-process job scheduler.
+    pub jobs_enabled: bool,
+    /// Log as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: "development".into(),
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://spanel.db".into(),
+            database_max_connections: 32,
+            redis_url: None,
+            mu_key: DEFAULT_MU_KEY.into(),
+            jwt_secret: DEFAULT_JWT_SECRET.into(),
+            jwt_ttl_hours: 24 * 7,
+            debug: false,
+            password_method: "argon2id".into(),
+            password_salt: String::new(),
+            base_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 8 * 1024 * 1024,
+            min_port: 10000,
+            max_port: 65000,
+            login_ip_per_minute: 30,
+            login_account_failures: 10,
+            trust_proxy: false,
+            gateway_base_urls: Default::default(),
+            node_api_version: "2023.2".into(),
+            check_node_ip: false,
+            jobs_enabled: true,
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if given), then `SPANEL_*` variables.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(path.exists(), "config file {} not found", path.display());
+            fig = fig.merge(Toml::file(path));
+        }
+        let config: Config = fig
+            .merge(Env::prefixed("SPANEL_").ignore(&["config"]))
+            .extract()?;
+        Ok(config)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode.eq_ignore_ascii_case("production")
+    }
+
+    pub fn mu_keys(&self) -> impl Iterator<Item = &str> {
+        self.mu_key
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+    }
+
+    /// Problems that make this configuration unsafe or unusable; production refuses to start on any.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mu_keys().next().is_none() {
+            out.push("SPANEL_MU_KEY is empty".to_string());
+        }
+        if self.jwt_secret.len() < 16 {
+            out.push("SPANEL_JWT_SECRET must be at least 16 characters".to_string());
+        }
+        if crate::domain::password::PasswordMethod::parse(&self.password_method).is_none() {
+            out.push(format!(
+                "SPANEL_PASSWORD_METHOD '{}' is not one of bcrypt, argon2i, argon2id, sha256, sha3, md5",
+                self.password_method
+            ));
+        }
+        if self.min_port <= 0 || self.max_port > 65535 || self.min_port >= self.max_port {
+            out.push("min_port..max_port must be a range inside 1..65535".to_string());
+        }
+        if self.is_production() {
+            if self.mu_keys().any(|k| k == DEFAULT_MU_KEY) {
+                out.push(
+                    "production mode refuses the default MU key: set SPANEL_MU_KEY to a secret of your own"
+                        .to_string(),
+                );
+            }
+            if self.jwt_secret == DEFAULT_JWT_SECRET {
+                out.push(
+                    "production mode refuses the default JWT secret: set SPANEL_JWT_SECRET to a long random value"
+                        .to_string(),
+                );
+            }
+            if self.debug {
+                out.push("production mode refuses SPANEL_DEBUG=true (it enables the debug payment endpoint)".to_string());
+            }
+        }
+        out
+    }
+
+    pub fn gateway_base_url(&self, gateway: &str, default: &str) -> String {
+        self.gateway_base_urls
+            .get(gateway)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_default_secrets() {
+        let c = Config {
+            mode: "production".into(),
+            ..Config::default()
+        };
+        let p = c.problems().join("\n");
+        assert!(p.contains("default MU key"));
+        assert!(p.contains("default JWT secret"));
+    }
+
+    #[test]
+    fn development_accepts_defaults() {
+        assert!(Config::default().problems().is_empty());
+    }
+
+    #[test]
+    fn several_mu_keys() {
+        let c = Config {
+            mu_key: "a, b ,".into(),
+            ..Config::default()
+        };
+        assert_eq!(c.mu_keys().collect::<Vec<_>>(), vec!["a", "b"]);
+    }
+}

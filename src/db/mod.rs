@@ -1,0 +1,247 @@
+//! One database layer over MySQL/MariaDB and SQLite.
+//!
+//! Queries are written once with `?` placeholders and run on whichever pool is configured through the
+//! [`on_db!`] and [`on_tx!`] macros, which expand the same body for both drivers. Where the dialects
+//! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
+
+pub mod schema;
+pub mod types;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{MySql, Pool, Sqlite, Transaction};
+
+pub use types::{Int, Money};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    MySql(Pool<MySql>),
+    Sqlite(Pool<Sqlite>),
+}
+
+/// A write transaction. On MySQL rows are locked with `FOR UPDATE`; on SQLite the whole database is
+/// reserved at `BEGIN IMMEDIATE`, which serialises writers the same way.
+pub enum Tx {
+    MySql(Transaction<'static, MySql>),
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    MySql,
+    Sqlite,
+}
+
+/// Runs `$body` with `$c` bound to the pool of whichever backend `$db` is.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::MySql($c) => $body,
+            $crate::db::Db::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the connection of transaction `$tx`.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::db::Tx::MySql(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connects to `mysql://…` or `sqlite://PATH` (the file is created if missing).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            let opts = MySqlConnectOptions::from_str(&url)?
+                .charset("utf8mb4")
+                .timezone(Some("+00:00".to_string()));
+            let pool = MySqlPoolOptions::new()
+                .max_connections(max_connections)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::MySql(pool))
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(false);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.clamp(1, 8))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            anyhow::bail!("database URL must start with sqlite:// or mysql://")
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::MySql(_) => Backend::MySql,
+            Db::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Starts a write transaction (see [`Tx`]).
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::MySql(p) => Tx::MySql(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    pub async fn ping(&self) -> bool {
+        on_db!(self, |p| sqlx::query("SELECT 1").execute(p).await.is_ok())
+    }
+
+    /// Whether the SSPanel schema is present (the `user` table exists).
+    pub async fn has_schema(&self) -> sqlx::Result<bool> {
+        let n: i64 = match self {
+            Db::MySql(p) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'user'",
+                )
+                .fetch_one(p)
+                .await?
+            }
+            Db::Sqlite(p) => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'user'",
+                )
+                .fetch_one(p)
+                .await?
+            }
+        };
+        Ok(n > 0)
+    }
+
+    /// Creates the SSPanel classic schema if it is missing, plus spanel's own tables. Never alters
+    /// an existing table. Returns whether the classic schema was created.
+    pub async fn ensure_schema(&self) -> anyhow::Result<bool> {
+        let created = if self.has_schema().await? {
+            false
+        } else {
+            let statements = match self {
+                Db::MySql(_) => schema::mysql_ddl(),
+                Db::Sqlite(_) => schema::sqlite_ddl(),
+            };
+            for stmt in statements {
+                on_db!(self, |p| sqlx::raw_sql(&stmt)
+                    .execute(p)
+                    .await
+                    .map(Done::from))?;
+            }
+            true
+        };
+        for (mysql, sqlite) in schema::SPANEL_TABLES {
+            match self {
+                Db::MySql(p) => sqlx::raw_sql(mysql).execute(p).await.map(Done::from)?,
+                Db::Sqlite(p) => sqlx::raw_sql(sqlite).execute(p).await.map(Done::from)?,
+            };
+        }
+        Ok(created)
+    }
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::MySql(_) => Backend::MySql,
+            Tx::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The row-lock suffix for a `SELECT` inside this transaction.
+    pub fn for_update(&self) -> &'static str {
+        self.backend().for_update()
+    }
+
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::MySql(t) => t.commit().await,
+            Tx::Sqlite(t) => t.commit().await,
+        }
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::MySql(t) => t.rollback().await,
+            Tx::Sqlite(t) => t.rollback().await,
+        }
+    }
+}
+
+impl Backend {
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::MySql => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+/// What a statement changed, the same for both drivers: `.execute(c).await.map(Done::from)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    pub rows: u64,
+    /// The id an `INSERT` created.
+    pub id: i64,
+}
+
+impl From<sqlx::mysql::MySqlQueryResult> for Done {
+    fn from(r: sqlx::mysql::MySqlQueryResult) -> Done {
+        Done {
+            rows: r.rows_affected(),
+            id: r.last_insert_id() as i64,
+        }
+    }
+}
+
+impl From<sqlx::sqlite::SqliteQueryResult> for Done {
+    fn from(r: sqlx::sqlite::SqliteQueryResult) -> Done {
+        Done {
+            rows: r.rows_affected(),
+            id: r.last_insert_rowid(),
+        }
+    }
+}
+
+/// Whether an error is a unique-key violation (duplicate e-mail, token…).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// `?, ?, ?` for a statement with `n` placeholders.
+pub fn placeholders(n: usize) -> String {
+    let mut s = String::with_capacity(n * 3);
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('?');
+    }
+    s
+}

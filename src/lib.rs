@@ -1,0 +1,13 @@
+//! spanel: an SSPanel-UIM compatible panel backend in one binary.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod kv;
+pub mod service;
+pub mod settings;

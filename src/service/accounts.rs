@@ -1,0 +1,349 @@
+//! Sign-up, log-in and the account view.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::db::{self, users, Money};
+use crate::domain::account::{self, RegMode, SignUpDefaults, TrafficView};
+use crate::domain::password::{hash_password, verify_password, PasswordMethod};
+use crate::domain::{now_naive, random_token, GB};
+use crate::error::{ApiError, ApiResult, FieldError};
+
+pub struct SignUp<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub user_name: Option<&'a str>,
+    pub invite_code: Option<&'a str>,
+    pub ip: &'a str,
+    /// Created by an operator (`create-admin`): ignores `reg_mode` and invitations.
+    pub as_admin: bool,
+}
+
+async fn sign_up_defaults(app: &App) -> sqlx::Result<SignUpDefaults> {
+    let s = &app.settings;
+    Ok(SignUpDefaults {
+        free_traffic_gb: s.get_i64("sign_up_for_free_traffic").await?,
+        free_days: s.get_i64("sign_up_for_free_time").await?,
+        class: s.get_i64("sign_up_for_class").await?,
+        class_days: s.get_i64("sign_up_for_class_time").await?,
+        method: s.get("sign_up_for_method").await?,
+        protocol: s.get("sign_up_for_protocol").await?,
+        protocol_param: s.get("sign_up_for_protocol_param").await?,
+        obfs: s.get("sign_up_for_obfs").await?,
+        obfs_param: s.get("sign_up_for_obfs_param").await?,
+        daily_report: s.get_bool("sign_up_for_daily_report").await?,
+        invitation_codes: s.get_i64("sign_up_for_invitation_codes").await?,
+        device_limit: s.get_i64("connection_device_limit").await?,
+        rate_limit: s.get_i64("connection_rate_limit").await?,
+    })
+}
+
+fn password_method(app: &App) -> PasswordMethod {
+    PasswordMethod::parse(&app.config.password_method).unwrap_or(PasswordMethod::Argon2id)
+}
+
+/// Hashing is deliberately slow: keep it off the async workers.
+async fn hash_new_password(app: &App, password: &str) -> ApiResult<String> {
+    let (method, salt, password) = (
+        password_method(app),
+        app.config.password_salt.clone(),
+        password.to_string(),
+    );
+    tokio::task::spawn_blocking(move || hash_password(&password, method, &salt))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(ApiError::Internal)
+}
+
+/// Creates an account with SSPanel's sign-up defaults; returns the new user id.
+pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
+    let mut errors = Vec::new();
+    let email = account::normalize_email(req.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) = account::check_password(req.password) {
+        errors.push(e);
+    }
+    if let Some(Err(e)) = req.user_name.map(account::check_user_name) {
+        errors.push(e);
+    }
+    let invite_code = req.invite_code.map(str::trim).filter(|c| !c.is_empty());
+    if invite_code.is_some_and(|c| c.len() > 128) {
+        errors.push(FieldError::new("invite_code", "Invite code is too long."));
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::invalid_fields(errors));
+    };
+
+    if !req.as_admin {
+        match RegMode::parse(&app.settings.get("reg_mode").await?) {
+            RegMode::Close => return Err(ApiError::forbidden("Registration is closed.")),
+            RegMode::Invite if invite_code.is_none() => {
+                return Err(ApiError::invalid(
+                    "invite_code",
+                    "An invite code is required to register.",
+                ))
+            }
+            _ => {}
+        }
+    }
+    let defaults = sign_up_defaults(app).await?;
+    let balance_reward = Money::cents(
+        app.settings
+            .get_decimal("invitation_to_register_balance_reward")
+            .await?,
+    );
+    let traffic_reward_gb = app
+        .settings
+        .get_i64("invitation_to_register_traffic_reward")
+        .await?
+        .max(0) as u64;
+    let pass = hash_new_password(app, req.password).await?;
+
+    let mut tx = app.db.begin().await?;
+    if users::email_exists(&mut tx, &email).await? {
+        return Err(ApiError::conflict("This e-mail is already registered."));
+    }
+    let mut ref_by = 0;
+    if let (Some(code), false) = (invite_code, req.as_admin) {
+        match users::lock_inviter(&mut tx, code).await? {
+            Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => ref_by = id,
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    "invite_code",
+                    "This invite code can no longer be used.",
+                ))
+            }
+            None => return Err(ApiError::invalid("invite_code", "Unknown invite code.")),
+        }
+    }
+    let port = free_port(app, &mut tx).await?;
+    let mut new_user = account::new_user(
+        &email,
+        req.user_name,
+        pass,
+        port,
+        ref_by,
+        req.ip,
+        &defaults,
+        now_naive(),
+    );
+    new_user.is_admin = req.as_admin;
+    let id = match users::insert_user(&mut tx, &new_user).await {
+        Ok(id) => id,
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(ApiError::conflict("This e-mail is already registered."))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    users::insert_link(&mut tx, id, &random_token(16)).await?;
+    users::insert_invite_code(&mut tx, id, &random_token(10)).await?;
+    if ref_by != 0 {
+        users::reward_inviter(&mut tx, ref_by, balance_reward, traffic_reward_gb * GB).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(user_id = id, invited_by = ref_by, "account created");
+    Ok(id)
+}
+
+async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
+    let (lo, hi) = (app.config.min_port, app.config.max_port);
+    for _ in 0..16 {
+        let candidate = rand::thread_rng().gen_range(lo..=hi);
+        if !users::port_taken(tx, candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    let next = users::max_port(tx).await?.map_or(lo, |p| p + 1);
+    if next > hi {
+        return Err(ApiError::conflict("No free port left for a new account."));
+    }
+    Ok(next)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginToken {
+    pub token: String,
+    /// Unix time the token expires.
+    pub expires_at: i64,
+    pub user_id: i64,
+}
+
+/// A hash to verify against when the account does not exist, so timing does not reveal that.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        hash_password("decoy-password", PasswordMethod::Bcrypt, "").unwrap_or_default()
+    })
+}
+
+/// Checks credentials (rate-limited per IP and per account) and issues a JWT.
+pub async fn login(app: &App, email: &str, password: &str, ip: &str) -> ApiResult<LoginToken> {
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() {
+        let mut errors = Vec::new();
+        if email.is_empty() {
+            errors.push(FieldError::new("email", "E-mail is required."));
+        }
+        if password.is_empty() {
+            errors.push(FieldError::new("password", "Password is required."));
+        }
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let per_ip = app
+        .kv
+        .incr_window(&format!("login:ip:{ip}"), Duration::from_secs(60))
+        .await;
+    if per_ip > app.config.login_ip_per_minute {
+        return Err(ApiError::RateLimited(
+            "Too many login attempts from this address; wait a minute.".into(),
+        ));
+    }
+    let fail_key = format!("login:fail:{email}");
+    let failures: i64 = app
+        .kv
+        .get(&fail_key)
+        .await
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if failures >= app.config.login_account_failures {
+        return Err(ApiError::RateLimited(
+            "Too many failed logins for this account; try again in 15 minutes.".into(),
+        ));
+    }
+
+    let found = users::find_login(&app.db, &email).await?;
+    let (stored, salt) = (
+        found
+            .as_ref()
+            .map_or(decoy_hash(), |f| f.1.as_str())
+            .to_string(),
+        app.config.password_salt.clone(),
+    );
+    let candidate = password.to_string();
+    let valid = tokio::task::spawn_blocking(move || verify_password(&candidate, &stored, &salt))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    match found {
+        Some((id, _, enable)) if valid => {
+            if enable != 1 {
+                return Err(ApiError::forbidden("This account is disabled."));
+            }
+            users::record_login(&app.db, id, ip, false).await?;
+            app.kv.del(&fail_key).await;
+            let (token, expires_at) = app.jwt.issue(id)?;
+            Ok(LoginToken {
+                token,
+                expires_at,
+                user_id: id,
+            })
+        }
+        other => {
+            app.kv
+                .incr_window(&fail_key, Duration::from_secs(15 * 60))
+                .await;
+            if let Some((id, _, _)) = other {
+                users::record_login(&app.db, id, ip, true).await?;
+            }
+            Err(ApiError::unauthorized("Wrong e-mail or password."))
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriptionLinks {
+    pub token: String,
+    /// Universal link: the format follows the client (User-Agent) or `?target=`.
+    pub url: String,
+    /// SSPanel's classic form, kept for existing clients.
+    pub classic_url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub user_name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub class: i64,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub class_expire: String,
+    /// Account expiry, UTC.
+    pub expire_in: String,
+    pub reg_date: String,
+    /// Bytes.
+    pub traffic: TrafficView,
+    #[schema(value_type = String, example = "10.00")]
+    pub balance: Money,
+    pub node_group: i64,
+    /// Mbps, 0 = unlimited.
+    #[schema(value_type = String)]
+    pub node_speedlimit: Money,
+    /// Devices, 0 = unlimited.
+    pub node_connector: i64,
+    pub invite_code: Option<String>,
+    pub invite_num: i64,
+    pub subscription: Option<SubscriptionLinks>,
+}
+
+fn fmt_time(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
+    let row = users::find_user(&app.db, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User not found."))?;
+    let token = users::subscription_token(&app.db, user_id).await?;
+    let invite_code = users::invite_code(&app.db, user_id).await?;
+    let base = app.config.base_url.trim_end_matches('/');
+    let clamp = |v: i64| v.max(0) as u64;
+    Ok(Me {
+        id: row.id,
+        user_name: row.user_name,
+        email: row.email,
+        is_admin: row.is_admin == 1,
+        class: row.class,
+        class_expire: fmt_time(row.class_expire),
+        expire_in: fmt_time(row.expire_in),
+        reg_date: fmt_time(row.reg_date),
+        traffic: account::traffic_view(
+            clamp(row.u),
+            clamp(row.d),
+            clamp(row.transfer_enable),
+            clamp(row.last_day_t),
+        ),
+        balance: row.money,
+        node_group: row.node_group,
+        node_speedlimit: row.node_speedlimit,
+        node_connector: row.node_connector,
+        invite_code,
+        invite_num: row.invite_num,
+        subscription: token.map(|token| SubscriptionLinks {
+            url: format!("{base}/sub/{token}"),
+            classic_url: format!("{base}/link/{token}?sub=1"),
+            token,
+        }),
+    })
+}
+
+/// Creates an administrator (command line and first start).
+pub async fn create_admin(app: &App, email: &str, password: &str) -> ApiResult<i64> {
+    register(
+        app,
+        SignUp {
+            email,
+            password,
+            user_name: Some("admin"),
+            invite_code: None,
+            ip: "127.0.0.1",
+            as_admin: true,
+        },
+    )
+    .await
+}

@@ -1,0 +1,3 @@
+//! Use cases: each runs the domain rules inside the transactions they need.
+
+pub mod accounts;

@@ -1,0 +1,398 @@
+//! Operator settings kept in SSPanel's `config` table (`item`, `value`), so PHP SSPanel and spanel
+//! agree. Read through a short-lived cache; a missing row falls back to the default listed here.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use tokio::sync::RwLock;
+
+use crate::db::{Db, Done};
+use crate::on_db;
+
+/// A setting spanel knows: (item, default value, class, is_public, type, description).
+pub struct KnownSetting {
+    pub item: &'static str,
+    pub default: &'static str,
+    pub class: &'static str,
+    pub kind: &'static str,
+    pub mark: &'static str,
+}
+
+const fn s(
+    item: &'static str,
+    default: &'static str,
+    class: &'static str,
+    kind: &'static str,
+    mark: &'static str,
+) -> KnownSetting {
+    KnownSetting {
+        item,
+        default,
+        class,
+        kind,
+        mark,
+    }
+}
+
+/// The settings spanel reads, with SSPanel's item names where SSPanel has them.
+pub const KNOWN: &[KnownSetting] = &[
+    s(
+        "reg_mode",
+        "open",
+        "register",
+        "string",
+        "Registration: open, invite or close",
+    ),
+    s(
+        "sign_up_for_free_traffic",
+        "20",
+        "register",
+        "int",
+        "Traffic given at sign-up (GB)",
+    ),
+    s(
+        "sign_up_for_free_time",
+        "7",
+        "register",
+        "int",
+        "Account days given at sign-up",
+    ),
+    s(
+        "sign_up_for_class",
+        "0",
+        "register",
+        "int",
+        "Class given at sign-up",
+    ),
+    s(
+        "sign_up_for_class_time",
+        "7",
+        "register",
+        "int",
+        "Days of the sign-up class",
+    ),
+    s(
+        "sign_up_for_method",
+        "chacha20-ietf",
+        "register",
+        "string",
+        "Default SS method",
+    ),
+    s(
+        "sign_up_for_protocol",
+        "origin",
+        "register",
+        "string",
+        "Default SSR protocol",
+    ),
+    s(
+        "sign_up_for_protocol_param",
+        "",
+        "register",
+        "string",
+        "Default protocol parameter",
+    ),
+    s(
+        "sign_up_for_obfs",
+        "plain",
+        "register",
+        "string",
+        "Default SSR obfs",
+    ),
+    s(
+        "sign_up_for_obfs_param",
+        "",
+        "register",
+        "string",
+        "Default obfs parameter",
+    ),
+    s(
+        "sign_up_for_daily_report",
+        "0",
+        "register",
+        "bool",
+        "Daily usage mail by default",
+    ),
+    s(
+        "sign_up_for_invitation_codes",
+        "10",
+        "register",
+        "int",
+        "Invitations a new user may give",
+    ),
+    s(
+        "connection_device_limit",
+        "0",
+        "register",
+        "int",
+        "Device limit of new users (0 = none)",
+    ),
+    s(
+        "connection_rate_limit",
+        "0",
+        "register",
+        "int",
+        "Speed limit of new users in Mbps (0 = none)",
+    ),
+    s(
+        "invitation_to_register_balance_reward",
+        "1",
+        "invite",
+        "int",
+        "Inviter's money reward per sign-up",
+    ),
+    s(
+        "invitation_to_register_traffic_reward",
+        "10",
+        "invite",
+        "int",
+        "Inviter's traffic reward per sign-up (GB)",
+    ),
+    s(
+        "invitation_mode",
+        "after_recharge",
+        "invite",
+        "string",
+        "Commission: after_recharge, after_purchase or none",
+    ),
+    s(
+        "invite_rebate_mode",
+        "continued",
+        "invite",
+        "string",
+        "continued, limit_frequency, limit_amount, limit_time_range",
+    ),
+    s(
+        "rebate_ratio",
+        "0.2",
+        "invite",
+        "string",
+        "Commission ratio",
+    ),
+    s(
+        "rebate_frequency_limit",
+        "3",
+        "invite",
+        "string",
+        "Commission count limit per payer",
+    ),
+    s(
+        "rebate_amount_limit",
+        "100",
+        "invite",
+        "int",
+        "Commission amount limit per payer",
+    ),
+    s(
+        "rebate_time_range_limit",
+        "180",
+        "invite",
+        "int",
+        "Commission window after the payer's sign-up (days)",
+    ),
+    s(
+        "rebate_levels",
+        "",
+        "invite",
+        "string",
+        "Multi-level ratios, e.g. 0.2,0.05 (empty = rebate_ratio only)",
+    ),
+    s(
+        "enable_bought_reset",
+        "1",
+        "shop",
+        "bool",
+        "Buying a plan resets used traffic",
+    ),
+    s(
+        "enable_bought_extend",
+        "1",
+        "shop",
+        "bool",
+        "Buying the same class extends its expiry",
+    ),
+    s(
+        "class_expire_reset_traffic",
+        "0",
+        "shop",
+        "int",
+        "Traffic (GB) left when a class expires; -1 keeps it",
+    ),
+    s(
+        "keep_connect",
+        "0",
+        "node",
+        "bool",
+        "Keep over-quota users listed at 1 Mbps",
+    ),
+    s(
+        "enable_hourly_usage",
+        "1",
+        "node",
+        "bool",
+        "Record hourly usage rows",
+    ),
+    s(
+        "node_offline_timeout",
+        "300",
+        "node",
+        "int",
+        "Seconds without heartbeat before a node is offline",
+    ),
+    s(
+        "payment_gateway",
+        "[]",
+        "pay",
+        "array",
+        "Enabled gateways (JSON list)",
+    ),
+    s("recharge_min", "1", "pay", "int", "Smallest top-up"),
+    s("recharge_max", "10000", "pay", "int", "Largest top-up"),
+];
+
+type Snapshot = Option<(Instant, Arc<HashMap<String, String>>)>;
+
+#[derive(Clone)]
+pub struct Settings {
+    db: Db,
+    cache: Arc<RwLock<Snapshot>>,
+    ttl: Duration,
+}
+
+impl Settings {
+    pub fn new(db: Db) -> Settings {
+        Settings {
+            db,
+            cache: Arc::new(RwLock::new(None)),
+            ttl: Duration::from_secs(5),
+        }
+    }
+
+    async fn snapshot(&self) -> sqlx::Result<Arc<HashMap<String, String>>> {
+        if let Some((at, map)) = self.cache.read().await.as_ref() {
+            if at.elapsed() < self.ttl {
+                return Ok(map.clone());
+            }
+        }
+        let rows: Vec<(String, String)> = on_db!(&self.db, |p| sqlx::query_as(
+            "SELECT `item`, `value` FROM `config`"
+        )
+        .fetch_all(p)
+        .await)?;
+        let map = Arc::new(rows.into_iter().collect::<HashMap<_, _>>());
+        *self.cache.write().await = Some((Instant::now(), map.clone()));
+        Ok(map)
+    }
+
+    /// Drops the cache so the next read sees the table (after an admin change).
+    pub async fn invalidate(&self) {
+        *self.cache.write().await = None;
+    }
+
+    /// The raw value, or the known default, or "".
+    pub async fn get(&self, item: &str) -> sqlx::Result<String> {
+        let map = self.snapshot().await?;
+        Ok(match map.get(item) {
+            Some(v) => v.clone(),
+            None => default_of(item).to_string(),
+        })
+    }
+
+    pub async fn get_i64(&self, item: &str) -> sqlx::Result<i64> {
+        let v = self.get(item).await?;
+        Ok(parse_i64(&v).unwrap_or_else(|| parse_i64(default_of(item)).unwrap_or(0)))
+    }
+
+    pub async fn get_decimal(&self, item: &str) -> sqlx::Result<Decimal> {
+        let v = self.get(item).await?;
+        Ok(Decimal::from_str(v.trim())
+            .ok()
+            .or_else(|| Decimal::from_str(default_of(item)).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn get_bool(&self, item: &str) -> sqlx::Result<bool> {
+        let v = self.get(item).await?;
+        Ok(matches!(v.trim(), "1" | "true" | "on" | "yes"))
+    }
+
+    /// Writes a setting, inserting its row (with SSPanel's columns filled) if missing.
+    pub async fn set(&self, item: &str, value: &str) -> sqlx::Result<()> {
+        let updated = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE `config` SET `value` = ? WHERE `item` = ?"
+        )
+        .bind(value)
+        .bind(item)
+        .execute(p)
+        .await
+        .map(|r| Done::from(r).rows))?;
+        if updated == 0 {
+            let known = KNOWN.iter().find(|k| k.item == item);
+            on_db!(&self.db, |p| {
+                sqlx::query(
+                "INSERT INTO `config` (`item`, `value`, `class`, `is_public`, `type`, `default`, `mark`) \
+                 VALUES (?, ?, ?, 0, ?, ?, ?)"
+            )
+            .bind(item)
+            .bind(value)
+            .bind(known.map_or("spanel", |k| k.class))
+            .bind(known.map_or("string", |k| k.kind))
+            .bind(known.map_or("", |k| k.default))
+            .bind(known.map_or("", |k| k.mark))
+            .execute(p)
+            .await
+            .map(Done::from)
+            })?;
+        }
+        self.invalidate().await;
+        Ok(())
+    }
+
+    /// Inserts the rows of known settings that are missing (used when spanel creates the schema).
+    pub async fn insert_missing_defaults(&self) -> sqlx::Result<()> {
+        let map = self.snapshot().await?;
+        for k in KNOWN.iter().filter(|k| !map.contains_key(k.item)) {
+            self.set(k.item, k.default).await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn default_of(item: &str) -> &'static str {
+    KNOWN
+        .iter()
+        .find(|k| k.item == item)
+        .map_or("", |k| k.default)
+}
+
+fn parse_i64(v: &str) -> Option<i64> {
+    let v = v.trim();
+    v.parse::<i64>().ok().or_else(|| {
+        Decimal::from_str(v)
+            .ok()
+            .and_then(|d| i64::try_from(d.trunc()).ok())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_tolerate_decimal_text() {
+        assert_eq!(parse_i64(" 20 "), Some(20));
+        assert_eq!(parse_i64("9.0"), Some(9));
+        assert_eq!(parse_i64("x"), None);
+    }
+
+    #[test]
+    fn known_items_are_unique() {
+        let mut names: Vec<_> = KNOWN.iter().map(|k| k.item).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), KNOWN.len());
+    }
+}

@@ -1,0 +1,108 @@
+//! spanel's own DDL must produce exactly SSPanel's classic schema, and spanel must run on a database
+//! that PHP SSPanel created.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{fresh_mysql_database, Backend, TestApp};
+use sqlx::Connection;
+
+fn fixture() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/sspanel-classic-schema.sql");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {} not readable: {e}", path.display()))
+}
+
+/// A database loaded from SSPanel's own schema dump.
+async fn sspanel_database() -> String {
+    let url = fresh_mysql_database().await;
+    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&fixture()).execute(&mut conn).await.unwrap();
+    url
+}
+
+type ColumnKey = (String, String);
+type ColumnFacts = (u32, String, String, Option<String>, String);
+type ColumnRow = (String, String, u32, String, String, Option<String>, String);
+
+async fn columns(url: &str) -> BTreeMap<ColumnKey, ColumnFacts> {
+    let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+    let rows: Vec<ColumnRow> = sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(ORDINAL_POSITION AS UNSIGNED), \
+         CAST(COLUMN_TYPE AS CHAR), CAST(IS_NULLABLE AS CHAR), CAST(COLUMN_DEFAULT AS CHAR), CAST(EXTRA AS CHAR) \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+         AND TABLE_NAME NOT LIKE 'spanel\\_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(t, c, pos, ty, null, default, extra)| ((t, c), (pos, ty, null, default, extra)))
+        .collect()
+}
+
+async fn indexes(url: &str) -> Vec<(String, String, i64, String)> {
+    let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+    sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), CAST(NON_UNIQUE AS SIGNED), \
+         CAST(COLUMN_NAME AS CHAR) FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'spanel\\_%' \
+         ORDER BY 1, 2, SEQ_IN_INDEX",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn created_schema_matches_sspanel_column_for_column() {
+    let reference = sspanel_database().await;
+    let ours = fresh_mysql_database().await;
+    let db = spanel::db::Db::connect(&ours, 2).await.unwrap();
+    assert!(
+        db.ensure_schema().await.unwrap(),
+        "schema should be created on an empty database"
+    );
+
+    let expected = columns(&reference).await;
+    let actual = columns(&ours).await;
+    assert_eq!(expected.len(), actual.len(), "column count");
+    let tables: std::collections::BTreeSet<_> = expected.keys().map(|(t, _)| t.clone()).collect();
+    assert_eq!(tables.len(), 30);
+    for (key, facts) in &expected {
+        assert_eq!(actual.get(key), Some(facts), "column {key:?}");
+    }
+    assert_eq!(indexes(&reference).await, indexes(&ours).await);
+
+    // Creating again on an existing schema changes nothing.
+    assert!(!db.ensure_schema().await.unwrap());
+}
+
+#[tokio::test]
+async fn runs_on_a_database_php_sspanel_created() {
+    let url = sspanel_database().await;
+    let mut config = common::test_config(Backend::MariaDb, url.clone());
+    config.database_url = url;
+    let app = TestApp::start(Backend::MariaDb, config).await;
+    // The operator's existing settings are used, not replaced: the fixture says after_recharge.
+    assert_eq!(
+        app.state.settings.get("invitation_mode").await.unwrap(),
+        "after_recharge"
+    );
+    let (_, token) = app
+        .register_and_login("php-user@example.com", "password-1")
+        .await;
+    let (status, me) = app.get("user/me", Some(&token)).await;
+    assert_eq!(status, 200, "{me}");
+    // Fixture's sign_up_for_free_traffic is 20 GB, its sign-up method chacha20-ietf.
+    assert_eq!(me["data"]["traffic"]["total"], 20u64 * 1024 * 1024 * 1024);
+    let method: String = spanel::on_db!(app.db(), |p| sqlx::query_scalar(
+        "SELECT method FROM user WHERE email = 'php-user@example.com'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(method, "chacha20-ietf");
+}
