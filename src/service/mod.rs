@@ -1,3 +1,4 @@
 //! Use cases: each runs the domain rules inside the transactions they need.
 
 pub mod accounts;
+pub mod rebate;

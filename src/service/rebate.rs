@@ -1,0 +1,80 @@
+//! Pays referral commission inside the caller's transaction (a top-up credit or a purchase).
+
+use crate::db::{rebate as sql, Money, Tx};
+use crate::domain::now_naive;
+use crate::domain::rebate::{self, PaidSoFar, RebateMode, RebateRules, Trigger};
+use crate::settings::Settings;
+
+pub async fn rules(settings: &Settings) -> sqlx::Result<RebateRules> {
+    Ok(RebateRules {
+        mode: RebateMode::parse(&settings.get("invite_rebate_mode").await?),
+        levels: rebate::parse_levels(
+            &settings.get("rebate_levels").await?,
+            settings.get_decimal("rebate_ratio").await?,
+        ),
+        frequency_limit: settings.get_i64("rebate_frequency_limit").await?,
+        amount_limit: Money::cents(settings.get_decimal("rebate_amount_limit").await?),
+        time_range_days: settings.get_i64("rebate_time_range_limit").await?,
+    })
+}
+
+/// Pays each inviter up the payer's chain their commission on `amount`, if `invitation_mode`
+/// rewards this `trigger`: one `payback` row and one balance credit per paid level.
+/// Returns (beneficiary, amount) for each payment made.
+///
+/// Locks go from the payer up to the inviters; since invitations never form a cycle, two such
+/// transactions always lock in the same (descendant → ancestor) order and cannot deadlock.
+pub async fn pay_commission(
+    tx: &mut Tx,
+    settings: &Settings,
+    payer: i64,
+    amount: Money,
+    trigger: Trigger,
+) -> sqlx::Result<Vec<(i64, Money)>> {
+    if !trigger.enabled_by(&settings.get("invitation_mode").await?) {
+        return Ok(Vec::new());
+    }
+    let rules = rules(settings).await?;
+    let Some((mut beneficiary, payer_registered)) = sql::inviter_of(tx, payer).await? else {
+        return Ok(Vec::new());
+    };
+    let now = now_naive();
+    let mut paid = Vec::new();
+    for ratio in &rules.levels {
+        if beneficiary == 0 || beneficiary == payer {
+            break;
+        }
+        let Some((enable, balance)) = sql::lock_balance(tx, beneficiary).await? else {
+            break;
+        };
+        if enable == 1 {
+            let (count, total) = sql::paid_so_far(tx, payer, beneficiary).await?;
+            let due = rebate::commission(
+                &rules,
+                *ratio,
+                amount,
+                PaidSoFar { count, total },
+                payer_registered,
+                now,
+            );
+            if !due.is_zero() {
+                sql::insert_payback(
+                    tx,
+                    payer,
+                    beneficiary,
+                    amount,
+                    due,
+                    now.and_utc().timestamp(),
+                )
+                .await?;
+                sql::set_balance(tx, beneficiary, balance + due).await?;
+                paid.push((beneficiary, due));
+            }
+        }
+        beneficiary = match sql::inviter_of(tx, beneficiary).await? {
+            Some((next, _)) => next,
+            None => 0,
+        };
+    }
+    Ok(paid)
+}
