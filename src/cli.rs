@@ -41,6 +41,18 @@ enum Command {
     },
     /// Validate the configuration and test the database and Redis connections.
     CheckConfig,
+    /// Scheduled jobs.
+    Job {
+        #[command(subcommand)]
+        action: JobAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JobAction {
+    /// Run one job now, by name (class_expiry, account_expiry, daily_snapshot, auto_reset_day,
+    /// node_bandwidth_reset, prune).
+    Run { name: String },
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +127,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("Created administrator {email} (user id {id}).");
             Ok(())
         }
+        Command::Job {
+            action: JobAction::Run { name },
+        } => {
+            let job = crate::jobs::Job::parse(&name).ok_or_else(|| {
+                let names: Vec<_> = crate::jobs::Job::ALL.iter().map(|j| j.name()).collect();
+                anyhow::anyhow!("unknown job '{name}'; jobs: {}", names.join(", "))
+            })?;
+            let state = AppState::build(config).await?;
+            match crate::jobs::run(&state, job, chrono::Utc::now()).await? {
+                Some(n) => println!("{name}: {n} rows changed"),
+                None => println!("{name}: already ran today; nothing changed"),
+            }
+            Ok(())
+        }
         Command::CheckConfig => {
             refuse_unsafe(&config)?;
             let db = Db::connect(&config.database_url, 1).await?;
@@ -145,6 +171,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("creating the first administrator: {e}"))?;
         // Printed once, to the console only (never to the log): the operator needs it to log in.
         println!("First administrator created. Log in with:\n  e-mail:   {email}\n  password: {password}");
+    }
+    if state.config.jobs_enabled {
+        crate::jobs::spawn_scheduler(state.clone());
     }
     let addr = listener.local_addr()?;
     println!("spanel listening on http://{addr} (API docs at http://{addr}/docs)");

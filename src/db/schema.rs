@@ -556,20 +556,36 @@ pub const TABLES: &[Table] = &[
 
 /// Tables of spanel's own (always `spanel_`-prefixed), created on every start if missing.
 /// Each entry is (MySQL DDL, SQLite DDL).
-pub const SPANEL_TABLES: &[(&str, &str)] = &[(
-    "CREATE TABLE IF NOT EXISTS `spanel_job_lease` (
+pub const SPANEL_TABLES: &[(&str, &str)] = &[
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_job_run` (
+        `job` varchar(64) NOT NULL,
+        `period` varchar(32) NOT NULL,
+        `ran_at` bigint(20) NOT NULL,
+        PRIMARY KEY (`job`, `period`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_job_run (
+        job TEXT NOT NULL,
+        period TEXT NOT NULL,
+        ran_at INTEGER NOT NULL,
+        PRIMARY KEY (job, period)
+    )",
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_job_lease` (
         `name` varchar(64) NOT NULL PRIMARY KEY,
         `holder` varchar(128) NOT NULL,
         `token` bigint(20) NOT NULL DEFAULT 0,
         `expires_at` bigint(20) NOT NULL DEFAULT 0
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-    "CREATE TABLE IF NOT EXISTS spanel_job_lease (
+        "CREATE TABLE IF NOT EXISTS spanel_job_lease (
         name TEXT NOT NULL PRIMARY KEY,
         holder TEXT NOT NULL,
         token INTEGER NOT NULL DEFAULT 0,
         expires_at INTEGER NOT NULL DEFAULT 0
     )",
-)];
+    ),
+];
 
 fn is_integer_type(mysql_type: &str) -> bool {
     mysql_type.contains("int")

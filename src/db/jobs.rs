@@ -1,0 +1,91 @@
+//! SQL of scheduled jobs: the leader lease, run records, and the set-based account updates.
+
+use super::{Backend, Db, Done, Int, Money, Tx};
+use crate::{on_db, on_tx};
+
+/// Takes (or renews) the lease `name` for `holder` until `expires_at` if it is free, expired or
+/// already ours. Returns the fencing token on success. A plain row in the database works on a
+/// Galera cluster too, where `GET_LOCK` is node-local.
+pub async fn try_lease(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<Option<i64>> {
+    let insert = match db.backend() {
+        Backend::MySql => "INSERT IGNORE INTO `spanel_job_lease` (`name`, `holder`, `token`, `expires_at`) VALUES (?, '', 0, 0)",
+        Backend::Sqlite => "INSERT OR IGNORE INTO `spanel_job_lease` (`name`, `holder`, `token`, `expires_at`) VALUES (?, '', 0, 0)",
+    };
+    on_db!(db, |p| sqlx::query(insert)
+        .bind(name)
+        .execute(p)
+        .await
+        .map(Done::from))?;
+    let taken = on_db!(db, |p| sqlx::query(
+        "UPDATE `spanel_job_lease` SET `holder` = ?, `token` = `token` + 1, `expires_at` = ? \
+         WHERE `name` = ? AND (`expires_at` < ? OR `holder` = ?)"
+    )
+    .bind(holder)
+    .bind(expires_at)
+    .bind(name)
+    .bind(now)
+    .bind(holder)
+    .execute(p)
+    .await
+    .map(Done::from))?;
+    if taken.rows == 0 {
+        return Ok(None);
+    }
+    let token: i64 = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT `token` FROM `spanel_job_lease` WHERE `name` = ?"
+    )
+    .bind(name)
+    .fetch_one(p)
+    .await)?;
+    Ok(Some(token))
+}
+
+/// Records that `job` ran for `period`, inside the job's own transaction: returns false when it
+/// already ran (so the work is skipped and rolled back), which makes a periodic job exactly-once
+/// even if two instances race or a run was interrupted and repeated.
+pub async fn claim_period(tx: &mut Tx, job: &str, period: &str, now: i64) -> sqlx::Result<bool> {
+    let sql = match tx.backend() {
+        Backend::MySql => {
+            "INSERT IGNORE INTO `spanel_job_run` (`job`, `period`, `ran_at`) VALUES (?, ?, ?)"
+        }
+        Backend::Sqlite => {
+            "INSERT OR IGNORE INTO `spanel_job_run` (`job`, `period`, `ran_at`) VALUES (?, ?, ?)"
+        }
+    };
+    let done = on_tx!(tx, |c| sqlx::query(sql)
+        .bind(job)
+        .bind(period)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+    Ok(done.rows == 1)
+}
+
+/// Runs an `UPDATE`/`DELETE` with the given integer parameters; returns the rows changed.
+pub async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64> {
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query(sql);
+        for p in params {
+            q = q.bind(*p);
+        }
+        q.execute(c).await.map(|r| Done::from(r).rows)
+    })
+}
+
+/// Users whose `auto_reset_day` is `day`: (id, auto_reset_bandwidth in GB).
+pub async fn auto_reset_users(tx: &mut Tx, day: i64) -> sqlx::Result<Vec<(i64, Money)>> {
+    let rows: Vec<(Int, Money)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT `id`, `auto_reset_bandwidth` FROM `user` WHERE `auto_reset_day` = ?"
+    )
+    .bind(day)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, gb)| (id.0, gb)).collect())
+}

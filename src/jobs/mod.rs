@@ -1,0 +1,207 @@
+//! Scheduled jobs, run by an in-process scheduler on exactly one instance at a time.
+//!
+//! Minute jobs change only rows that still match their condition, so a repeat is harmless; daily
+//! jobs record their period in `spanel_job_run` inside the same transaction as their work, so an
+//! interrupted run rolls back whole and a finished one never runs twice for the same day.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, Utc};
+use rust_decimal::Decimal;
+
+use crate::app::App;
+use crate::db::jobs as sql;
+use crate::domain::{from_unix, GB};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Every minute: `class > 0` and `class_expire` past → class 0 (and traffic per
+    /// `class_expire_reset_traffic`).
+    ClassExpiry,
+    /// Every minute: `expire_in` past → traffic zeroed once (`expire_notified`).
+    AccountExpiry,
+    /// Daily: `last_day_t = u + d`.
+    DailySnapshot,
+    /// Daily: users whose `auto_reset_day` is today start over with `auto_reset_bandwidth` GB.
+    AutoResetDay,
+    /// Daily: nodes whose `bandwidthlimit_resetday` is today get `node_bandwidth = 0`.
+    NodeBandwidthReset,
+    /// Daily: old `alive_ip`, `node_info` and `node_online_log` rows are deleted.
+    Prune,
+}
+
+impl Job {
+    pub const ALL: [Job; 6] = [
+        Job::ClassExpiry,
+        Job::AccountExpiry,
+        Job::DailySnapshot,
+        Job::AutoResetDay,
+        Job::NodeBandwidthReset,
+        Job::Prune,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::ClassExpiry => "class_expiry",
+            Job::AccountExpiry => "account_expiry",
+            Job::DailySnapshot => "daily_snapshot",
+            Job::AutoResetDay => "auto_reset_day",
+            Job::NodeBandwidthReset => "node_bandwidth_reset",
+            Job::Prune => "prune",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Job> {
+        Job::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    fn is_daily(self) -> bool {
+        !matches!(self, Job::ClassExpiry | Job::AccountExpiry)
+    }
+}
+
+/// What a run did: rows changed, or None when a daily job had already run for that day.
+pub type RunOutcome = Option<u64>;
+
+/// Runs one job as of `now` (the scheduler passes the real clock, tests a frozen one).
+pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
+    let mut tx = app.db.begin().await?;
+    let ts = now.timestamp();
+    if job.is_daily() {
+        let period = now.format("%Y-%m-%d").to_string();
+        if !sql::claim_period(&mut tx, job.name(), &period, ts).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
+    let naive = from_unix(ts);
+    let changed = match job {
+        Job::ClassExpiry => {
+            let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
+            let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
+                (
+                    "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
+                     WHERE `class` > 0 AND `class_expire` < ?",
+                    vec![reset_gb * GB as i64],
+                )
+            } else {
+                (
+                    "UPDATE `user` SET `class` = 0 WHERE `class` > 0 AND `class_expire` < ?",
+                    vec![],
+                )
+            };
+            run_with_time(&mut tx, sql_text, &params, naive).await?
+        }
+        Job::AccountExpiry => {
+            run_with_time(
+                &mut tx,
+                "UPDATE `user` SET `transfer_enable` = 0, `u` = 0, `d` = 0, `expire_notified` = 1 \
+                 WHERE `expire_in` < ? AND `expire_notified` = 0",
+                &[],
+                naive,
+            )
+            .await?
+        }
+        Job::DailySnapshot => {
+            sql::execute(&mut tx, "UPDATE `user` SET `last_day_t` = `u` + `d`", &[]).await?
+        }
+        Job::AutoResetDay => {
+            let mut n = 0;
+            for (id, gb) in sql::auto_reset_users(&mut tx, now.day() as i64).await? {
+                let bytes = (gb.0 * Decimal::from(GB)).trunc();
+                let bytes = i64::try_from(bytes).unwrap_or(0);
+                n += sql::execute(
+                    &mut tx,
+                    "UPDATE `user` SET `u` = 0, `d` = 0, `last_day_t` = 0, `transfer_enable` = ? WHERE `id` = ?",
+                    &[bytes, id],
+                )
+                .await?;
+            }
+            n
+        }
+        Job::NodeBandwidthReset => {
+            sql::execute(
+                &mut tx,
+                "UPDATE `node` SET `node_bandwidth` = 0 WHERE `bandwidthlimit_resetday` = ?",
+                &[now.day() as i64],
+            )
+            .await?
+        }
+        Job::Prune => {
+            let day = 86_400;
+            sql::execute(
+                &mut tx,
+                "DELETE FROM `alive_ip` WHERE `datetime` < ?",
+                &[ts - day],
+            )
+            .await?
+                + sql::execute(
+                    &mut tx,
+                    "DELETE FROM `node_info` WHERE `log_time` < ?",
+                    &[ts - 7 * day],
+                )
+                .await?
+                + sql::execute(
+                    &mut tx,
+                    "DELETE FROM `node_online_log` WHERE `log_time` < ?",
+                    &[ts - 30 * day],
+                )
+                .await?
+        }
+    };
+    tx.commit().await?;
+    tracing::info!(job = job.name(), changed, "job ran");
+    Ok(Some(changed))
+}
+
+/// An `UPDATE` whose last parameter is a DATETIME.
+async fn run_with_time(
+    tx: &mut crate::db::Tx,
+    sql_text: &str,
+    params: &[i64],
+    at: chrono::NaiveDateTime,
+) -> sqlx::Result<u64> {
+    crate::on_tx!(tx, |c| {
+        let mut q = sqlx::query(sql_text);
+        for p in params {
+            q = q.bind(*p);
+        }
+        q.bind(at)
+            .execute(c)
+            .await
+            .map(|r| crate::db::Done::from(r).rows)
+    })
+}
+
+/// One scheduler pass: if this instance holds (or wins) the lease, run every job.
+/// Returns whether this instance was the leader.
+pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let ts = now.timestamp();
+    if sql::try_lease(&app.db, "scheduler", holder, ts, ts + 90)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    for job in Job::ALL {
+        if let Err(e) = run(app, job, now).await {
+            tracing::error!(job = job.name(), error = %e, "job failed; it will be retried");
+        }
+    }
+    Ok(true)
+}
+
+/// Runs the scheduler every minute until the process stops.
+pub fn spawn_scheduler(state: crate::app::AppState) {
+    let holder = format!("{}-{}", std::process::id(), crate::domain::random_token(8));
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            if let Err(e) = tick(&state, &holder, Utc::now()).await {
+                tracing::warn!(error = %e, "scheduler pass failed");
+            }
+        }
+    });
+}
