@@ -8,6 +8,8 @@ use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::kv::Kv;
+use crate::service::node::ListCache;
+use crate::service::traffic::TrafficRecorder;
 use crate::settings::Settings;
 
 pub struct App {
@@ -16,6 +18,8 @@ pub struct App {
     pub settings: Settings,
     pub kv: Kv,
     pub jwt: JwtKeys,
+    pub traffic: TrafficRecorder,
+    pub node_lists: ListCache,
 }
 
 #[derive(Clone)]
@@ -40,12 +44,15 @@ impl AppState {
         }
         let kv = Kv::new(config.redis_url.as_deref()).await?;
         let jwt = JwtKeys::new(&config.jwt_secret, config.jwt_ttl_hours);
+        let traffic = TrafficRecorder::start(db.clone(), settings.clone(), config.traffic_batching);
         Ok(AppState(Arc::new(App {
             config,
             db,
             settings,
             kv,
             jwt,
+            traffic,
+            node_lists: ListCache::default(),
         })))
     }
 }

@@ -48,6 +48,11 @@ pub struct Config {
     pub check_node_ip: bool,
     /// Run the in-process job scheduler.
     pub jobs_enabled: bool,
+    /// Merge concurrent traffic reports into one transaction (group commit). Off = one
+    /// transaction and one `UPDATE` per row per report: the benchmark baseline.
+    pub traffic_batching: bool,
+    /// Seconds a node's serialized user list may be served from memory.
+    pub node_list_cache_secs: u64,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
 }
@@ -77,6 +82,8 @@ impl Default for Config {
             node_api_version: "2023.2".into(),
             check_node_ip: false,
             jobs_enabled: true,
+            traffic_batching: true,
+            node_list_cache_secs: 5,
             log_json: false,
         }
     }

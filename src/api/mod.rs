@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod mod_mu;
+pub mod node;
 pub mod user;
 
 use std::time::Duration;
@@ -31,7 +33,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "node"), (name = "mod_mu"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -61,12 +63,14 @@ fn v0() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(node::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/app/api/v0", v0())
         .merge(health::router())
+        .merge(mod_mu::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

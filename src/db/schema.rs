@@ -558,6 +558,22 @@ pub const TABLES: &[Table] = &[
 /// Each entry is (MySQL DDL, SQLite DDL).
 pub const SPANEL_TABLES: &[(&str, &str)] = &[
     (
+        "CREATE TABLE IF NOT EXISTS `spanel_traffic_hourly` (
+        `user_id` bigint(20) unsigned NOT NULL,
+        `hour` bigint(20) NOT NULL,
+        `u` bigint(20) unsigned NOT NULL DEFAULT 0,
+        `d` bigint(20) unsigned NOT NULL DEFAULT 0,
+        PRIMARY KEY (`user_id`, `hour`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_traffic_hourly (
+        user_id INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        u INTEGER NOT NULL DEFAULT 0,
+        d INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, hour)
+    )",
+    ),
+    (
         "CREATE TABLE IF NOT EXISTS `spanel_job_run` (
         `job` varchar(64) NOT NULL,
         `period` varchar(32) NOT NULL,

@@ -20,6 +20,8 @@ pub enum Job {
     ClassExpiry,
     /// Every minute: `expire_in` past → traffic zeroed once (`expire_notified`).
     AccountExpiry,
+    /// Every minute: finished hours of traffic move into SSPanel's `user_hourly_usage`.
+    HourlyUsage,
     /// Daily: `last_day_t = u + d`.
     DailySnapshot,
     /// Daily: users whose `auto_reset_day` is today start over with `auto_reset_bandwidth` GB.
@@ -31,9 +33,10 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::ClassExpiry,
         Job::AccountExpiry,
+        Job::HourlyUsage,
         Job::DailySnapshot,
         Job::AutoResetDay,
         Job::NodeBandwidthReset,
@@ -44,6 +47,7 @@ impl Job {
         match self {
             Job::ClassExpiry => "class_expiry",
             Job::AccountExpiry => "account_expiry",
+            Job::HourlyUsage => "hourly_usage",
             Job::DailySnapshot => "daily_snapshot",
             Job::AutoResetDay => "auto_reset_day",
             Job::NodeBandwidthReset => "node_bandwidth_reset",
@@ -56,7 +60,10 @@ impl Job {
     }
 
     fn is_daily(self) -> bool {
-        !matches!(self, Job::ClassExpiry | Job::AccountExpiry)
+        !matches!(
+            self,
+            Job::ClassExpiry | Job::AccountExpiry | Job::HourlyUsage
+        )
     }
 }
 
@@ -101,6 +108,9 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
                 naive,
             )
             .await?
+        }
+        Job::HourlyUsage => {
+            crate::db::node::roll_up_hourly_usage(&mut tx, ts - ts.rem_euclid(3600)).await?
         }
         Job::DailySnapshot => {
             sql::execute(&mut tx, "UPDATE `user` SET `last_day_t` = `u` + `d`", &[]).await?

@@ -1,4 +1,6 @@
 //! Use cases: each runs the domain rules inside the transactions they need.
 
 pub mod accounts;
+pub mod node;
 pub mod rebate;
+pub mod traffic;

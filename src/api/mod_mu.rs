@@ -1,0 +1,310 @@
+//! SSPanel's node WebAPI, `/mod_mu/*`, in the exact shapes XrayR, V2bX and SSR manyuser read:
+//! `{"ret":1,"data":…}` on success (`"data":"ok"` when there is nothing to return), domain errors
+//! as HTTP 200 `{"ret":0,"msg":…}`, a bad key as 401, a database outage as 503 (clients retry).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::ClientIp;
+use super::node::conditional;
+use crate::app::AppState;
+use crate::auth::NodeKey;
+use crate::domain::node::{weak_etag, AliveIpEntry};
+use crate::service::node::{self, Flavour, NodeError, Rendered};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users))
+        .routes(routes!(traffic))
+        .routes(routes!(alive_ip))
+        .routes(routes!(detect_log))
+        .routes(routes!(node_info, post_node_info))
+        .routes(routes!(nodes))
+        .routes(routes!(detect_rules))
+        .routes(routes!(ping))
+}
+
+fn ok_data(data: Value) -> Response {
+    Json(json!({"ret": 1, "data": data})).into_response()
+}
+
+fn ok_plain() -> Response {
+    ok_data(Value::from("ok"))
+}
+
+fn failure(err: NodeError) -> Response {
+    let status = match err {
+        NodeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    };
+    (status, Json(json!({"ret": 0, "msg": err.to_string()}))).into_response()
+}
+
+fn respond(result: Result<Response, NodeError>) -> Response {
+    result.unwrap_or_else(failure)
+}
+
+/// With `check_node_ip` on, only a known node's `node_ip` (or loopback) may call.
+async fn caller_allowed(app: &AppState, ip: &str) -> bool {
+    if !app.config.check_node_ip {
+        return true;
+    }
+    if ip
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_loopback())
+    {
+        return true;
+    }
+    let n: Result<i64, _> = crate::on_db!(&app.db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `node` WHERE `node_ip` = ?"
+    )
+    .bind(ip)
+    .fetch_one(p)
+    .await);
+    n.unwrap_or(0) > 0
+}
+
+async fn guard(app: &AppState, ip: &str) -> Result<(), Response> {
+    if caller_allowed(app, ip).await {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"ret": 0, "msg": "Invalid request IP."})),
+        )
+            .into_response())
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NodeIdQuery {
+    pub node_id: Option<String>,
+}
+
+fn node_id(q: &NodeIdQuery) -> Result<i64, NodeError> {
+    q.node_id
+        .as_deref()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or(NodeError::NotFound)
+}
+
+/// `{"data":[…]}` of a report body, or "Invalid data.".
+fn report_data(body: &Bytes) -> Result<Value, NodeError> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|_| NodeError::InvalidData("body is not JSON".into()))?;
+    match v.get("data") {
+        Some(d @ Value::Array(_)) => Ok(d.clone()),
+        _ => Err(NodeError::InvalidData("data must be an array".into())),
+    }
+}
+
+/// Users of the node, in the fields its `sort` needs.
+#[utoipa::path(get, path = "/mod_mu/users", tag = "mod_mu", params(NodeIdQuery),
+    responses((status = 200), (status = 304), (status = 401)))]
+async fn users(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<NodeIdQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let rendered = node::user_list(&app, Flavour::ModMu, node_id(&q)?).await?;
+            Ok(conditional(rendered, &headers))
+        }
+        .await,
+    )
+}
+
+/// The body of a `/mod_mu` report.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReportBody {
+    #[schema(value_type = Vec<Object>)]
+    data: Vec<Value>,
+}
+
+/// Traffic report `{"data":[{"user_id","u","d"}]}`.
+#[utoipa::path(post, path = "/mod_mu/users/traffic", tag = "mod_mu", params(NodeIdQuery), request_body = ReportBody,
+    responses((status = 200), (status = 401), (status = 503)))]
+async fn traffic(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<NodeIdQuery>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let id = node_id(&q)?;
+            node::report_traffic(&app, id, &report_data(&body)?).await?;
+            Ok(ok_plain())
+        }
+        .await,
+    )
+}
+
+/// Alive IPs `{"data":[{"user_id","ip"}]}`.
+#[utoipa::path(post, path = "/mod_mu/users/aliveip", tag = "mod_mu", params(NodeIdQuery), request_body = ReportBody,
+    responses((status = 200), (status = 401)))]
+async fn alive_ip(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<NodeIdQuery>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let id = node_id(&q)?;
+            let entries: Vec<AliveIpEntry> = serde_json::from_value(report_data(&body)?)
+                .map_err(|e| NodeError::InvalidData(e.to_string()))?;
+            node::report_online(&app, id, None, &entries).await?;
+            Ok(ok_plain())
+        }
+        .await,
+    )
+}
+
+/// Detect-rule hits `{"data":[{"user_id","list_id"}]}`.
+#[utoipa::path(post, path = "/mod_mu/users/detectlog", tag = "mod_mu", params(NodeIdQuery), request_body = ReportBody,
+    responses((status = 200), (status = 401)))]
+async fn detect_log(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<NodeIdQuery>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let id = node_id(&q)?;
+            node::report_detect_log(&app, id, &report_data(&body)?).await?;
+            Ok(ok_plain())
+        }
+        .await,
+    )
+}
+
+fn rendered_json(v: &Value) -> Rendered {
+    let body = serde_json::to_vec(v).unwrap_or_default();
+    Rendered {
+        etag: weak_etag(&body),
+        body: std::sync::Arc::new(body),
+    }
+}
+
+/// The node's configuration for XrayR (`custom_config` parsed, `version`).
+#[utoipa::path(get, path = "/mod_mu/nodes/{id}/info", tag = "mod_mu", params(("id" = i64, Path)),
+    responses((status = 200), (status = 304), (status = 401)))]
+async fn node_info(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let id: i64 = id.parse().map_err(|_| NodeError::NotFound)?;
+            let node = node::usable_node(&app, id).await?;
+            let body = json!({"ret": 1, "data": node::mod_mu_info(&app, &node)});
+            Ok(conditional(rendered_json(&body), &headers))
+        }
+        .await,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct LegacyStatus {
+    #[serde(default)]
+    uptime: f64,
+    #[serde(default)]
+    load: String,
+}
+
+/// Legacy status post `{"uptime":…,"load":"…"}`: a heartbeat.
+#[utoipa::path(post, path = "/mod_mu/nodes/{id}/info", tag = "mod_mu", params(("id" = i64, Path)), request_body = Object,
+    responses((status = 200), (status = 401)))]
+async fn post_node_info(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let id: i64 = id.parse().map_err(|_| NodeError::NotFound)?;
+            let status: LegacyStatus =
+                serde_json::from_slice(&body).map_err(|e| NodeError::InvalidData(e.to_string()))?;
+            node::heartbeat(&app, id, status.uptime, &status.load).await?;
+            Ok(ok_plain())
+        }
+        .await,
+    )
+}
+
+/// Legacy list of enabled nodes (SSR reads `node_ip`).
+#[utoipa::path(get, path = "/mod_mu/nodes", tag = "mod_mu", responses((status = 200), (status = 401)))]
+async fn nodes(State(app): State<AppState>, _key: NodeKey, ClientIp(ip): ClientIp) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(node::legacy_node_list(&app).await.map(ok_data))
+}
+
+/// Audit rules (`detect_list`).
+#[utoipa::path(get, path = "/mod_mu/func/detect_rules", tag = "mod_mu",
+    responses((status = 200), (status = 304), (status = 401)))]
+async fn detect_rules(
+    State(app): State<AppState>,
+    _key: NodeKey,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = guard(&app, &ip).await {
+        return r;
+    }
+    respond(
+        async {
+            let rules = node::detect_rules(&app).await?;
+            let body = json!({"ret": 1, "data": rules});
+            Ok(conditional(rendered_json(&body), &headers))
+        }
+        .await,
+    )
+}
+
+/// `{"ret":1,"data":"pong"}`.
+#[utoipa::path(get, path = "/mod_mu/func/ping", tag = "mod_mu", responses((status = 200), (status = 401)))]
+async fn ping(_key: NodeKey) -> Response {
+    ok_data(Value::from("pong"))
+}

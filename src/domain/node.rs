@@ -1,0 +1,405 @@
+//! Node API rules: report validation, traffic-rate charging, which users a node gets and the fields
+//! each node type reads.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::db::Money;
+
+/// One validated row of a traffic report (raw bytes, before the node's rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrafficRow {
+    pub user_id: i64,
+    pub u: u64,
+    pub d: u64,
+}
+
+/// Validates a whole report body's `data`: an array of `{user_id, u, d}` with positive ids and
+/// non-negative whole byte counts. All or nothing: the first bad row rejects the report.
+pub fn parse_traffic(data: &Value) -> Result<Vec<TrafficRow>, String> {
+    let rows = data.as_array().ok_or("data must be an array")?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let field = |name: &str| -> Result<u64, String> {
+                row.get(name)
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| format!("data[{i}].{name} must be a non-negative integer"))
+            };
+            let user_id = field("user_id")?;
+            if user_id == 0 || user_id > i64::MAX as u64 {
+                return Err(format!("data[{i}].user_id must be a positive integer"));
+            }
+            Ok(TrafficRow {
+                user_id: user_id as i64,
+                u: field("u")?,
+                d: field("d")?,
+            })
+        })
+        .collect()
+}
+
+/// Bytes charged for `raw` bytes at the node's `traffic_rate`. The column is a FLOAT, so 0.7 arrives
+/// as 0.699999988…; rounding to the nearest byte charges 1000 bytes at 0.7 as 700, not 699.
+pub fn charge(raw: u64, rate: f64) -> u64 {
+    if !(rate.is_finite() && rate > 0.0) {
+        return 0;
+    }
+    let rate = (rate * 1e6).round() / 1e6;
+    (raw as f64 * rate).round() as u64
+}
+
+/// The node's fields that decide whether it serves anyone.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NodeRow {
+    pub id: i64,
+    pub name: String,
+    #[sqlx(rename = "type")]
+    pub node_type: i64,
+    pub server: String,
+    pub custom_config: String,
+    pub sort: i64,
+    pub traffic_rate: f32,
+    pub node_class: i64,
+    pub node_group: i64,
+    pub node_speedlimit: Money,
+    pub node_connector: i64,
+    pub node_bandwidth: i64,
+    pub node_bandwidth_limit: i64,
+    pub node_ip: Option<String>,
+    pub mu_only: Option<i64>,
+}
+
+impl NodeRow {
+    pub fn is_enabled(&self) -> bool {
+        self.node_type != 0
+    }
+
+    pub fn out_of_bandwidth(&self) -> bool {
+        self.node_bandwidth_limit > 0 && self.node_bandwidth >= self.node_bandwidth_limit
+    }
+
+    /// `custom_config` as a JSON object (`{}` when empty or not an object).
+    pub fn custom_config_json(&self) -> Value {
+        match serde_json::from_str::<Value>(&self.custom_config) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => Value::Object(Default::default()),
+        }
+    }
+}
+
+/// A user row as the users list reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NodeUserRow {
+    #[sqlx(try_from = "crate::db::Int")]
+    pub id: i64,
+    pub uuid: String,
+    pub passwd: String,
+    pub port: i64,
+    pub method: String,
+    pub protocol: Option<String>,
+    pub protocol_param: Option<String>,
+    pub obfs: Option<String>,
+    pub obfs_param: Option<String>,
+    #[sqlx(try_from = "crate::db::Int")]
+    pub u: i64,
+    #[sqlx(try_from = "crate::db::Int")]
+    pub d: i64,
+    #[sqlx(try_from = "crate::db::Int")]
+    pub transfer_enable: i64,
+    pub node_speedlimit: Money,
+    pub node_connector: i64,
+    pub is_multi_user: i64,
+    pub forbidden_ip: Option<String>,
+    pub forbidden_port: Option<String>,
+    pub enable: i64,
+}
+
+impl NodeUserRow {
+    pub fn over_quota(&self) -> bool {
+        self.u.saturating_add(self.d) >= self.transfer_enable
+    }
+}
+
+fn speed(m: Money) -> Value {
+    // A JSON number, as XrayR parses it (Mbps, 0 = unlimited).
+    serde_json::from_str(&m.to_string()).unwrap_or(Value::from(0))
+}
+
+/// The `/mod_mu/users` entry for `user` on a node of `sort`, in the names and types XrayR, V2bX and
+/// SSR read. `keep_connect` lists an over-quota user throttled to 1 Mbps instead of dropping them;
+/// otherwise over-quota users are left out (None).
+pub fn mod_mu_user(
+    sort: i64,
+    user: &NodeUserRow,
+    alive_ip: i64,
+    keep_connect: bool,
+) -> Option<Value> {
+    let mut speed_limit = speed(user.node_speedlimit);
+    if user.over_quota() {
+        if !keep_connect {
+            return None;
+        }
+        speed_limit = Value::from(1);
+    }
+    let mut o = serde_json::Map::new();
+    o.insert("id".into(), user.id.into());
+    match sort {
+        11 | 14 => {
+            o.insert("uuid".into(), user.uuid.clone().into());
+        }
+        2 => {
+            o.insert("uuid".into(), user.uuid.clone().into());
+            o.insert("passwd".into(), user.passwd.clone().into());
+        }
+        1 => {
+            o.insert("passwd".into(), user.passwd.clone().into());
+        }
+        _ => {
+            o.insert("port".into(), user.port.into());
+            o.insert("passwd".into(), user.passwd.clone().into());
+            o.insert("method".into(), user.method.clone().into());
+            o.insert("u".into(), user.u.into());
+            o.insert("d".into(), user.d.into());
+            o.insert("transfer_enable".into(), user.transfer_enable.into());
+            o.insert("enable".into(), user.enable.into());
+            let opt = |v: &Option<String>| Value::from(v.clone().unwrap_or_default());
+            o.insert("protocol".into(), opt(&user.protocol));
+            o.insert("protocol_param".into(), opt(&user.protocol_param));
+            o.insert("obfs".into(), opt(&user.obfs));
+            o.insert("obfs_param".into(), opt(&user.obfs_param));
+            o.insert("is_multi_user".into(), user.is_multi_user.into());
+            o.insert("forbidden_ip".into(), opt(&user.forbidden_ip));
+            o.insert("forbidden_port".into(), opt(&user.forbidden_port));
+        }
+    }
+    o.insert("node_speedlimit".into(), speed_limit);
+    o.insert("node_iplimit".into(), user.node_connector.into());
+    o.insert("node_connector".into(), user.node_connector.into());
+    o.insert("alive_ip".into(), alive_ip.into());
+    Some(Value::Object(o))
+}
+
+/// The seed API's user entry: the columns SPEC §4 lists, whatever the node type.
+#[derive(Debug, Serialize)]
+pub struct SeedUser<'a> {
+    pub id: i64,
+    pub uuid: &'a str,
+    pub passwd: &'a str,
+    pub port: i64,
+    pub method: &'a str,
+    pub protocol: &'a str,
+    pub protocol_param: &'a str,
+    pub obfs: &'a str,
+    pub obfs_param: &'a str,
+    pub u: i64,
+    pub d: i64,
+    pub transfer_enable: i64,
+    pub node_speedlimit: Money,
+    pub node_connector: i64,
+    pub is_multi_user: i64,
+    pub forbidden_ip: &'a str,
+    pub forbidden_port: &'a str,
+    pub alive_ip: i64,
+}
+
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("")
+}
+
+pub fn seed_user(user: &NodeUserRow, alive_ip: i64) -> SeedUser<'_> {
+    let s = text;
+    SeedUser {
+        id: user.id,
+        uuid: &user.uuid,
+        passwd: &user.passwd,
+        port: user.port,
+        method: &user.method,
+        protocol: s(&user.protocol),
+        protocol_param: s(&user.protocol_param),
+        obfs: s(&user.obfs),
+        obfs_param: s(&user.obfs_param),
+        u: user.u,
+        d: user.d,
+        transfer_enable: user.transfer_enable,
+        node_speedlimit: user.node_speedlimit,
+        node_connector: user.node_connector,
+        is_multi_user: user.is_multi_user,
+        forbidden_ip: s(&user.forbidden_ip),
+        forbidden_port: s(&user.forbidden_port),
+        alive_ip,
+    }
+}
+
+/// A weak ETag over the serialized data: equal data, equal tag.
+pub fn weak_etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("W/\"{}\"", hex::encode(&digest[..12]))
+}
+
+/// Whether an `If-None-Match` header value matches `etag` (weak comparison, lists and `*`).
+pub fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = strip(etag);
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || strip(t) == ours)
+}
+
+/// `{"node_id":…,"count":…,"data":[{"user_id":…,"ip":…}]}` of `/node/online`.
+#[derive(Debug, Deserialize)]
+pub struct AliveIpEntry {
+    pub user_id: i64,
+    pub ip: String,
+}
+
+/// Keeps entries whose IP parses (v4 or v6) and whose user id is positive, normalised.
+pub fn valid_alive_ips(entries: &[AliveIpEntry]) -> Vec<(i64, String)> {
+    entries
+        .iter()
+        .filter(|e| e.user_id > 0)
+        .filter_map(|e| {
+            let raw = e.ip.trim().trim_start_matches("::ffff:");
+            raw.parse::<std::net::IpAddr>()
+                .ok()
+                .map(|ip| (e.user_id, ip.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn charges_round_to_the_nearest_byte() {
+        assert_eq!(charge(1000, 0.7f32 as f64), 700);
+        assert_eq!(charge(1000, 1.0), 1000);
+        assert_eq!(charge(4, 1.5), 6);
+        assert_eq!(charge(3, 0.5), 2);
+        assert_eq!(charge(1000, 0.0), 0);
+        assert_eq!(charge(u32::MAX as u64 * 4, 2.0), u32::MAX as u64 * 8);
+    }
+
+    #[test]
+    fn traffic_reports_are_all_or_nothing() {
+        let ok = parse_traffic(&json!([{"user_id": 1, "u": 2, "d": 3}])).unwrap();
+        assert_eq!(
+            ok,
+            vec![TrafficRow {
+                user_id: 1,
+                u: 2,
+                d: 3
+            }]
+        );
+        for bad in [
+            json!({"user_id": 1}),
+            json!([{"user_id": 1, "u": -1, "d": 0}]),
+            json!([{"user_id": 1, "u": 1.5, "d": 0}]),
+            json!([{"user_id": 1, "u": "1", "d": 0}]),
+            json!([{"user_id": 0, "u": 1, "d": 0}]),
+            json!([{"user_id": 1, "u": 1, "d": 0}, {"u": 1, "d": 1}]),
+        ] {
+            assert!(parse_traffic(&bad).is_err(), "{bad}");
+        }
+        assert!(parse_traffic(&json!([])).unwrap().is_empty());
+    }
+
+    fn user() -> NodeUserRow {
+        NodeUserRow {
+            id: 7,
+            uuid: "u-u-i-d".into(),
+            passwd: "pw".into(),
+            port: 10001,
+            method: "aes-128-gcm".into(),
+            protocol: Some("origin".into()),
+            protocol_param: None,
+            obfs: Some("plain".into()),
+            obfs_param: None,
+            u: 10,
+            d: 20,
+            transfer_enable: 100,
+            node_speedlimit: Money::from_cents(1050),
+            node_connector: 3,
+            is_multi_user: 0,
+            forbidden_ip: None,
+            forbidden_port: None,
+            enable: 1,
+        }
+    }
+
+    #[test]
+    fn fields_follow_the_node_sort() {
+        let v = mod_mu_user(11, &user(), 2, false).unwrap();
+        assert_eq!(v["uuid"], "u-u-i-d");
+        assert!(v.get("passwd").is_none());
+        assert_eq!(v["node_speedlimit"], json!(10.5));
+        assert_eq!(v["node_iplimit"], 3);
+        assert_eq!(v["alive_ip"], 2);
+        let v = mod_mu_user(0, &user(), 0, false).unwrap();
+        assert_eq!(v["port"], 10001);
+        assert_eq!(v["method"], "aes-128-gcm");
+        assert_eq!(v["protocol_param"], "");
+        let v = mod_mu_user(1, &user(), 0, false).unwrap();
+        assert_eq!(v["passwd"], "pw");
+        assert!(v.get("uuid").is_none());
+        let v = mod_mu_user(2, &user(), 0, false).unwrap();
+        assert_eq!(v["passwd"], "pw");
+        assert_eq!(v["uuid"], "u-u-i-d");
+    }
+
+    #[test]
+    fn over_quota_users_are_dropped_or_throttled() {
+        let mut u = user();
+        u.u = 100;
+        assert!(mod_mu_user(11, &u, 0, false).is_none());
+        assert_eq!(mod_mu_user(11, &u, 0, true).unwrap()["node_speedlimit"], 1);
+    }
+
+    #[test]
+    fn etags() {
+        let e = weak_etag(b"[1,2]");
+        assert_eq!(e, weak_etag(b"[1,2]"));
+        assert_ne!(e, weak_etag(b"[1,3]"));
+        assert!(etag_matches(&e, &e));
+        assert!(etag_matches(&e.replace("W/", ""), &e));
+        assert!(etag_matches(&format!("\"x\", {e}"), &e));
+        assert!(!etag_matches("\"x\"", &e));
+    }
+
+    #[test]
+    fn alive_ips_are_validated() {
+        let entries = vec![
+            AliveIpEntry {
+                user_id: 1,
+                ip: "1.2.3.4".into(),
+            },
+            AliveIpEntry {
+                user_id: 1,
+                ip: "::ffff:5.6.7.8".into(),
+            },
+            AliveIpEntry {
+                user_id: 2,
+                ip: "not-an-ip".into(),
+            },
+            AliveIpEntry {
+                user_id: 0,
+                ip: "1.1.1.1".into(),
+            },
+            AliveIpEntry {
+                user_id: 3,
+                ip: "2001:db8::1".into(),
+            },
+        ];
+        assert_eq!(
+            valid_alive_ips(&entries),
+            vec![
+                (1, "1.2.3.4".into()),
+                (1, "5.6.7.8".into()),
+                (3, "2001:db8::1".into())
+            ]
+        );
+    }
+}

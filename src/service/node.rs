@@ -1,0 +1,292 @@
+//! The node APIs' use cases, shared by the seed `/app/api/v0/node/*` and SSPanel's `/mod_mu/*`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+use crate::app::App;
+use crate::db::node as sql;
+use crate::domain::node::{self as rules, AliveIpEntry, NodeRow};
+use crate::domain::now_naive;
+use crate::service::traffic::TrafficReport;
+
+/// Why a node request was refused; each API renders these in its own shape.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("Node not found.")]
+    NotFound,
+    #[error("Node is not enabled.")]
+    Disabled,
+    #[error("Node out of bandwidth.")]
+    OutOfBandwidth,
+    #[error("Invalid data.")]
+    InvalidData(String),
+    #[error("Database unavailable.")]
+    Unavailable(String),
+}
+
+impl From<sqlx::Error> for NodeError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "node API database error");
+        NodeError::Unavailable(e.to_string())
+    }
+}
+
+/// Which API shape a user list is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavour {
+    Seed,
+    ModMu,
+}
+
+/// A serialized answer body with its ETag.
+#[derive(Clone)]
+pub struct Rendered {
+    pub body: Arc<Vec<u8>>,
+    pub etag: String,
+}
+
+/// Recently rendered user lists, so a fleet polling every minute (mostly answered 304) costs no
+/// database work. Entries live `node_list_cache_secs`.
+#[derive(Default)]
+pub struct ListCache {
+    entries: Mutex<HashMap<(Flavour, i64), (Instant, Rendered)>>,
+}
+
+impl ListCache {
+    /// Forgets every rendered list (after an operator change that must show at once).
+    pub async fn clear(&self) {
+        self.entries.lock().await.clear();
+    }
+}
+
+const ALIVE_WINDOW_SECS: i64 = 300;
+
+fn render(body: Vec<u8>) -> Rendered {
+    Rendered {
+        etag: rules::weak_etag(&body),
+        body: Arc::new(body),
+    }
+}
+
+/// A node that exists and is enabled.
+pub async fn usable_node(app: &App, node_id: i64) -> Result<NodeRow, NodeError> {
+    let node = sql::find_node(&app.db, node_id)
+        .await?
+        .ok_or(NodeError::NotFound)?;
+    if !node.is_enabled() {
+        return Err(NodeError::Disabled);
+    }
+    Ok(node)
+}
+
+/// The users `node_id` serves, rendered for `flavour`, and the heartbeat recorded.
+pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rendered, NodeError> {
+    let now = chrono::Utc::now().timestamp();
+    let ttl = Duration::from_secs(app.config.node_list_cache_secs);
+    if let Some((at, cached)) = app.node_lists.entries.lock().await.get(&(flavour, node_id)) {
+        if at.elapsed() < ttl {
+            let db = app.db.clone();
+            // The poll still counts as a heartbeat; it need not delay the answer.
+            tokio::spawn(async move {
+                let _ = sql::touch_heartbeat(&db, node_id, now).await;
+            });
+            return Ok(cached.clone());
+        }
+    }
+    let node = usable_node(app, node_id).await?;
+    if node.out_of_bandwidth() {
+        return Err(NodeError::OutOfBandwidth);
+    }
+    sql::touch_heartbeat(&app.db, node_id, now).await?;
+    let (users, alive) = tokio::try_join!(
+        sql::node_users(&app.db, &node, now_naive()),
+        sql::alive_ip_counts(&app.db, now - ALIVE_WINDOW_SECS),
+    )?;
+    let keep_connect = app.settings.get_bool("keep_connect").await?;
+    let alive_of = |id: i64| alive.get(&id).copied().unwrap_or(0);
+    let body = match flavour {
+        Flavour::ModMu => {
+            let data: Vec<Value> = users
+                .iter()
+                .filter_map(|u| rules::mod_mu_user(node.sort, u, alive_of(u.id), keep_connect))
+                .collect();
+            serde_json::to_vec(&json!({"ret": 1, "data": data}))
+        }
+        Flavour::Seed => {
+            let data: Vec<_> = users
+                .iter()
+                .filter(|u| !u.over_quota())
+                .map(|u| rules::seed_user(u, alive_of(u.id)))
+                .collect();
+            serde_json::to_vec(&json!({"ret": 1, "msg": "ok", "data": data}))
+        }
+    }
+    .map_err(|e| NodeError::Unavailable(e.to_string()))?;
+    let rendered = render(body);
+    app.node_lists
+        .entries
+        .lock()
+        .await
+        .insert((flavour, node_id), (Instant::now(), rendered.clone()));
+    Ok(rendered)
+}
+
+/// Validates and records a traffic report; returns once committed.
+pub async fn report_traffic(app: &App, node_id: i64, data: &Value) -> Result<(), NodeError> {
+    let rows = rules::parse_traffic(data).map_err(NodeError::InvalidData)?;
+    let node = sql::find_node(&app.db, node_id)
+        .await?
+        .ok_or(NodeError::NotFound)?;
+    app.traffic
+        .record(TrafficReport {
+            node_id,
+            rate: node.traffic_rate as f64,
+            rows,
+        })
+        .await
+        .map_err(|e| NodeError::Unavailable(e.to_string()))
+}
+
+/// A heartbeat: `node_heartbeat = now` and a `node_info` row.
+pub async fn heartbeat(app: &App, node_id: i64, uptime: f64, load: &str) -> Result<(), NodeError> {
+    usable_node(app, node_id).await?;
+    if !uptime.is_finite() || uptime < 0.0 || load.len() > 32 {
+        return Err(NodeError::InvalidData(
+            "uptime must be ≥ 0 and load at most 32 characters".into(),
+        ));
+    }
+    let now = chrono::Utc::now().timestamp();
+    sql::touch_heartbeat(&app.db, node_id, now).await?;
+    sql::insert_node_info(&app.db, node_id, uptime, load, now).await?;
+    Ok(())
+}
+
+fn online_key(node_id: i64) -> String {
+    format!("node_online:{node_id}")
+}
+
+/// Online users and alive IPs reported by a node. `count` defaults to the distinct users among
+/// the IPs. The count goes to Redis (or the in-process fallback) for 5 minutes and to
+/// `node_online_log`; valid IPs to `alive_ip`.
+pub async fn report_online(
+    app: &App,
+    node_id: i64,
+    count: Option<i64>,
+    ips: &[AliveIpEntry],
+) -> Result<(), NodeError> {
+    usable_node(app, node_id).await?;
+    if count.is_some_and(|c| c < 0) {
+        return Err(NodeError::InvalidData("count must be ≥ 0".into()));
+    }
+    let valid = rules::valid_alive_ips(ips);
+    let online = count.unwrap_or_else(|| {
+        let users: std::collections::HashSet<i64> = valid.iter().map(|(u, _)| *u).collect();
+        users.len() as i64
+    });
+    let now = chrono::Utc::now().timestamp();
+    app.kv
+        .set_ex(
+            &online_key(node_id),
+            &online.to_string(),
+            Duration::from_secs(300),
+        )
+        .await;
+    sql::insert_online_log(&app.db, node_id, online, now).await?;
+    sql::insert_alive_ips(&app.db, node_id, &valid, now).await?;
+    Ok(())
+}
+
+/// The last online count a node reported within 5 minutes.
+pub async fn online_count(app: &App, node_id: i64) -> Option<i64> {
+    app.kv.get(&online_key(node_id)).await?.parse().ok()
+}
+
+/// The node's configuration as `/mod_mu/nodes/{id}/info` gives it to XrayR.
+pub fn mod_mu_info(app: &App, node: &NodeRow) -> Value {
+    json!({
+        "node_speedlimit": speed_number(node),
+        "sort": node.sort,
+        "server": node.server,
+        "custom_config": node.custom_config_json(),
+        "type": "SSPanel-UIM",
+        "version": app.config.node_api_version,
+        "node_group": node.node_group,
+        "node_class": node.node_class,
+        "traffic_rate": node.traffic_rate as f64,
+        "mu_only": node.mu_only.unwrap_or(0),
+    })
+}
+
+fn speed_number(node: &NodeRow) -> Value {
+    serde_json::from_str(&node.node_speedlimit.to_string()).unwrap_or(Value::from(0))
+}
+
+/// The node's configuration for the seed API.
+pub fn seed_info(node: &NodeRow) -> Value {
+    json!({
+        "id": node.id,
+        "name": node.name,
+        "type": node.node_type,
+        "sort": node.sort,
+        "server": node.server,
+        "custom_config": node.custom_config_json(),
+        "traffic_rate": node.traffic_rate as f64,
+        "node_class": node.node_class,
+        "node_group": node.node_group,
+        "node_speedlimit": speed_number(node),
+        "node_connector": node.node_connector,
+        "node_bandwidth": node.node_bandwidth,
+        "node_bandwidth_limit": node.node_bandwidth_limit,
+        "mu_only": node.mu_only.unwrap_or(0),
+    })
+}
+
+/// SSPanel's legacy node list (SSR reads `node_ip` of every node).
+pub async fn legacy_node_list(app: &App) -> Result<Value, NodeError> {
+    let nodes = sql::enabled_nodes(&app.db).await?;
+    Ok(Value::Array(
+        nodes
+            .iter()
+            .map(|n| {
+                json!({
+                    "id": n.id,
+                    "name": n.name,
+                    "sort": n.sort,
+                    "server": n.server,
+                    "node_ip": n.node_ip.clone().unwrap_or_default(),
+                    "node_class": n.node_class,
+                    "node_group": n.node_group,
+                    "traffic_rate": n.traffic_rate as f64,
+                    "mu_only": n.mu_only.unwrap_or(0),
+                    "node_speedlimit": speed_number(n),
+                })
+            })
+            .collect(),
+    ))
+}
+
+pub async fn detect_rules(app: &App) -> Result<Vec<sql::DetectRule>, NodeError> {
+    Ok(sql::detect_rules(&app.db).await?)
+}
+
+/// Records detect-rule hits `[{"user_id":…,"list_id":…}]`; all or nothing on malformed rows.
+pub async fn report_detect_log(app: &App, node_id: i64, data: &Value) -> Result<u64, NodeError> {
+    usable_node(app, node_id).await?;
+    let rows = data
+        .as_array()
+        .ok_or_else(|| NodeError::InvalidData("data must be an array".into()))?;
+    let hits = rows
+        .iter()
+        .map(|r| {
+            let id = |k: &str| r.get(k).and_then(Value::as_i64).filter(|v| *v > 0);
+            id("user_id")
+                .zip(id("list_id"))
+                .ok_or_else(|| NodeError::InvalidData("each row needs user_id and list_id".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(sql::insert_detect_logs(&app.db, node_id, &hits, chrono::Utc::now().timestamp()).await?)
+}
