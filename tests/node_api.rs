@@ -310,6 +310,7 @@ async fn user_filter_semantics(backend: Backend) {
     // A disabled node.
     app.exec(&format!("UPDATE node SET type = 0 WHERE id = {node}"))
         .await;
+    app.state.node_lists.clear().await;
     let (_, body) = app
         .get(&format!("/mod_mu/nodes/{node}/info?key={MU_KEY}"), None)
         .await;

@@ -49,21 +49,35 @@ pub struct Rendered {
     pub etag: String,
 }
 
-/// Recently rendered user lists, so a fleet polling every minute (mostly answered 304) costs no
-/// database work. Entries live `node_list_cache_secs`.
+/// Users lists depend only on these node fields, so nodes that share them share one rendered list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ListKey {
+    flavour: Flavour,
+    sort: i64,
+    node_class: i64,
+    node_group: i64,
+}
+
+/// In-process caches of the node API, so a fleet polling every minute (mostly answered 304) costs
+/// little database work: node rows and rendered lists live `node_list_cache_secs`, and a node's
+/// heartbeat is written at most every few seconds.
 #[derive(Default)]
 pub struct ListCache {
-    entries: Mutex<HashMap<(Flavour, i64), (Instant, Rendered)>>,
+    lists: Mutex<HashMap<ListKey, (Instant, Rendered)>>,
+    nodes: Mutex<HashMap<i64, (Instant, NodeRow)>>,
+    beats: Mutex<HashMap<i64, i64>>,
 }
 
 impl ListCache {
-    /// Forgets every rendered list (after an operator change that must show at once).
+    /// Forgets everything cached (after an operator change that must show at once).
     pub async fn clear(&self) {
-        self.entries.lock().await.clear();
+        self.lists.lock().await.clear();
+        self.nodes.lock().await.clear();
     }
 }
 
 const ALIVE_WINDOW_SECS: i64 = 300;
+const HEARTBEAT_EVERY_SECS: i64 = 5;
 
 fn render(body: Vec<u8>) -> Rendered {
     Rendered {
@@ -72,36 +86,73 @@ fn render(body: Vec<u8>) -> Rendered {
     }
 }
 
-/// A node that exists and is enabled.
+/// A node that exists and is enabled (cached briefly).
 pub async fn usable_node(app: &App, node_id: i64) -> Result<NodeRow, NodeError> {
-    let node = sql::find_node(&app.db, node_id)
-        .await?
-        .ok_or(NodeError::NotFound)?;
+    let ttl = Duration::from_secs(app.config.node_list_cache_secs);
+    let cached = app
+        .node_lists
+        .nodes
+        .lock()
+        .await
+        .get(&node_id)
+        .filter(|(at, _)| at.elapsed() < ttl)
+        .map(|(_, n)| n.clone());
+    let node = match cached {
+        Some(n) => n,
+        None => {
+            let n = sql::find_node(&app.db, node_id)
+                .await?
+                .ok_or(NodeError::NotFound)?;
+            app.node_lists
+                .nodes
+                .lock()
+                .await
+                .insert(node_id, (Instant::now(), n.clone()));
+            n
+        }
+    };
     if !node.is_enabled() {
         return Err(NodeError::Disabled);
     }
     Ok(node)
 }
 
-/// The users `node_id` serves, rendered for `flavour`, and the heartbeat recorded.
+/// Records that the node polled, at most every few seconds per node.
+async fn heartbeat_poll(app: &App, node_id: i64, now: i64) -> Result<(), NodeError> {
+    {
+        let mut beats = app.node_lists.beats.lock().await;
+        if beats
+            .get(&node_id)
+            .is_some_and(|last| now - last < HEARTBEAT_EVERY_SECS)
+        {
+            return Ok(());
+        }
+        beats.insert(node_id, now);
+    }
+    sql::touch_heartbeat(&app.db, node_id, now).await?;
+    Ok(())
+}
+
+/// The users `node_id` serves, rendered for `flavour`; the poll counts as a heartbeat.
 pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rendered, NodeError> {
     let now = chrono::Utc::now().timestamp();
-    let ttl = Duration::from_secs(app.config.node_list_cache_secs);
-    if let Some((at, cached)) = app.node_lists.entries.lock().await.get(&(flavour, node_id)) {
-        if at.elapsed() < ttl {
-            let db = app.db.clone();
-            // The poll still counts as a heartbeat; it need not delay the answer.
-            tokio::spawn(async move {
-                let _ = sql::touch_heartbeat(&db, node_id, now).await;
-            });
-            return Ok(cached.clone());
-        }
-    }
     let node = usable_node(app, node_id).await?;
     if node.out_of_bandwidth() {
         return Err(NodeError::OutOfBandwidth);
     }
-    sql::touch_heartbeat(&app.db, node_id, now).await?;
+    heartbeat_poll(app, node_id, now).await?;
+    let key = ListKey {
+        flavour,
+        sort: node.sort,
+        node_class: node.node_class,
+        node_group: node.node_group,
+    };
+    let ttl = Duration::from_secs(app.config.node_list_cache_secs);
+    if let Some((at, cached)) = app.node_lists.lists.lock().await.get(&key) {
+        if at.elapsed() < ttl {
+            return Ok(cached.clone());
+        }
+    }
     let (users, alive) = tokio::try_join!(
         sql::node_users(&app.db, &node, now_naive()),
         sql::alive_ip_counts(&app.db, now - ALIVE_WINDOW_SECS),
@@ -128,19 +179,17 @@ pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rend
     .map_err(|e| NodeError::Unavailable(e.to_string()))?;
     let rendered = render(body);
     app.node_lists
-        .entries
+        .lists
         .lock()
         .await
-        .insert((flavour, node_id), (Instant::now(), rendered.clone()));
+        .insert(key, (Instant::now(), rendered.clone()));
     Ok(rendered)
 }
 
 /// Validates and records a traffic report; returns once committed.
 pub async fn report_traffic(app: &App, node_id: i64, data: &Value) -> Result<(), NodeError> {
     let rows = rules::parse_traffic(data).map_err(NodeError::InvalidData)?;
-    let node = sql::find_node(&app.db, node_id)
-        .await?
-        .ok_or(NodeError::NotFound)?;
+    let node = usable_node(app, node_id).await?;
     app.traffic
         .record(TrafficReport {
             node_id,

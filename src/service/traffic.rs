@@ -6,10 +6,11 @@
 //! flush runs the next batch gathers, so under load batches grow instead of transactions queuing
 //! up. A crash loses only unacknowledged reports, which the nodes send again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::db::node::{self as sql, TrafficBatch};
 use crate::db::Db;
@@ -19,6 +20,8 @@ use crate::settings::Settings;
 /// The most user rows merged into one flush.
 const MAX_BATCH_ROWS: usize = 20_000;
 const FLUSH_ATTEMPTS: usize = 3;
+/// Flushers working at once: while one waits for its commit, the next batch is being applied.
+const FLUSHERS: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct TrafficReport {
@@ -49,7 +52,16 @@ impl TrafficRecorder {
     pub fn start(db: Db, settings: Settings, batching: bool) -> TrafficRecorder {
         let queue = batching.then(|| {
             let (tx, rx) = mpsc::channel(16_384);
-            tokio::spawn(flusher(db.clone(), settings.clone(), rx));
+            let rx = Arc::new(Mutex::new(rx));
+            let known = Arc::new(Mutex::new(HashSet::new()));
+            for _ in 0..FLUSHERS {
+                tokio::spawn(flusher(
+                    db.clone(),
+                    settings.clone(),
+                    rx.clone(),
+                    known.clone(),
+                ));
+            }
             tx
         });
         TrafficRecorder {
@@ -86,33 +98,47 @@ impl TrafficRecorder {
     }
 }
 
-async fn flusher(db: Db, settings: Settings, mut rx: mpsc::Receiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let mut rows = first.report.rows.len();
-        let mut batch = vec![first];
-        while rows < MAX_BATCH_ROWS {
-            match rx.try_recv() {
-                Ok(p) => {
-                    rows += p.report.rows.len();
-                    batch.push(p);
+/// Takes everything queued (up to `MAX_BATCH_ROWS`), applies it in one transaction, then
+/// acknowledges each report with the outcome.
+async fn flusher(
+    db: Db,
+    settings: Settings,
+    queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    known: Arc<Mutex<HashSet<i64>>>,
+) {
+    loop {
+        let batch = {
+            let mut rx = queue.lock().await;
+            let Some(first) = rx.recv().await else {
+                return;
+            };
+            let mut rows = first.report.rows.len();
+            let mut batch = vec![first];
+            while rows < MAX_BATCH_ROWS {
+                match rx.try_recv() {
+                    Ok(p) => {
+                        rows += p.report.rows.len();
+                        batch.push(p);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
-        }
+            batch
+        };
         let hourly = settings
             .get_bool("enable_hourly_usage")
             .await
             .unwrap_or(true);
         let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
-        let result = flush(&db, &reports, hourly).await.map_err(|e| {
-            tracing::error!(error = %e, reports = batch.len(), "traffic flush failed; nothing acknowledged");
-            e.to_string()
-        });
-        if result.is_ok() {
-            tracing::debug!(reports = batch.len(), rows, "traffic flushed");
-        }
+        let result = flush(&db, &known, &reports, hourly)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::error!(error = %e, reports = batch.len(), "traffic flush failed; nothing acknowledged");
+                e.to_string()
+            });
         for p in batch {
-            let _ = p.ack.send(result.clone().map(|_| ()));
+            let _ = p.ack.send(result.clone());
         }
     }
 }
@@ -148,15 +174,49 @@ fn is_retryable(e: &sqlx::Error) -> bool {
     }
 }
 
-async fn flush(db: &Db, reports: &[&TrafficReport], hourly: bool) -> sqlx::Result<usize> {
+/// Users seen to exist are remembered, so steady traffic costs no existence query. (A user
+/// deleted since is still skipped by the `UPDATE` itself.)
+async fn known_users(
+    db: &Db,
+    known: &Mutex<HashSet<i64>>,
+    batch: &TrafficBatch,
+) -> sqlx::Result<HashSet<i64>> {
+    let mut cache = known.lock().await;
+    let unknown: Vec<i64> = batch
+        .users
+        .keys()
+        .filter(|id| !cache.contains(id))
+        .copied()
+        .collect();
+    if !unknown.is_empty() {
+        let mut tx = db.begin().await?;
+        let found = sql::existing_users(&mut tx, &unknown).await?;
+        tx.commit().await?;
+        cache.extend(found);
+    }
+    Ok(batch
+        .users
+        .keys()
+        .filter(|id| cache.contains(id))
+        .copied()
+        .collect())
+}
+
+async fn flush(
+    db: &Db,
+    known: &Mutex<HashSet<i64>>,
+    reports: &[&TrafficReport],
+    hourly: bool,
+) -> sqlx::Result<usize> {
     let (batch, raw) = merge(reports);
+    let present = known_users(db, known, &batch).await?;
     let now = chrono::Utc::now().timestamp();
     let mut attempt = 0;
     loop {
         attempt += 1;
         let result = async {
             let mut tx = db.begin().await?;
-            let n = sql::apply_traffic(&mut tx, &batch, &raw, now, hourly).await?;
+            let n = sql::apply_traffic(&mut tx, &batch, &present, &raw, now, hourly).await?;
             tx.commit().await?;
             Ok(n)
         }
