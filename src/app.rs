@@ -16,6 +16,8 @@ pub struct App {
     pub settings: Settings,
     pub kv: Kv,
     pub jwt: JwtKeys,
+    /// Outgoing HTTP (webhooks, Telegram).
+    pub http: reqwest::Client,
 }
 
 #[derive(Clone)]
@@ -46,6 +48,9 @@ impl AppState {
             settings,
             kv,
             jwt,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()?,
         })))
     }
 }

@@ -1,9 +1,12 @@
 //! HTTP: one module per area, each exporting `router()`; this file assembles them with the
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
+pub mod admin;
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod metrics;
+pub mod tickets;
 pub mod user;
 
 use std::time::Duration;
@@ -31,7 +34,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -61,12 +64,15 @@ fn v0() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(tickets::router())
+        .merge(admin::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/app/api/v0", v0())
         .merge(health::router())
+        .merge(metrics::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -80,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(CatchPanicLayer::custom(panic_response))

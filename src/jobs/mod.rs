@@ -28,16 +28,23 @@ pub enum Job {
     NodeBandwidthReset,
     /// Daily: old `alive_ip`, `node_info` and `node_online_log` rows are deleted.
     Prune,
+    /// Every minute: one down notice when a node goes silent past `node_offline_timeout`, one up
+    /// notice when it reports again.
+    NodeMonitor,
+    /// Every minute: queued e-mails are sent over SMTP, with retries.
+    EmailQueue,
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 8] = [
         Job::ClassExpiry,
         Job::AccountExpiry,
         Job::DailySnapshot,
         Job::AutoResetDay,
         Job::NodeBandwidthReset,
         Job::Prune,
+        Job::NodeMonitor,
+        Job::EmailQueue,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +55,8 @@ impl Job {
             Job::AutoResetDay => "auto_reset_day",
             Job::NodeBandwidthReset => "node_bandwidth_reset",
             Job::Prune => "prune",
+            Job::NodeMonitor => "node_monitor",
+            Job::EmailQueue => "email_queue",
         }
     }
 
@@ -56,7 +65,10 @@ impl Job {
     }
 
     fn is_daily(self) -> bool {
-        !matches!(self, Job::ClassExpiry | Job::AccountExpiry)
+        !matches!(
+            self,
+            Job::ClassExpiry | Job::AccountExpiry | Job::NodeMonitor | Job::EmailQueue
+        )
     }
 }
 
@@ -65,6 +77,20 @@ pub type RunOutcome = Option<u64>;
 
 /// Runs one job as of `now` (the scheduler passes the real clock, tests a frozen one).
 pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
+    // These talk to the outside world, so they keep no transaction open while they do.
+    match job {
+        Job::NodeMonitor => {
+            return Ok(Some(
+                crate::service::monitor::check(app, now.timestamp()).await?,
+            ))
+        }
+        Job::EmailQueue => {
+            return Ok(Some(
+                crate::service::mail::drain(app, now.timestamp()).await?,
+            ))
+        }
+        _ => {}
+    }
     let mut tx = app.db.begin().await?;
     let ts = now.timestamp();
     if job.is_daily() {
@@ -127,6 +153,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
+        Job::NodeMonitor | Job::EmailQueue => 0,
         Job::Prune => {
             let day = 86_400;
             sql::execute(
@@ -184,7 +211,9 @@ pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result
         return Ok(false);
     }
     for job in Job::ALL {
-        if let Err(e) = run(app, job, now).await {
+        let result = run(app, job, now).await;
+        crate::metrics::job_run(job.name(), result.is_ok());
+        if let Err(e) = result {
             tracing::error!(job = job.name(), error = %e, "job failed; it will be retried");
         }
     }

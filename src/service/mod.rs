@@ -1,4 +1,8 @@
 //! Use cases: each runs the domain rules inside the transactions they need.
 
 pub mod accounts;
+pub mod admin;
+pub mod mail;
+pub mod monitor;
 pub mod rebate;
+pub mod reports;
