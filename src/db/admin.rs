@@ -75,9 +75,13 @@ pub async fn search_users(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<UserRow>, i64)> {
-    let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    // `!` escapes LIKE wildcards: a backslash means different things in MySQL and SQLite literals.
+    let like = format!(
+        "%{}%",
+        q.replace('!', "!!").replace('%', "!%").replace('_', "!_")
+    );
     let id = q.trim().parse::<i64>().unwrap_or(-1);
-    let filter = "(? = '' OR `email` LIKE ? ESCAPE '\\' OR `user_name` LIKE ? ESCAPE '\\' OR `id` = ?)";
+    let filter = "(? = '' OR `email` LIKE ? ESCAPE '!' OR `user_name` LIKE ? ESCAPE '!' OR `id` = ?)";
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM `user` WHERE {filter} ORDER BY `id` DESC LIMIT ? OFFSET ?"
     );
