@@ -42,7 +42,9 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
 
 async fn non_admins_are_refused_everywhere(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = app.register_and_login("plain@example.com", "password-1").await;
+    let (_, token) = app
+        .register_and_login("plain@example.com", "password-1")
+        .await;
     // Every admin path of the OpenAPI document is in the list above, so none is forgotten.
     let doc = spanel::api::openapi();
     let documented: Vec<String> = doc
@@ -72,14 +74,20 @@ async fn non_admins_are_refused_everywhere(backend: Backend) {
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {resp}");
         assert_eq!(resp["ret"], 0);
         let (status, _) = app.send(m, path, None, Some(&body)).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without a token");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token"
+        );
     }
 }
 
 async fn user_edits_are_exact_and_logged(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin_id, admin) = app.admin_token().await;
-    let (uid, _) = app.register_and_login("carol@example.com", "password-1").await;
+    let (uid, _) = app
+        .register_and_login("carol@example.com", "password-1")
+        .await;
 
     // Search by e-mail part, by id.
     let (s, body) = app.get("admin/users?q=carol", Some(&admin)).await;
@@ -95,17 +103,29 @@ async fn user_edits_are_exact_and_logged(backend: Backend) {
     // A reason is required.
     let path = format!("admin/users/{uid}");
     let (s, _) = app
-        .send(Method::PATCH, &path, Some(&admin), Some(&json!({"reason": " ", "class": 3})))
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(&json!({"reason": " ", "class": 3})),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = app
-        .send(Method::PATCH, &path, Some(&admin), Some(&json!({"reason": "r", "money": "1.234"})))
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(&json!({"reason": "r", "money": "1.234"})),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
     let edit = json!({"reason": "goodwill credit #42", "class": 3, "money": "12.34",
         "class_expire": "2027-01-02 03:04:05", "transfer_enable": 5368709120i64});
-    let (s, body) = app.send(Method::PATCH, &path, Some(&admin), Some(&edit)).await;
+    let (s, body) = app
+        .send(Method::PATCH, &path, Some(&admin), Some(&edit))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["money"], "12.34");
     assert_eq!(body["data"]["class"], 3);
@@ -114,7 +134,9 @@ async fn user_edits_are_exact_and_logged(backend: Backend) {
     assert_eq!(app.scalar_i64(&q("class")).await, 3);
     assert_eq!(app.scalar_i64(&q("transfer_enable")).await, 5368709120);
 
-    let (_, logs) = app.get(&format!("admin/logs?target=user:{uid}"), Some(&admin)).await;
+    let (_, logs) = app
+        .get(&format!("admin/logs?target=user:{uid}"), Some(&admin))
+        .await;
     let rows = logs["data"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["admin_id"], admin_id);
@@ -130,22 +152,37 @@ async fn user_edits_are_exact_and_logged(backend: Backend) {
     ))
     .await;
     let bid = app.scalar_i64("SELECT MAX(id) FROM bought").await;
-    let (_, list) = app.get(&format!("admin/bought?user_id={uid}"), Some(&admin)).await;
+    let (_, list) = app
+        .get(&format!("admin/bought?user_id={uid}"), Some(&admin))
+        .await;
     assert_eq!(list["data"][0]["price"], "9.99");
     let refund = format!("admin/bought/{bid}/refund");
-    let (s, body) = app.post(&refund, Some(&admin), &json!({"reason": "outage"})).await;
+    let (s, body) = app
+        .post(&refund, Some(&admin), &json!({"reason": "outage"}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["balance"], "22.33");
     assert_eq!(app.scalar_text(&q("money")).await, "22.33");
-    assert_eq!(app.scalar_i64(&format!("SELECT renew FROM bought WHERE id = {bid}")).await, 0);
-    let (s, _) = app.post(&refund, Some(&admin), &json!({"reason": "again"})).await;
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT renew FROM bought WHERE id = {bid}"))
+            .await,
+        0
+    );
+    let (s, _) = app
+        .post(&refund, Some(&admin), &json!({"reason": "again"}))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(app.scalar_text(&q("money")).await, "22.33");
 
     // Traffic reset, disable (the token stops working), password reset.
-    app.exec(&format!("UPDATE user SET u = 7, d = 8 WHERE id = {uid}")).await;
+    app.exec(&format!("UPDATE user SET u = 7, d = 8 WHERE id = {uid}"))
+        .await;
     let (s, _) = app
-        .post(&format!("admin/users/{uid}/reset-traffic"), Some(&admin), &json!({"reason": "r"}))
+        .post(
+            &format!("admin/users/{uid}/reset-traffic"),
+            Some(&admin),
+            &json!({"reason": "r"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(app.scalar_i64(&q("u + d")).await, 0);
@@ -179,11 +216,19 @@ async fn user_edits_are_exact_and_logged(backend: Backend) {
 async fn tickets_belong_to_their_owner(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (_, alice) = app.register_and_login("alice@example.com", "password-1").await;
-    let (_, bob) = app.register_and_login("bob@example.com", "password-1").await;
+    let (_, alice) = app
+        .register_and_login("alice@example.com", "password-1")
+        .await;
+    let (_, bob) = app
+        .register_and_login("bob@example.com", "password-1")
+        .await;
 
     let (s, body) = app
-        .post("user/tickets", Some(&alice), &json!({"title": "Slow node", "content": "Help"}))
+        .post(
+            "user/tickets",
+            Some(&alice),
+            &json!({"title": "Slow node", "content": "Help"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let id = body["data"]["root"]["id"].as_i64().unwrap();
@@ -193,7 +238,11 @@ async fn tickets_belong_to_their_owner(backend: Backend) {
     let (s, _) = app.get(&format!("user/tickets/{id}"), Some(&bob)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app
-        .post(&format!("user/tickets/{id}/reply"), Some(&bob), &json!({"content": "hi"}))
+        .post(
+            &format!("user/tickets/{id}/reply"),
+            Some(&bob),
+            &json!({"content": "hi"}),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, list) = app.get("user/tickets", Some(&bob)).await;
@@ -202,17 +251,31 @@ async fn tickets_belong_to_their_owner(backend: Backend) {
 
     // The admin answers and closes; Alice sees the thread; her reply reopens it.
     let (s, body) = app
-        .post(&format!("admin/tickets/{id}/reply"), Some(&admin), &json!({"content": "On it"}))
+        .post(
+            &format!("admin/tickets/{id}/reply"),
+            Some(&admin),
+            &json!({"content": "On it"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["replies"][0]["rootid"], id);
-    let (s, body) = app.post(&format!("admin/tickets/{id}/close"), Some(&admin), &json!({})).await;
+    let (s, body) = app
+        .post(
+            &format!("admin/tickets/{id}/close"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["data"]["root"]["status"], 0);
     let (_, list) = app.get("user/tickets", Some(&alice)).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     let (s, body) = app
-        .post(&format!("user/tickets/{id}/reply"), Some(&alice), &json!({"content": "Thanks"}))
+        .post(
+            &format!("user/tickets/{id}/reply"),
+            Some(&alice),
+            &json!({"content": "Thanks"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["data"]["replies"].as_array().unwrap().len(), 2);
@@ -234,7 +297,10 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     let stored = app
         .scalar_text(&format!("SELECT custom_config FROM node WHERE id = {id}"))
         .await;
-    assert_eq!(serde_json::from_str::<Value>(&stored).unwrap()["offset_port_node"], 443);
+    assert_eq!(
+        serde_json::from_str::<Value>(&stored).unwrap()["offset_port_node"],
+        443
+    );
 
     for bad in [json!([1]), json!("not json"), json!(3)] {
         let mut n = node.clone();
@@ -247,23 +313,42 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     edited["name"] = json!("Tokyo 2");
     edited["traffic_rate"] = json!(1.5);
     let (s, body) = app
-        .send(Method::PUT, &format!("admin/nodes/{id}"), Some(&admin), Some(&edited))
+        .send(
+            Method::PUT,
+            &format!("admin/nodes/{id}"),
+            Some(&admin),
+            Some(&edited),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["name"], "Tokyo 2");
     assert_eq!(body["data"]["traffic_rate"], 1.5);
     let (s, _) = app
-        .send(Method::DELETE, &format!("admin/nodes/{id}"), Some(&admin), None)
+        .send(
+            Method::DELETE,
+            &format!("admin/nodes/{id}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app
-        .send(Method::DELETE, &format!("admin/nodes/{id}"), Some(&admin), None)
+        .send(
+            Method::DELETE,
+            &format!("admin/nodes/{id}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Announcements.
     let (s, body) = app
-        .post("admin/announcements", Some(&admin), &json!({"content": "<p>Hi</p>", "markdown": "Hi"}))
+        .post(
+            "admin/announcements",
+            Some(&admin),
+            &json!({"content": "<p>Hi</p>", "markdown": "Hi"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let aid = body["data"]["id"].as_i64().unwrap();
@@ -272,7 +357,9 @@ async fn nodes_announcements_and_settings(backend: Backend) {
             Method::PUT,
             &format!("admin/announcements/{aid}"),
             Some(&admin),
-            Some(&json!({"content": "<p>Bye</p>", "markdown": "Bye", "date": "2026-05-01 10:00:00"})),
+            Some(
+                &json!({"content": "<p>Bye</p>", "markdown": "Bye", "date": "2026-05-01 10:00:00"}),
+            ),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -280,7 +367,12 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     let (_, list) = app.get("admin/announcements", Some(&admin)).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     let (s, _) = app
-        .send(Method::PUT, "admin/announcements/999999", Some(&admin), Some(&json!({"content": "x"})))
+        .send(
+            Method::PUT,
+            "admin/announcements/999999",
+            Some(&admin),
+            Some(&json!({"content": "x"})),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
@@ -289,22 +381,55 @@ async fn nodes_announcements_and_settings(backend: Backend) {
         let app = &app;
         let admin = admin.clone();
         async move {
-            app.send(Method::PUT, &format!("admin/settings/{item}"), Some(&admin), Some(&json!({"value": v})))
-                .await
+            app.send(
+                Method::PUT,
+                &format!("admin/settings/{item}"),
+                Some(&admin),
+                Some(&json!({"value": v})),
+            )
+            .await
         }
     };
-    assert_eq!(put("node_offline_timeout", json!("abc")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(put("keep_connect", json!("maybe")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(put("payment_gateway", json!("{}")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(put("no_such_item", json!("1")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        put("node_offline_timeout", json!("abc")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        put("keep_connect", json!("maybe")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        put("payment_gateway", json!("{}")).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        put("no_such_item", json!("1")).await.0,
+        StatusCode::NOT_FOUND
+    );
     let (s, body) = put("node_offline_timeout", json!(120)).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!(app.state.settings.get_i64("node_offline_timeout").await.unwrap(), 120);
+    assert_eq!(
+        app.state
+            .settings
+            .get_i64("node_offline_timeout")
+            .await
+            .unwrap(),
+        120
+    );
     assert_eq!(put("keep_connect", json!(true)).await.0, StatusCode::OK);
     assert!(app.state.settings.get_bool("keep_connect").await.unwrap());
-    assert_eq!(put("payment_gateway", json!(["alipay"])).await.0, StatusCode::OK);
-    assert_eq!(app.state.settings.get("payment_gateway").await.unwrap(), "[\"alipay\"]");
-    assert_eq!(put("smtp_password", json!("hunter2")).await.1["data"]["value"], "********");
+    assert_eq!(
+        put("payment_gateway", json!(["alipay"])).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.state.settings.get("payment_gateway").await.unwrap(),
+        "[\"alipay\"]"
+    );
+    assert_eq!(
+        put("smtp_password", json!("hunter2")).await.1["data"]["value"],
+        "********"
+    );
     let (_, all) = app.get("admin/settings", Some(&admin)).await;
     let items = all["data"].as_array().unwrap();
     let pw = items.iter().find(|i| i["item"] == "smtp_password").unwrap();
@@ -321,7 +446,7 @@ async fn reports_as_json_and_csv(backend: Backend) {
     let (a, _) = app.register_and_login("a@example.com", "password-1").await;
     let (b, _) = app.register_and_login("b@example.com", "password-1").await;
     let day = 1_767_225_600; // 2026-01-01 00:00:00 UTC
-    // (user, seconds into the day, bytes)
+                             // (user, seconds into the day, bytes)
     let samples = [(a, 0, 100), (a, 3600, 50), (a, 86_400, 7), (b, 7200, 1000)];
     for (u, off, bytes) in samples {
         app.exec(&format!(
@@ -332,36 +457,67 @@ async fn reports_as_json_and_csv(backend: Backend) {
     }
     let range = format!("from={day}&to={}", day + 2 * 86_400);
     let (s, body) = app
-        .get(&format!("admin/reports/usage?granularity=day&{range}"), Some(&admin))
+        .get(
+            &format!("admin/reports/usage?granularity=day&{range}"),
+            Some(&admin),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["total_bytes"], 1157);
     let rows = body["data"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0], json!({"user_id": a, "period_start": day, "bytes": 150}));
+    assert_eq!(
+        rows[0],
+        json!({"user_id": a, "period_start": day, "bytes": 150})
+    );
 
     let resp = app
         .client
-        .get(app.url(&format!("admin/reports/usage?granularity=hour&format=csv&{range}")))
+        .get(app.url(&format!(
+            "admin/reports/usage?granularity=hour&format=csv&{range}"
+        )))
         .bearer_auth(&admin)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
     let text = resp.text().await.unwrap();
     let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(lines[0], ["user_id", "period_start", "period_start_utc", "bytes"]);
+    assert_eq!(
+        lines[0],
+        ["user_id", "period_start", "period_start_utc", "bytes"]
+    );
     assert_eq!(lines.len(), 5);
     assert!(lines[1..].iter().all(|l| l.len() == 4));
-    let sum: i64 = lines[1..].iter().map(|l| l[3].parse::<i64>().unwrap()).sum();
+    let sum: i64 = lines[1..]
+        .iter()
+        .map(|l| l[3].parse::<i64>().unwrap())
+        .sum();
     assert_eq!(sum, 1157);
-    assert_eq!(lines[1], [a.to_string().as_str(), &day.to_string(), "2026-01-01 00:00:00", "100"]);
+    assert_eq!(
+        lines[1],
+        [
+            a.to_string().as_str(),
+            &day.to_string(),
+            "2026-01-01 00:00:00",
+            "100"
+        ]
+    );
 
     let (_, top) = app
-        .get(&format!("admin/reports/top-users?limit=1&{range}"), Some(&admin))
+        .get(
+            &format!("admin/reports/top-users?limit=1&{range}"),
+            Some(&admin),
+        )
         .await;
-    assert_eq!(top["data"], json!([{"user_id": b, "email": "b@example.com", "bytes": 1000}]));
+    assert_eq!(
+        top["data"],
+        json!([{"user_id": b, "email": "b@example.com", "bytes": 1000}])
+    );
     let resp = app
         .client
         .get(app.url(&format!("admin/reports/top-users?format=csv&{range}")))
@@ -374,9 +530,13 @@ async fn reports_as_json_and_csv(backend: Backend) {
         text,
         format!("user_id,email,bytes\r\n{b},b@example.com,1000\r\n{a},a@example.com,157\r\n")
     );
-    let (s, _) = app.get("admin/reports/usage?format=xml", Some(&admin)).await;
+    let (s, _) = app
+        .get("admin/reports/usage?format=xml", Some(&admin))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) = app.get("admin/reports/usage?granularity=week", Some(&admin)).await;
+    let (s, _) = app
+        .get("admin/reports/usage?granularity=week", Some(&admin))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -389,7 +549,10 @@ async fn metrics_count_routes(backend: Backend) {
     }
     let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = resp.text().await.unwrap();
     // The route template, not the raw path; other tests in this process may add to the count.
     let line = text

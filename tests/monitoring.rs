@@ -104,10 +104,14 @@ async fn outage_gives_one_down_and_one_up_notice(backend: Backend) {
     let (base, seen) = fake_receiver().await;
     let (smtp_port, mails) = smtp_sink().await;
     let s = &app.state.settings;
-    s.set("monitor_webhook_url", &format!("{base}/hook")).await.unwrap();
+    s.set("monitor_webhook_url", &format!("{base}/hook"))
+        .await
+        .unwrap();
     s.set("monitor_telegram_token", "123:abc").await.unwrap();
     s.set("monitor_telegram_chat_id", "-100").await.unwrap();
-    s.set("gateway_base_urls", &json!({"telegram": base}).to_string()).await.unwrap();
+    s.set("gateway_base_urls", &json!({"telegram": base}).to_string())
+        .await
+        .unwrap();
     s.set("monitor_email", "ops@example.com").await.unwrap();
     s.set("smtp_host", "127.0.0.1").await.unwrap();
     s.set("smtp_port", &smtp_port.to_string()).await.unwrap();
@@ -135,7 +139,10 @@ async fn outage_gives_one_down_and_one_up_notice(backend: Backend) {
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     let at = |secs: i64| t0 + chrono::Duration::seconds(secs);
     let ts = t0.timestamp();
-    app.exec(&format!("UPDATE node SET node_heartbeat = {ts} WHERE id = {node}")).await;
+    app.exec(&format!(
+        "UPDATE node SET node_heartbeat = {ts} WHERE id = {node}"
+    ))
+    .await;
     let monitor = |secs: i64| {
         let state = app.state.clone();
         async move { jobs::run(&state, Job::NodeMonitor, at(secs)).await.unwrap() }
@@ -150,19 +157,33 @@ async fn outage_gives_one_down_and_one_up_notice(backend: Backend) {
     };
 
     assert_eq!(monitor(60).await, Some(0));
-    assert_eq!(monitor(300).await, Some(0), "exactly the timeout is still online");
+    assert_eq!(
+        monitor(300).await,
+        Some(0),
+        "exactly the timeout is still online"
+    );
     assert_eq!(monitor(301).await, Some(1));
     assert_eq!(monitor(400).await, Some(0));
     assert_eq!(monitor(900).await, Some(0));
     assert_eq!(notices(), ["down"]);
 
     let (_, status) = app.get("admin/nodes/status", Some(&admin)).await;
-    let hk = status["data"].as_array().unwrap().iter().find(|n| n["id"] == node).unwrap().clone();
+    let hk = status["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == node)
+        .unwrap()
+        .clone();
     assert_eq!(hk["online"], false);
     assert_eq!(hk["last_alert"], "down");
 
     // It reports again: one up notice, then silence.
-    app.exec(&format!("UPDATE node SET node_heartbeat = {} WHERE id = {node}", ts + 1000)).await;
+    app.exec(&format!(
+        "UPDATE node SET node_heartbeat = {} WHERE id = {node}",
+        ts + 1000
+    ))
+    .await;
     assert_eq!(monitor(1010).await, Some(1));
     assert_eq!(monitor(1020).await, Some(0));
     assert_eq!(notices(), ["down", "up"]);
@@ -188,7 +209,9 @@ async fn outage_gives_one_down_and_one_up_notice(backend: Backend) {
     // Both notices were queued as e-mail; the queue job delivers them to the SMTP sink.
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM email_queue").await, 2);
     assert_eq!(
-        jobs::run(&app.state, Job::EmailQueue, at(1030)).await.unwrap(),
+        jobs::run(&app.state, Job::EmailQueue, at(1030))
+            .await
+            .unwrap(),
         Some(2)
     );
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM email_queue").await, 0);
@@ -211,14 +234,20 @@ async fn failed_mail_is_retried_then_given_up(backend: Backend) {
     s.set("smtp_ssl", "0").await.unwrap();
     s.set("smtp_sender", "panel@example.com").await.unwrap();
     s.set("email_max_attempts", "2").await.unwrap();
-    spanel::service::mail::enqueue(&app.state, "x@example.com", "s", "b").await.unwrap();
+    spanel::service::mail::enqueue(&app.state, "x@example.com", "s", "b")
+        .await
+        .unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let run = |secs: i64| {
         let state = app.state.clone();
         async move {
-            jobs::run(&state, Job::EmailQueue, t0 + chrono::Duration::seconds(secs))
-                .await
-                .unwrap()
+            jobs::run(
+                &state,
+                Job::EmailQueue,
+                t0 + chrono::Duration::seconds(secs),
+            )
+            .await
+            .unwrap()
         }
     };
     assert_eq!(run(0).await, Some(0));
@@ -259,7 +288,11 @@ async fn status_board_and_load_history(backend: Backend) {
         ))
         .await;
     }
-    for (load, up, t) in [("0.1 0.2 0.3", 100.0, now - 7200 * 20), ("0.5 0.4 0.3", 200.0, now - 3600), ("1.0 0.9 0.8", 260.0, now - 60)] {
+    for (load, up, t) in [
+        ("0.1 0.2 0.3", 100.0, now - 7200 * 20),
+        ("0.5 0.4 0.3", 200.0, now - 3600),
+        ("1.0 0.9 0.8", 260.0, now - 60),
+    ] {
         app.exec(&format!(
             "INSERT INTO node_info (node_id, uptime, `load`, log_time) VALUES ({node}, {up}, '{load}', {t})"
         ))
@@ -275,7 +308,9 @@ async fn status_board_and_load_history(backend: Backend) {
     assert_eq!(n["bandwidth_used"], 250);
     assert_eq!(n["bandwidth_limit"], 1000);
 
-    let (s, body) = app.get(&format!("admin/nodes/{node}/load?hours=24"), Some(&admin)).await;
+    let (s, body) = app
+        .get(&format!("admin/nodes/{node}/load?hours=24"), Some(&admin))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let points = body["data"].as_array().unwrap();
     assert_eq!(points.len(), 2);
@@ -292,7 +327,10 @@ async fn status_board_and_load_history(backend: Backend) {
         .await
         .unwrap();
     let text = resp.text().await.unwrap();
-    assert_eq!(text, format!("node_id,name,used,limit\r\n{node},SG,250,1000\r\n"));
+    assert_eq!(
+        text,
+        format!("node_id,name,used,limit\r\n{node},SG,250,1000\r\n")
+    );
 }
 
 both_backends!(

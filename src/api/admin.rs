@@ -118,9 +118,14 @@ async fn enable_user(
     Path(id): Path<i64>,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<EnableBody>,
 ) -> Env<AdminUserView> {
-    Ok(ok(
-        svc::set_enabled(&app, admin.id, id, body.enable, &body.reason).await?,
-    ))
+    Ok(ok(svc::set_enabled(
+        &app,
+        admin.id,
+        id,
+        body.enable,
+        &body.reason,
+    )
+    .await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -162,7 +167,9 @@ async fn reset_traffic(
     Path(id): Path<i64>,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<ReasonBody>,
 ) -> Env<AdminUserView> {
-    Ok(ok(svc::reset_traffic(&app, admin.id, id, &body.reason).await?))
+    Ok(ok(
+        svc::reset_traffic(&app, admin.id, id, &body.reason).await?
+    ))
 }
 
 /// Every node.
@@ -230,9 +237,13 @@ async fn node_load(
     Path(id): Path<i64>,
     Query(q): Query<HoursQuery>,
 ) -> Env<Vec<LoadPoint>> {
-    Ok(ok(
-        monitor::load_history(&app, id, q.hours.unwrap_or(24), now()).await?,
-    ))
+    Ok(ok(monitor::load_history(
+        &app,
+        id,
+        q.hours.unwrap_or(24),
+        now(),
+    )
+    .await?))
 }
 
 /// The latest node down/up notices.
@@ -263,9 +274,10 @@ async fn list_paylist(
     Query(q): Query<OrderQuery>,
 ) -> Env<Vec<sql::PaylistRow>> {
     let (_, per_page, offset) = svc::paging(q.page, q.per_page);
-    Ok(ok(
-        sql::paylist(&app.db, q.user_id, q.status, per_page, offset).await?,
-    ))
+    Ok(ok(sql::paylist(
+        &app.db, q.user_id, q.status, per_page, offset,
+    )
+    .await?))
 }
 
 /// Purchases (`bought`).
@@ -340,7 +352,7 @@ async fn update_announcement(
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<AnnouncementInput>,
 ) -> Env<sql::AnnouncementRow> {
     Ok(ok(
-        svc::save_announcement(&app, admin.id, Some(id), body).await?,
+        svc::save_announcement(&app, admin.id, Some(id), body).await?
     ))
 }
 
@@ -388,9 +400,14 @@ async fn reply_ticket(
     Path(id): Path<i64>,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<ReplyBody>,
 ) -> Env<Thread> {
-    Ok(ok(
-        svc::reply_ticket(&app, admin.id, true, id, &body.content).await?,
-    ))
+    Ok(ok(svc::reply_ticket(
+        &app,
+        admin.id,
+        true,
+        id,
+        &body.content,
+    )
+    .await?))
 }
 
 /// Closes a thread (status 0).
@@ -454,9 +471,12 @@ async fn admin_logs(
     _a: AdminUser,
     Query(q): Query<LogQuery>,
 ) -> Env<Vec<sql::AdminLogRow>> {
-    Ok(ok(
-        sql::logs(&app.db, &q.target, q.limit.unwrap_or(100).clamp(1, 1000)).await?,
-    ))
+    Ok(ok(sql::logs(
+        &app.db,
+        &q.target,
+        q.limit.unwrap_or(100).clamp(1, 1000),
+    )
+    .await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -523,7 +543,10 @@ async fn report_usage(
                 ]
             })
             .collect();
-        let text = csv(&["user_id", "period_start", "period_start_utc", "bytes"], &rows);
+        let text = csv(
+            &["user_id", "period_start", "period_start_utc", "bytes"],
+            &rows,
+        );
         return Ok(csv_response("usage", text));
     }
     Ok(ok(report).into_response())

@@ -27,7 +27,11 @@ async fn metrics(State(app): State<AppState>) -> Response {
         KvState::Disabled => -1.0,
     };
     let text = crate::metrics::render(&[
-        ("spanel_db_pool_connections", "Open database connections", size),
+        (
+            "spanel_db_pool_connections",
+            "Open database connections",
+            size,
+        ),
         ("spanel_db_pool_idle", "Idle database connections", idle),
         (
             "spanel_redis_up",
@@ -36,7 +40,10 @@ async fn metrics(State(app): State<AppState>) -> Response {
         ),
     ]);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response()

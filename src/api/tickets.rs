@@ -34,7 +34,10 @@ pub struct ReplyBody {
 /// The caller's threads (roots), newest first.
 #[utoipa::path(get, path = "/user/tickets", tag = "user", security(("bearer" = [])),
     responses((status = 200, description = "Threads", body = Vec<TicketRow>)))]
-async fn list(State(app): State<AppState>, user: CurrentUser) -> ApiResult<Json<Envelope<Vec<TicketRow>>>> {
+async fn list(
+    State(app): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Envelope<Vec<TicketRow>>>> {
     Ok(ok(svc::list_tickets(&app, Some(user.id)).await?))
 }
 
@@ -46,7 +49,13 @@ async fn open(
     user: CurrentUser,
     ApiJson(body): ApiJson<OpenBody>,
 ) -> ApiResult<Json<Envelope<Thread>>> {
-    Ok(ok(svc::open_ticket(&app, user.id, &body.title, &body.content).await?))
+    Ok(ok(svc::open_ticket(
+        &app,
+        user.id,
+        &body.title,
+        &body.content,
+    )
+    .await?))
 }
 
 /// One of the caller's threads.
@@ -71,5 +80,12 @@ async fn reply(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> ApiResult<Json<Envelope<Thread>>> {
-    Ok(ok(svc::reply_ticket(&app, user.id, false, id, &body.content).await?))
+    Ok(ok(svc::reply_ticket(
+        &app,
+        user.id,
+        false,
+        id,
+        &body.content,
+    )
+    .await?))
 }

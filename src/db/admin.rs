@@ -42,7 +42,8 @@ pub struct AdminLogRow {
 }
 
 pub async fn logs(db: &Db, target: &str, limit: i64) -> sqlx::Result<Vec<AdminLogRow>> {
-    on_db!(db, |p| sqlx::query_as(
+    on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT `id`, `admin_id`, `action`, `target`, `detail`, `created_at` FROM `spanel_admin_log` \
          WHERE (? = '' OR `target` = ?) ORDER BY `id` DESC LIMIT ?"
     )
@@ -50,16 +51,19 @@ pub async fn logs(db: &Db, target: &str, limit: i64) -> sqlx::Result<Vec<AdminLo
     .bind(target)
     .bind(limit)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 pub async fn refund_logged(tx: &mut Tx, target: &str) -> sqlx::Result<bool> {
-    let n: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+    let n: Option<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT `id` FROM `spanel_admin_log` WHERE `action` = 'bought.refund' AND `target` = ? LIMIT 1"
     )
     .bind(target)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     Ok(n.is_some())
 }
 
@@ -81,7 +85,8 @@ pub async fn search_users(
         q.replace('!', "!!").replace('%', "!%").replace('_', "!_")
     );
     let id = q.trim().parse::<i64>().unwrap_or(-1);
-    let filter = "(? = '' OR `email` LIKE ? ESCAPE '!' OR `user_name` LIKE ? ESCAPE '!' OR `id` = ?)";
+    let filter =
+        "(? = '' OR `email` LIKE ? ESCAPE '!' OR `user_name` LIKE ? ESCAPE '!' OR `id` = ?)";
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM `user` WHERE {filter} ORDER BY `id` DESC LIMIT ? OFFSET ?"
     );
@@ -118,7 +123,8 @@ pub async fn lock_user(tx: &mut Tx, id: i64) -> sqlx::Result<Option<UserRow>> {
 
 /// Writes the editable account fields of a locked user.
 pub async fn update_user(tx: &mut Tx, u: &UserRow) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `user` SET `class` = ?, `class_expire` = ?, `expire_in` = ?, `transfer_enable` = ?, \
          `u` = ?, `d` = ?, `money` = ?, `node_group` = ?, `enable` = ? WHERE `id` = ?"
     )
@@ -134,17 +140,20 @@ pub async fn update_user(tx: &mut Tx, u: &UserRow) -> sqlx::Result<()> {
     .bind(u.id)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+    })?;
     Ok(())
 }
 
 pub async fn set_password(tx: &mut Tx, id: i64, hash: &str) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE `user` SET `pass` = ? WHERE `id` = ?")
-        .bind(hash)
-        .bind(id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `user` SET `pass` = ? WHERE `id` = ?"
+    )
+    .bind(hash)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(())
 }
 
@@ -193,7 +202,10 @@ pub async fn nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
 
 pub async fn node(db: &Db, id: i64) -> sqlx::Result<Option<NodeRow>> {
     let sql = format!("SELECT {} FROM `node` WHERE `id` = ?", node_columns(db));
-    on_db!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 /// The node fields an administrator sets.
@@ -214,7 +226,8 @@ pub struct NodeFields {
 }
 
 pub async fn insert_node(tx: &mut Tx, n: &NodeFields) -> sqlx::Result<i64> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO `node` (`name`, `type`, `server`, `custom_config`, `info`, `status`, `sort`, \
          `traffic_rate`, `node_class`, `node_group`, `node_speedlimit`, `node_connector`, `node_bandwidth`, \
          `node_bandwidth_limit`, `bandwidthlimit_resetday`, `node_heartbeat`, `mu_only`, `online`, `gfw_block`) \
@@ -234,11 +247,13 @@ pub async fn insert_node(tx: &mut Tx, n: &NodeFields) -> sqlx::Result<i64> {
     .bind(n.bandwidthlimit_resetday)
     .execute(c)
     .await
-    .map(|r| Done::from(r).id))
+    .map(|r| Done::from(r).id)
+    })
 }
 
 pub async fn update_node(tx: &mut Tx, id: i64, n: &NodeFields) -> sqlx::Result<u64> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `node` SET `name` = ?, `type` = ?, `server` = ?, `custom_config` = ?, `info` = ?, \
          `sort` = ?, `traffic_rate` = ?, `node_class` = ?, `node_group` = ?, `node_speedlimit` = ?, \
          `node_bandwidth_limit` = ?, `bandwidthlimit_resetday` = ? WHERE `id` = ?"
@@ -258,7 +273,8 @@ pub async fn update_node(tx: &mut Tx, id: i64, n: &NodeFields) -> sqlx::Result<u
     .bind(id)
     .execute(c)
     .await
-    .map(|r| Done::from(r).rows))
+    .map(|r| Done::from(r).rows)
+    })
 }
 
 /// Deletes a node and the rows that reference it (SSPanel's foreign keys would refuse otherwise).
@@ -300,7 +316,8 @@ pub async fn paylist(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<PaylistRow>> {
-    on_db!(db, |p| sqlx::query_as(
+    on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT `id`, `userid`, `total`, `status`, `tradeno`, `datetime` FROM `paylist` \
          WHERE (? = -1 OR `userid` = ?) AND (? = -1 OR `status` = ?) ORDER BY `id` DESC LIMIT ? OFFSET ?"
     )
@@ -311,7 +328,8 @@ pub async fn paylist(
     .bind(limit)
     .bind(offset)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
@@ -360,11 +378,13 @@ pub async fn lock_bought(tx: &mut Tx, id: i64) -> sqlx::Result<Option<BoughtRow>
 
 /// Stops a refunded purchase from renewing.
 pub async fn stop_renew(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE `bought` SET `renew` = 0 WHERE `id` = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `bought` SET `renew` = 0 WHERE `id` = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(())
 }
 
@@ -380,12 +400,14 @@ pub async fn lock_money(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<Money>
 }
 
 pub async fn set_money(tx: &mut Tx, user_id: i64, money: Money) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE `user` SET `money` = ? WHERE `id` = ?")
-        .bind(money)
-        .bind(user_id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `user` SET `money` = ? WHERE `id` = ?"
+    )
+    .bind(money)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(())
 }
 
@@ -399,11 +421,13 @@ pub struct AnnouncementRow {
 }
 
 pub async fn announcements(db: &Db) -> sqlx::Result<Vec<AnnouncementRow>> {
-    on_db!(db, |p| sqlx::query_as(
+    on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT `id`, `date`, `content`, `markdown` FROM `announcement` ORDER BY `date` DESC, `id` DESC"
     )
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 pub async fn announcement(db: &Db, id: i64) -> sqlx::Result<Option<AnnouncementRow>> {
@@ -434,7 +458,8 @@ pub async fn save_announcement(
         .await
         .map(|r| Some(Done::from(r).id))),
         Some(id) => {
-            let rows = on_tx!(tx, |c| sqlx::query(
+            let rows = on_tx!(tx, |c| {
+                sqlx::query(
                 "UPDATE `announcement` SET `date` = ?, `content` = ?, `markdown` = ? WHERE `id` = ?"
             )
             .bind(date)
@@ -443,7 +468,8 @@ pub async fn save_announcement(
             .bind(id)
             .execute(c)
             .await
-            .map(|r| Done::from(r).rows))?;
+            .map(|r| Done::from(r).rows)
+            })?;
             // MySQL counts unchanged rows as 0: check existence instead.
             if rows > 0 {
                 return Ok(Some(id));
@@ -460,11 +486,13 @@ pub async fn save_announcement(
 }
 
 pub async fn delete_announcement(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
-    on_tx!(tx, |c| sqlx::query("DELETE FROM `announcement` WHERE `id` = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|r| Done::from(r).rows))
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM `announcement` WHERE `id` = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| Done::from(r).rows))
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
@@ -540,11 +568,13 @@ pub async fn insert_ticket(
 }
 
 pub async fn set_ticket_status(tx: &mut Tx, root: i64, status: i64) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE `ticket` SET `status` = ? WHERE `id` = ?")
-        .bind(status)
-        .bind(root)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `ticket` SET `status` = ? WHERE `id` = ?"
+    )
+    .bind(status)
+    .bind(root)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(())
 }

@@ -5,12 +5,14 @@ use crate::on_db;
 
 /// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
 pub async fn node_heartbeats(db: &Db) -> sqlx::Result<Vec<(i64, String, i64, i64, i64)>> {
-    on_db!(db, |p| sqlx::query_as(
+    on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT `id`, `name`, `node_heartbeat`, `node_bandwidth`, `node_bandwidth_limit` FROM `node` \
          ORDER BY `sort`, `id`"
     )
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// The latest `node_online_log` (online users, time) of every node that has one.
@@ -73,7 +75,8 @@ pub async fn insert_alert(
     now: i64,
     detail: &str,
 ) -> sqlx::Result<()> {
-    on_db!(db, |p| sqlx::query(
+    on_db!(db, |p| {
+        sqlx::query(
         "INSERT INTO `spanel_node_alert` (`node_id`, `kind`, `created_at`, `detail`) VALUES (?, ?, ?, ?)"
     )
     .bind(node)
@@ -82,7 +85,8 @@ pub async fn insert_alert(
     .bind(detail)
     .execute(p)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+    })?;
     Ok(())
 }
 

@@ -35,7 +35,12 @@ pub fn is_online(heartbeat: i64, now: i64, timeout: i64) -> bool {
 /// The notice a node's state calls for, given the last notice sent for it. A node that never
 /// reported raises nothing (it is being set up); silence raises one `Down`, and only a `Down` can be
 /// followed by an `Up`, so each outage gives exactly one pair.
-pub fn transition(last: Option<AlertKind>, heartbeat: i64, now: i64, timeout: i64) -> Option<AlertKind> {
+pub fn transition(
+    last: Option<AlertKind>,
+    heartbeat: i64,
+    now: i64,
+    timeout: i64,
+) -> Option<AlertKind> {
     if heartbeat <= 0 {
         return None;
     }
@@ -154,7 +159,13 @@ mod tests {
     #[test]
     fn buckets_sum_per_key_and_period() {
         let h = 3600;
-        let samples = [(1, 10, 5), (1, h - 1, 7), (1, h, 1), (2, 0, 3), (1, 86_400 + 5, 100)];
+        let samples = [
+            (1, 10, 5),
+            (1, h - 1, 7),
+            (1, h, 1),
+            (2, 0, 3),
+            (1, 86_400 + 5, 100),
+        ];
         assert_eq!(
             bucketize(&samples, Bucket::Hour),
             vec![(1, 0, 12), (1, h, 1), (1, 86_400, 100), (2, 0, 3)]

@@ -91,6 +91,9 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
         _ => {}
     }
+    // Read before the write transaction: on SQLite a pool connection awaited while holding the
+    // write lock can starve against writers waiting for that lock.
+    let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
     let mut tx = app.db.begin().await?;
     let ts = now.timestamp();
     if job.is_daily() {
@@ -103,7 +106,6 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     let naive = from_unix(ts);
     let changed = match job {
         Job::ClassExpiry => {
-            let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
             let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
                 (
                     "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \

@@ -248,7 +248,11 @@ pub async fn set_enabled(
     log(
         &mut tx,
         admin,
-        if enable { "user.enable" } else { "user.disable" },
+        if enable {
+            "user.enable"
+        } else {
+            "user.disable"
+        },
         &format!("user:{id}"),
         json!({"reason": reason, "from": before, "to": user.enable}),
     )
@@ -272,7 +276,14 @@ pub async fn reset_traffic(
     user.u = 0;
     user.d = 0;
     sql::update_user(&mut tx, &user).await?;
-    log(&mut tx, admin, "user.reset_traffic", &format!("user:{id}"), detail).await?;
+    log(
+        &mut tx,
+        admin,
+        "user.reset_traffic",
+        &format!("user:{id}"),
+        detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(user.into())
 }
@@ -390,7 +401,10 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
         errors.push(FieldError::new("traffic_rate", "A non-negative number."));
     }
     if n.node_bandwidth_limit < 0 {
-        errors.push(FieldError::new("node_bandwidth_limit", "Must not be negative."));
+        errors.push(FieldError::new(
+            "node_bandwidth_limit",
+            "Must not be negative.",
+        ));
     }
     if !(0..=31).contains(&n.bandwidthlimit_resetday) {
         errors.push(FieldError::new("bandwidthlimit_resetday", "0 to 31."));
@@ -473,7 +487,14 @@ pub async fn delete_node(app: &App, admin: i64, id: i64) -> ApiResult<()> {
     if sql::delete_node(&mut tx, id).await? == 0 {
         return Err(ApiError::not_found("No such node."));
     }
-    log(&mut tx, admin, "node.delete", &format!("node:{id}"), json!({})).await?;
+    log(
+        &mut tx,
+        admin,
+        "node.delete",
+        &format!("node:{id}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -574,7 +595,14 @@ pub async fn save_announcement(
     } else {
         "announcement.create"
     };
-    log(&mut tx, admin, action, &format!("announcement:{saved}"), json!({})).await?;
+    log(
+        &mut tx,
+        admin,
+        action,
+        &format!("announcement:{saved}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     sql::announcement(&app.db, saved)
         .await?
@@ -666,7 +694,14 @@ pub async fn reply_ticket(
         sql::set_ticket_status(&mut tx, id, 1).await?;
     }
     if as_admin {
-        log(&mut tx, author, "ticket.reply", &format!("ticket:{id}"), json!({})).await?;
+        log(
+            &mut tx,
+            author,
+            "ticket.reply",
+            &format!("ticket:{id}"),
+            json!({}),
+        )
+        .await?;
     }
     tx.commit().await?;
     thread(app, id, if as_admin { None } else { Some(author) }).await
@@ -678,7 +713,14 @@ pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ApiResult<Thread> {
         .await?
         .ok_or_else(|| ApiError::not_found("No such ticket."))?;
     sql::set_ticket_status(&mut tx, id, 0).await?;
-    log(&mut tx, admin, "ticket.close", &format!("ticket:{id}"), json!({})).await?;
+    log(
+        &mut tx,
+        admin,
+        "ticket.close",
+        &format!("ticket:{id}"),
+        json!({}),
+    )
+    .await?;
     tx.commit().await?;
     thread(app, id, None).await
 }

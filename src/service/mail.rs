@@ -55,8 +55,10 @@ impl Smtp {
             .port(self.port)
             .timeout(Some(std::time::Duration::from_secs(20)));
         if !self.username.is_empty() {
-            builder =
-                builder.credentials(Credentials::new(self.username.clone(), self.password.clone()));
+            builder = builder.credentials(Credentials::new(
+                self.username.clone(),
+                self.password.clone(),
+            ));
         }
         Ok(builder.build())
     }

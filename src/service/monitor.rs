@@ -154,7 +154,11 @@ async fn notify(app: &App, detail: &serde_json::Value, text: &str) {
 fn telegram_base(overrides: &str) -> String {
     serde_json::from_str::<serde_json::Value>(overrides)
         .ok()
-        .and_then(|v| v.get("telegram").and_then(|t| t.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("telegram")
+                .and_then(|t| t.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "https://api.telegram.org".into())
         .trim_end_matches('/')
         .to_string()
