@@ -1,7 +1,7 @@
 //! SQL of node monitoring, the e-mail queue and traffic reports.
 
-use super::{Backend, Db, Done, Int};
-use crate::on_db;
+use super::{Backend, Db, Done, Int, Tx};
+use crate::{on_db, on_tx};
 
 /// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
 pub async fn node_heartbeats(db: &Db) -> sqlx::Result<Vec<(i64, String, i64, i64, i64)>> {
@@ -68,14 +68,34 @@ pub async fn last_alerts(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     .await)
 }
 
+/// Locks a node row and returns its last notice kind ("" when none), so that two monitors racing
+/// (the scheduler and `spanel job run`) cannot both raise the same notice. None = no such node.
+pub async fn lock_node_alert(tx: &mut Tx, node: i64) -> sqlx::Result<Option<String>> {
+    let sql = format!("SELECT `id` FROM `node` WHERE `id` = ?{}", tx.for_update());
+    let found: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(&sql)
+        .bind(node)
+        .fetch_optional(c)
+        .await)?;
+    if found.is_none() {
+        return Ok(None);
+    }
+    let kind: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `kind` FROM `spanel_node_alert` WHERE `node_id` = ? ORDER BY `id` DESC LIMIT 1"
+    )
+    .bind(node)
+    .fetch_optional(c)
+    .await)?;
+    Ok(Some(kind.unwrap_or_default()))
+}
+
 pub async fn insert_alert(
-    db: &Db,
+    tx: &mut Tx,
     node: i64,
     kind: &str,
     now: i64,
     detail: &str,
 ) -> sqlx::Result<()> {
-    on_db!(db, |p| {
+    on_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO `spanel_node_alert` (`node_id`, `kind`, `created_at`, `detail`) VALUES (?, ?, ?, ?)"
     )
@@ -83,7 +103,7 @@ pub async fn insert_alert(
     .bind(kind)
     .bind(now)
     .bind(detail)
-    .execute(p)
+    .execute(c)
     .await
     .map(Done::from)
     })?;

@@ -92,7 +92,17 @@ pub async fn check(app: &App, now: i64) -> anyhow::Result<u64> {
         .collect();
     let mut raised = 0;
     for (id, name, hb, _, _) in sql::node_heartbeats(&app.db).await? {
-        let Some(kind) = transition(last.get(&id).copied(), hb, now, timeout) else {
+        if transition(last.get(&id).copied(), hb, now, timeout).is_none() {
+            continue;
+        }
+        // Decide again under the node's row lock: another monitor may have raised it meanwhile.
+        let mut tx = app.db.begin().await?;
+        let Some(current) = sql::lock_node_alert(&mut tx, id).await? else {
+            tx.rollback().await?;
+            continue;
+        };
+        let Some(kind) = transition(AlertKind::parse(&current), hb, now, timeout) else {
+            tx.rollback().await?;
             continue;
         };
         let text = match kind {
@@ -104,7 +114,8 @@ pub async fn check(app: &App, now: i64) -> anyhow::Result<u64> {
         };
         let detail = json!({"node_id": id, "name": name, "kind": kind, "last_heartbeat": hb,
             "time": now, "message": text});
-        sql::insert_alert(&app.db, id, kind.as_str(), now, &detail.to_string()).await?;
+        sql::insert_alert(&mut tx, id, kind.as_str(), now, &detail.to_string()).await?;
+        tx.commit().await?;
         crate::metrics::node_alert(kind.as_str());
         match kind {
             AlertKind::Down => tracing::warn!(node = id, "{text}"),
