@@ -427,6 +427,43 @@ impl Settings {
     }
 }
 
+/// Writes a setting inside the caller's transaction (e.g. with its audit row); the caller
+/// invalidates the cache after committing.
+pub async fn set_in_tx(tx: &mut crate::db::Tx, item: &str, value: &str) -> sqlx::Result<()> {
+    let exists: Option<i64> = crate::on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `id` FROM `config` WHERE `item` = ? LIMIT 1"
+    )
+    .bind(item)
+    .fetch_optional(c)
+    .await)?;
+    if exists.is_some() {
+        crate::on_tx!(tx, |c| sqlx::query(
+            "UPDATE `config` SET `value` = ? WHERE `item` = ?"
+        )
+        .bind(value)
+        .bind(item)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+        return Ok(());
+    }
+    let known = KNOWN.iter().find(|k| k.item == item);
+    crate::on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO `config` (`item`, `value`, `class`, `is_public`, `type`, `default`, `mark`) \
+         VALUES (?, ?, ?, 0, ?, ?, ?)"
+    )
+    .bind(item)
+    .bind(value)
+    .bind(known.map_or("spanel", |k| k.class))
+    .bind(known.map_or("string", |k| k.kind))
+    .bind(known.map_or("", |k| k.default))
+    .bind(known.map_or("", |k| k.mark))
+    .execute(c)
+    .await
+    .map(Done::from))?;
+    Ok(())
+}
+
 pub fn default_of(item: &str) -> &'static str {
     KNOWN
         .iter()

@@ -768,9 +768,9 @@ pub async fn update_setting(
         .ok_or_else(|| ApiError::not_found("No such setting."))?;
     let value = normalize_setting(known.kind, value).map_err(|m| ApiError::invalid("value", m))?;
     let before = app.settings.get(item).await?;
-    app.settings.set(item, &value).await?;
     let secret = SECRET_ITEMS.contains(&item);
     let mut tx = app.db.begin().await?;
+    crate::settings::set_in_tx(&mut tx, item, &value).await?;
     log(
         &mut tx,
         admin,
