@@ -215,25 +215,30 @@ pub async fn email_failed(
     Ok(())
 }
 
-/// `user_hourly_usage` samples in `[from, to)`: (user id, hour start, bytes).
-pub async fn hourly_usage(
+/// `user_hourly_usage` in `[from, to)` summed per user and period of `bucket` seconds (aligned to
+/// the unix epoch, i.e. UTC): (user id, period start, bytes), by user then time.
+pub async fn usage_buckets(
     db: &Db,
     user_id: Option<i64>,
     from: i64,
     to: i64,
+    bucket: i64,
 ) -> sqlx::Result<Vec<(i64, i64, i64)>> {
-    let rows: Vec<(Int, i64, i64)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT `user_id`, `datetime`, `hourly_usage` FROM `user_hourly_usage` \
-         WHERE `datetime` >= ? AND `datetime` < ? AND (? = -1 OR `user_id` = ?) \
-         ORDER BY `user_id`, `datetime`"
+    let rows: Vec<(Int, i64, Int)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT `user_id`, `datetime` - (`datetime` % ?) AS `period`, SUM(`hourly_usage`) \
+         FROM `user_hourly_usage` WHERE `datetime` >= ? AND `datetime` < ? AND (? = -1 OR `user_id` = ?) \
+         GROUP BY `user_id`, `period` ORDER BY `user_id`, `period`"
     )
+    .bind(bucket)
     .bind(from)
     .bind(to)
     .bind(user_id.unwrap_or(-1))
     .bind(user_id.unwrap_or(-1))
     .fetch_all(p)
-    .await)?;
-    Ok(rows.into_iter().map(|(u, t, b)| (u.0, t, b)).collect())
+    .await
+    })?;
+    Ok(rows.into_iter().map(|(u, t, b)| (u.0, t, b.0)).collect())
 }
 
 /// The users with the most usage in `[from, to)`: (user id, e-mail, bytes).

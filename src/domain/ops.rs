@@ -81,15 +81,6 @@ impl Bucket {
     }
 }
 
-/// Sums `(key, unix time, bytes)` samples into `(key, bucket start, bytes)`, sorted by key then time.
-pub fn bucketize(samples: &[(i64, i64, i64)], bucket: Bucket) -> Vec<(i64, i64, i64)> {
-    let mut map = std::collections::BTreeMap::<(i64, i64), i64>::new();
-    for &(key, ts, bytes) in samples {
-        *map.entry((key, bucket.start(ts))).or_default() += bytes;
-    }
-    map.into_iter().map(|((k, t), b)| (k, t, b)).collect()
-}
-
 /// Checks and normalises a setting value by its kind (`int`, `bool`, `array`, `json`, `string`).
 pub fn normalize_setting(kind: &str, value: &str) -> Result<String, String> {
     let v = value.trim();
@@ -157,24 +148,13 @@ mod tests {
     }
 
     #[test]
-    fn buckets_sum_per_key_and_period() {
-        let h = 3600;
-        let samples = [
-            (1, 10, 5),
-            (1, h - 1, 7),
-            (1, h, 1),
-            (2, 0, 3),
-            (1, 86_400 + 5, 100),
-        ];
-        assert_eq!(
-            bucketize(&samples, Bucket::Hour),
-            vec![(1, 0, 12), (1, h, 1), (1, 86_400, 100), (2, 0, 3)]
-        );
-        assert_eq!(
-            bucketize(&samples, Bucket::Day),
-            vec![(1, 0, 13), (1, 86_400, 100), (2, 0, 3)]
-        );
+    fn buckets_align_to_utc_periods() {
+        assert_eq!(Bucket::Hour.start(3599), 0);
+        assert_eq!(Bucket::Hour.start(3600), 3600);
+        assert_eq!(Bucket::Day.start(86_399 + 86_400), 86_400);
         assert_eq!(Bucket::Hour.start(-1), -3600);
+        assert_eq!(Bucket::parse("daily"), Some(Bucket::Day));
+        assert_eq!(Bucket::parse("week"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::db::ops as sql;
-use crate::domain::ops::{bucketize, Bucket};
+use crate::domain::ops::Bucket;
 use crate::error::{ApiError, ApiResult};
 
 /// A time range `[from, to)` in unix seconds; defaults to the last 24 hours.
@@ -45,8 +45,8 @@ pub async fn user_usage(
 ) -> ApiResult<UsageReport> {
     let bucket = Bucket::parse(granularity)
         .ok_or_else(|| ApiError::invalid("granularity", "hour or day."))?;
-    let samples = sql::hourly_usage(&app.db, user_id, from, to).await?;
-    let rows: Vec<UsageRow> = bucketize(&samples, bucket)
+    let rows: Vec<UsageRow> = sql::usage_buckets(&app.db, user_id, from, to, bucket.seconds())
+        .await?
         .into_iter()
         .map(|(user_id, period_start, bytes)| UsageRow {
             user_id,
