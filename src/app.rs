@@ -20,6 +20,8 @@ pub struct App {
     pub jwt: JwtKeys,
     pub traffic: TrafficRecorder,
     pub node_lists: ListCache,
+    /// Outgoing HTTP (webhooks, Telegram).
+    pub http: reqwest::Client,
 }
 
 #[derive(Clone)]
@@ -53,6 +55,9 @@ impl AppState {
             jwt,
             traffic,
             node_lists: ListCache::default(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()?,
         })))
     }
 }

@@ -10,5 +10,6 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod kv;
+pub mod metrics;
 pub mod service;
 pub mod settings;

@@ -251,6 +251,72 @@ pub const KNOWN: &[KnownSetting] = &[
     ),
     s("recharge_min", "1", "pay", "int", "Smallest top-up"),
     s("recharge_max", "10000", "pay", "int", "Largest top-up"),
+    s(
+        "smtp_host",
+        "",
+        "email",
+        "string",
+        "SMTP server (empty = no e-mail)",
+    ),
+    s("smtp_port", "465", "email", "int", "SMTP port"),
+    s(
+        "smtp_username",
+        "",
+        "email",
+        "string",
+        "SMTP login (empty = no AUTH)",
+    ),
+    s("smtp_password", "", "email", "string", "SMTP password"),
+    s(
+        "smtp_name",
+        "spanel",
+        "email",
+        "string",
+        "Sender display name",
+    ),
+    s("smtp_sender", "", "email", "string", "Sender address"),
+    s(
+        "smtp_ssl",
+        "1",
+        "email",
+        "string",
+        "1/ssl = implicit TLS, starttls, 0/none = plain",
+    ),
+    s(
+        "email_max_attempts",
+        "5",
+        "email",
+        "int",
+        "Sending attempts before a queued mail is given up",
+    ),
+    s(
+        "monitor_webhook_url",
+        "",
+        "monitor",
+        "string",
+        "URL receiving node down/up notices as JSON (empty = off)",
+    ),
+    s(
+        "monitor_telegram_token",
+        "",
+        "monitor",
+        "string",
+        "Telegram bot token for node notices (empty = off)",
+    ),
+    s(
+        "monitor_telegram_chat_id",
+        "",
+        "monitor",
+        "string",
+        "Telegram chat id for node notices",
+    ),
+    s(
+        "monitor_email",
+        "",
+        "monitor",
+        "string",
+        "Address receiving node notices by e-mail (empty = off)",
+    ),
 ];
 
 type Snapshot = Option<(Instant, Arc<HashMap<String, String>>)>;
@@ -321,32 +387,9 @@ impl Settings {
 
     /// Writes a setting, inserting its row (with SSPanel's columns filled) if missing.
     pub async fn set(&self, item: &str, value: &str) -> sqlx::Result<()> {
-        let updated = on_db!(&self.db, |p| sqlx::query(
-            "UPDATE `config` SET `value` = ? WHERE `item` = ?"
-        )
-        .bind(value)
-        .bind(item)
-        .execute(p)
-        .await
-        .map(|r| Done::from(r).rows))?;
-        if updated == 0 {
-            let known = KNOWN.iter().find(|k| k.item == item);
-            on_db!(&self.db, |p| {
-                sqlx::query(
-                "INSERT INTO `config` (`item`, `value`, `class`, `is_public`, `type`, `default`, `mark`) \
-                 VALUES (?, ?, ?, 0, ?, ?, ?)"
-            )
-            .bind(item)
-            .bind(value)
-            .bind(known.map_or("spanel", |k| k.class))
-            .bind(known.map_or("string", |k| k.kind))
-            .bind(known.map_or("", |k| k.default))
-            .bind(known.map_or("", |k| k.mark))
-            .execute(p)
-            .await
-            .map(Done::from)
-            })?;
-        }
+        let mut tx = self.db.begin().await?;
+        set_in_tx(&mut tx, item, value).await?;
+        tx.commit().await?;
         self.invalidate().await;
         Ok(())
     }
@@ -359,6 +402,43 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// Writes a setting inside the caller's transaction (e.g. with its audit row); the caller
+/// invalidates the cache after committing.
+pub async fn set_in_tx(tx: &mut crate::db::Tx, item: &str, value: &str) -> sqlx::Result<()> {
+    let exists: Option<i64> = crate::on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `id` FROM `config` WHERE `item` = ? LIMIT 1"
+    )
+    .bind(item)
+    .fetch_optional(c)
+    .await)?;
+    if exists.is_some() {
+        crate::on_tx!(tx, |c| sqlx::query(
+            "UPDATE `config` SET `value` = ? WHERE `item` = ?"
+        )
+        .bind(value)
+        .bind(item)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+        return Ok(());
+    }
+    let known = KNOWN.iter().find(|k| k.item == item);
+    crate::on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO `config` (`item`, `value`, `class`, `is_public`, `type`, `default`, `mark`) \
+         VALUES (?, ?, ?, 0, ?, ?, ?)"
+    )
+    .bind(item)
+    .bind(value)
+    .bind(known.map_or("spanel", |k| k.class))
+    .bind(known.map_or("string", |k| k.kind))
+    .bind(known.map_or("", |k| k.default))
+    .bind(known.map_or("", |k| k.mark))
+    .execute(c)
+    .await
+    .map(Done::from))?;
+    Ok(())
 }
 
 pub fn default_of(item: &str) -> &'static str {

@@ -1,11 +1,14 @@
 //! HTTP: one module per area, each exporting `router()`; this file assembles them with the
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
+pub mod admin;
 pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod mod_mu;
 pub mod node;
+pub mod metrics;
+pub mod tickets;
 pub mod user;
 
 use std::time::Duration;
@@ -33,7 +36,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "node"), (name = "mod_mu"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -64,6 +67,8 @@ fn v0() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(user::router())
         .merge(node::router())
+        .merge(tickets::router())
+        .merge(admin::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
@@ -71,6 +76,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .nest("/app/api/v0", v0())
         .merge(health::router())
         .merge(mod_mu::router())
+        .merge(metrics::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -84,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(CatchPanicLayer::custom(panic_response))

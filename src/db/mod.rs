@@ -4,8 +4,10 @@
 //! [`on_db!`] and [`on_tx!`] macros, which expand the same body for both drivers. Where the dialects
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
+pub mod admin;
 pub mod jobs;
 pub mod node;
+pub mod ops;
 pub mod rebate;
 pub mod schema;
 pub mod types;

@@ -601,6 +601,56 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         expires_at INTEGER NOT NULL DEFAULT 0
     )",
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_admin_log` (
+        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        `admin_id` bigint(20) NOT NULL,
+        `action` varchar(64) NOT NULL,
+        `target` varchar(128) NOT NULL,
+        `detail` text NOT NULL,
+        `created_at` bigint(20) NOT NULL,
+        KEY `target` (`target`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_admin_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        admin_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    )",
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_node_alert` (
+        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        `node_id` bigint(20) NOT NULL,
+        `kind` varchar(8) NOT NULL,
+        `created_at` bigint(20) NOT NULL,
+        `detail` text NOT NULL,
+        KEY `node_id` (`node_id`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_node_alert (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        node_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        detail TEXT NOT NULL
+    )",
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_email_attempt` (
+        `queue_id` bigint(20) NOT NULL PRIMARY KEY,
+        `attempts` int(11) NOT NULL DEFAULT 0,
+        `next_at` bigint(20) NOT NULL DEFAULT 0,
+        `last_error` text NOT NULL
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_email_attempt (
+        queue_id INTEGER NOT NULL PRIMARY KEY,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod node;
+pub mod ops;
 pub mod password;
 pub mod rebate;
 

@@ -30,10 +30,15 @@ pub enum Job {
     NodeBandwidthReset,
     /// Daily: old `alive_ip`, `node_info` and `node_online_log` rows are deleted.
     Prune,
+    /// Every minute: one down notice when a node goes silent past `node_offline_timeout`, one up
+    /// notice when it reports again.
+    NodeMonitor,
+    /// Every minute: queued e-mails are sent over SMTP, with retries.
+    EmailQueue,
 }
 
 impl Job {
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 9] = [
         Job::ClassExpiry,
         Job::AccountExpiry,
         Job::HourlyUsage,
@@ -41,6 +46,8 @@ impl Job {
         Job::AutoResetDay,
         Job::NodeBandwidthReset,
         Job::Prune,
+        Job::NodeMonitor,
+        Job::EmailQueue,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +59,8 @@ impl Job {
             Job::AutoResetDay => "auto_reset_day",
             Job::NodeBandwidthReset => "node_bandwidth_reset",
             Job::Prune => "prune",
+            Job::NodeMonitor => "node_monitor",
+            Job::EmailQueue => "email_queue",
         }
     }
 
@@ -62,7 +71,11 @@ impl Job {
     fn is_daily(self) -> bool {
         !matches!(
             self,
-            Job::ClassExpiry | Job::AccountExpiry | Job::HourlyUsage
+            Job::ClassExpiry
+                | Job::AccountExpiry
+                | Job::HourlyUsage
+                | Job::NodeMonitor
+                | Job::EmailQueue
         )
     }
 }
@@ -72,6 +85,23 @@ pub type RunOutcome = Option<u64>;
 
 /// Runs one job as of `now` (the scheduler passes the real clock, tests a frozen one).
 pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
+    // These talk to the outside world, so they keep no transaction open while they do.
+    match job {
+        Job::NodeMonitor => {
+            return Ok(Some(
+                crate::service::monitor::check(app, now.timestamp()).await?,
+            ))
+        }
+        Job::EmailQueue => {
+            return Ok(Some(
+                crate::service::mail::drain(app, now.timestamp()).await?,
+            ))
+        }
+        _ => {}
+    }
+    // Read before the write transaction: on SQLite a pool connection awaited while holding the
+    // write lock can starve against writers waiting for that lock.
+    let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
     let mut tx = app.db.begin().await?;
     let ts = now.timestamp();
     if job.is_daily() {
@@ -84,7 +114,6 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     let naive = from_unix(ts);
     let changed = match job {
         Job::ClassExpiry => {
-            let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
             let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
                 (
                     "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
@@ -137,6 +166,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
+        Job::NodeMonitor | Job::EmailQueue => 0,
         Job::Prune => {
             let day = 86_400;
             sql::execute(
@@ -194,7 +224,9 @@ pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result
         return Ok(false);
     }
     for job in Job::ALL {
-        if let Err(e) = run(app, job, now).await {
+        let result = run(app, job, now).await;
+        crate::metrics::job_run(job.name(), result.is_ok());
+        if let Err(e) = result {
             tracing::error!(job = job.name(), error = %e, "job failed; it will be retried");
         }
     }

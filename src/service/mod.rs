@@ -4,3 +4,7 @@ pub mod accounts;
 pub mod node;
 pub mod rebate;
 pub mod traffic;
+pub mod admin;
+pub mod mail;
+pub mod monitor;
+pub mod reports;

@@ -1,0 +1,263 @@
+//! SQL of node monitoring, the e-mail queue and traffic reports.
+
+use super::{Backend, Db, Done, Int, Tx};
+use crate::{on_db, on_tx};
+
+/// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
+pub async fn node_heartbeats(db: &Db) -> sqlx::Result<Vec<(i64, String, i64, i64, i64)>> {
+    on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT `id`, `name`, `node_heartbeat`, `node_bandwidth`, `node_bandwidth_limit` FROM `node` \
+         ORDER BY `sort`, `id`"
+    )
+    .fetch_all(p)
+    .await
+    })
+}
+
+/// The latest `node_online_log` (online users, time) of every node that has one.
+pub async fn latest_online(db: &Db) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT l.`node_id`, l.`online_user`, l.`log_time` FROM `node_online_log` l \
+         JOIN (SELECT `node_id`, MAX(`id`) AS `m` FROM `node_online_log` GROUP BY `node_id`) x \
+         ON x.`m` = l.`id`"
+    )
+    .fetch_all(p)
+    .await)
+}
+
+/// The latest `node_info` (load, uptime, time) of every node that has one.
+pub async fn latest_info(db: &Db) -> sqlx::Result<Vec<(i64, String, f64, i64)>> {
+    let sql = cast_uptime(
+        db,
+        "SELECT i.`node_id`, i.`load`, CAST(i.`uptime` AS DOUBLE), i.`log_time` FROM `node_info` i \
+         JOIN (SELECT `node_id`, MAX(`id`) AS `m` FROM `node_info` GROUP BY `node_id`) x ON x.`m` = i.`id`",
+    );
+    on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
+}
+
+fn cast_uptime(db: &Db, sql: &str) -> String {
+    match db.backend() {
+        Backend::MySql => sql.to_string(),
+        Backend::Sqlite => sql.replace("AS DOUBLE", "AS REAL"),
+    }
+}
+
+/// `node_info` rows of one node since `from`: (time, load, uptime).
+pub async fn load_history(db: &Db, node: i64, from: i64) -> sqlx::Result<Vec<(i64, String, f64)>> {
+    let sql = cast_uptime(
+        db,
+        "SELECT `log_time`, `load`, CAST(`uptime` AS DOUBLE) FROM `node_info` \
+         WHERE `node_id` = ? AND `log_time` >= ? ORDER BY `log_time`, `id`",
+    );
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(node)
+        .bind(from)
+        .fetch_all(p)
+        .await)
+}
+
+/// The last notice kind of every node that has one.
+pub async fn last_alerts(db: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT a.`node_id`, a.`kind` FROM `spanel_node_alert` a \
+         JOIN (SELECT `node_id`, MAX(`id`) AS `m` FROM `spanel_node_alert` GROUP BY `node_id`) x \
+         ON x.`m` = a.`id`"
+    )
+    .fetch_all(p)
+    .await)
+}
+
+/// Locks a node row and returns its last notice kind ("" when none), so that two monitors racing
+/// (the scheduler and `spanel job run`) cannot both raise the same notice. None = no such node.
+pub async fn lock_node_alert(tx: &mut Tx, node: i64) -> sqlx::Result<Option<String>> {
+    let sql = format!("SELECT `id` FROM `node` WHERE `id` = ?{}", tx.for_update());
+    let found: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(&sql)
+        .bind(node)
+        .fetch_optional(c)
+        .await)?;
+    if found.is_none() {
+        return Ok(None);
+    }
+    let kind: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `kind` FROM `spanel_node_alert` WHERE `node_id` = ? ORDER BY `id` DESC LIMIT 1"
+    )
+    .bind(node)
+    .fetch_optional(c)
+    .await)?;
+    Ok(Some(kind.unwrap_or_default()))
+}
+
+pub async fn insert_alert(
+    tx: &mut Tx,
+    node: i64,
+    kind: &str,
+    now: i64,
+    detail: &str,
+) -> sqlx::Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO `spanel_node_alert` (`node_id`, `kind`, `created_at`, `detail`) VALUES (?, ?, ?, ?)"
+    )
+    .bind(node)
+    .bind(kind)
+    .bind(now)
+    .bind(detail)
+    .execute(c)
+    .await
+    .map(Done::from)
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct AlertRow {
+    pub id: i64,
+    pub node_id: i64,
+    pub kind: String,
+    pub created_at: i64,
+    pub detail: String,
+}
+
+pub async fn alerts(db: &Db, limit: i64) -> sqlx::Result<Vec<AlertRow>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT `id`, `node_id`, `kind`, `created_at`, `detail` FROM `spanel_node_alert` \
+         ORDER BY `id` DESC LIMIT ?"
+    )
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+pub async fn enqueue_email(
+    db: &Db,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    on_db!(db, |p| sqlx::query(
+        "INSERT INTO `email_queue` (`to_email`, `subject`, `template`, `array`, `time`) \
+         VALUES (?, ?, ?, '{}', ?)"
+    )
+    .bind(to)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| Done::from(r).id))
+}
+
+/// Queued mails due now and not given up: (id, to, subject, body, attempts so far).
+pub async fn due_emails(
+    db: &Db,
+    now: i64,
+    max_attempts: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, String, String, String, i64)>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT q.`id`, q.`to_email`, q.`subject`, q.`template`, COALESCE(a.`attempts`, 0) \
+         FROM `email_queue` q LEFT JOIN `spanel_email_attempt` a ON a.`queue_id` = q.`id` \
+         WHERE COALESCE(a.`attempts`, 0) < ? AND COALESCE(a.`next_at`, 0) <= ? \
+         ORDER BY q.`id` LIMIT ?"
+    )
+    .bind(max_attempts)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// A sent mail leaves the queue.
+pub async fn email_sent(db: &Db, id: i64) -> sqlx::Result<()> {
+    for sql in [
+        "DELETE FROM `email_queue` WHERE `id` = ?",
+        "DELETE FROM `spanel_email_attempt` WHERE `queue_id` = ?",
+    ] {
+        on_db!(db, |p| sqlx::query(sql)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(Done::from))?;
+    }
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again.
+pub async fn email_failed(
+    db: &Db,
+    id: i64,
+    attempts: i64,
+    next_at: i64,
+    error: &str,
+) -> sqlx::Result<()> {
+    let sql = match db.backend() {
+        Backend::MySql => {
+            "INSERT INTO `spanel_email_attempt` (`queue_id`, `attempts`, `next_at`, `last_error`) \
+             VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `attempts` = VALUES(`attempts`), \
+             `next_at` = VALUES(`next_at`), `last_error` = VALUES(`last_error`)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO `spanel_email_attempt` (`queue_id`, `attempts`, `next_at`, `last_error`) \
+             VALUES (?, ?, ?, ?) ON CONFLICT(`queue_id`) DO UPDATE SET `attempts` = excluded.`attempts`, \
+             `next_at` = excluded.`next_at`, `last_error` = excluded.`last_error`"
+        }
+    };
+    on_db!(db, |p| sqlx::query(sql)
+        .bind(id)
+        .bind(attempts)
+        .bind(next_at)
+        .bind(error)
+        .execute(p)
+        .await
+        .map(Done::from))?;
+    Ok(())
+}
+
+/// `user_hourly_usage` in `[from, to)` summed per user and period of `bucket` seconds (aligned to
+/// the unix epoch, i.e. UTC): (user id, period start, bytes), by user then time.
+pub async fn usage_buckets(
+    db: &Db,
+    user_id: Option<i64>,
+    from: i64,
+    to: i64,
+    bucket: i64,
+) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    let rows: Vec<(Int, i64, Int)> = on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT `user_id`, `datetime` - (`datetime` % ?) AS `period`, SUM(`hourly_usage`) \
+         FROM `user_hourly_usage` WHERE `datetime` >= ? AND `datetime` < ? AND (? = -1 OR `user_id` = ?) \
+         GROUP BY `user_id`, `period` ORDER BY `user_id`, `period`"
+    )
+    .bind(bucket)
+    .bind(from)
+    .bind(to)
+    .bind(user_id.unwrap_or(-1))
+    .bind(user_id.unwrap_or(-1))
+    .fetch_all(p)
+    .await
+    })?;
+    Ok(rows.into_iter().map(|(u, t, b)| (u.0, t, b.0)).collect())
+}
+
+/// The users with the most usage in `[from, to)`: (user id, e-mail, bytes).
+pub async fn top_users(
+    db: &Db,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, String, i64)>> {
+    let rows: Vec<(Int, String, Int)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT h.`user_id`, COALESCE(u.`email`, ''), SUM(h.`hourly_usage`) AS `total` \
+         FROM `user_hourly_usage` h LEFT JOIN `user` u ON u.`id` = h.`user_id` \
+         WHERE h.`datetime` >= ? AND h.`datetime` < ? \
+         GROUP BY h.`user_id`, u.`email` ORDER BY `total` DESC, h.`user_id` LIMIT ?"
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows.into_iter().map(|(u, e, b)| (u.0, e, b.0)).collect())
+}

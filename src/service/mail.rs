@@ -1,0 +1,131 @@
+//! E-mail: messages go into SSPanel's `email_queue` and a minute job sends them over SMTP, retrying
+//! with back-off (attempts in `spanel_email_attempt`) and giving up after `email_max_attempts`.
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::app::App;
+use crate::db::ops as sql;
+
+/// Queues a plain-text message.
+pub async fn enqueue(app: &App, to: &str, subject: &str, body: &str) -> sqlx::Result<i64> {
+    sql::enqueue_email(&app.db, to, subject, body, chrono::Utc::now().timestamp()).await
+}
+
+/// SMTP settings read from the `config` table.
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    pub name: String,
+    pub sender: String,
+    pub ssl: String,
+}
+
+impl Smtp {
+    pub async fn load(app: &App) -> sqlx::Result<Option<Smtp>> {
+        let s = &app.settings;
+        let host = s.get("smtp_host").await?.trim().to_string();
+        if host.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Smtp {
+            host,
+            port: u16::try_from(s.get_i64("smtp_port").await?).unwrap_or(465),
+            username: s.get("smtp_username").await?,
+            password: s.get("smtp_password").await?,
+            name: s.get("smtp_name").await?,
+            sender: s.get("smtp_sender").await?,
+            ssl: s.get("smtp_ssl").await?.trim().to_ascii_lowercase(),
+        }))
+    }
+
+    fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        let builder = match self.ssl.as_str() {
+            "0" | "none" | "false" | "" => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            }
+            "starttls" | "tls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host)?,
+            _ => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host)?,
+        };
+        let mut builder = builder
+            .port(self.port)
+            .timeout(Some(std::time::Duration::from_secs(20)));
+        if !self.username.is_empty() {
+            builder = builder.credentials(Credentials::new(
+                self.username.clone(),
+                self.password.clone(),
+            ));
+        }
+        Ok(builder.build())
+    }
+
+    /// Sends one plain-text message now.
+    pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+        let from = Mailbox::new(
+            (!self.name.is_empty()).then(|| self.name.clone()),
+            self.sender.parse()?,
+        );
+        let message = Message::builder()
+            .from(from)
+            .to(to.parse()?)
+            .subject(subject)
+            .body(body.to_string())?;
+        self.transport()?.send(message).await?;
+        Ok(())
+    }
+}
+
+/// Seconds before retry number `attempts` (1, 2, …): 1, 2, 4, … minutes, at most an hour.
+pub fn backoff(attempts: i64) -> i64 {
+    60 * (1i64 << attempts.clamp(1, 7).saturating_sub(1)).min(60)
+}
+
+/// Sends due queued mails; returns how many were sent. Without `smtp_host` nothing is sent.
+pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
+    let Some(smtp) = Smtp::load(app).await? else {
+        return Ok(0);
+    };
+    let max = app.settings.get_i64("email_max_attempts").await?.max(1);
+    let due = sql::due_emails(&app.db, now, max, 50).await?;
+    crate::metrics::batch_size(due.len() as u64);
+    let mut sent = 0;
+    for (id, to, subject, body, attempts) in due {
+        match smtp.send(&to, &subject, &body).await {
+            Ok(()) => {
+                sql::email_sent(&app.db, id).await?;
+                crate::metrics::email(true);
+                sent += 1;
+            }
+            Err(e) => {
+                let attempts = attempts + 1;
+                crate::metrics::email(false);
+                let error = e.to_string();
+                if attempts >= max {
+                    tracing::error!(queue_id = id, attempts, error = %error, "e-mail given up");
+                } else {
+                    tracing::warn!(queue_id = id, attempts, error = %error, "e-mail failed; will retry");
+                }
+                sql::email_failed(&app.db, id, attempts, now + backoff(attempts), &error).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(1), 60);
+        assert_eq!(backoff(2), 120);
+        assert_eq!(backoff(3), 240);
+        assert_eq!(backoff(7), 3600);
+        assert_eq!(backoff(50), 3600);
+    }
+}

@@ -1,0 +1,100 @@
+//! Traffic reports from `user_hourly_usage` (bytes used in the hour starting at `datetime`) and node
+//! bandwidth counters, as rows that the HTTP layer renders as JSON or CSV.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::db::ops as sql;
+use crate::domain::ops::Bucket;
+use crate::error::{ApiError, ApiResult};
+
+/// A time range `[from, to)` in unix seconds; defaults to the last 24 hours.
+pub fn range(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)> {
+    let to = to.unwrap_or(now);
+    let from = from.unwrap_or(to - 86_400);
+    if from >= to {
+        return Err(ApiError::invalid("from", "Must be before `to`."));
+    }
+    if to - from > 366 * 86_400 {
+        return Err(ApiError::invalid("from", "At most 366 days at a time."));
+    }
+    Ok((from, to))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageRow {
+    pub user_id: i64,
+    /// Start of the hour or day (unix, UTC).
+    pub period_start: i64,
+    pub bytes: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageReport {
+    pub rows: Vec<UsageRow>,
+    pub total_bytes: i64,
+}
+
+pub async fn user_usage(
+    app: &App,
+    user_id: Option<i64>,
+    granularity: &str,
+    from: i64,
+    to: i64,
+) -> ApiResult<UsageReport> {
+    let bucket = Bucket::parse(granularity)
+        .ok_or_else(|| ApiError::invalid("granularity", "hour or day."))?;
+    let rows: Vec<UsageRow> = sql::usage_buckets(&app.db, user_id, from, to, bucket.seconds())
+        .await?
+        .into_iter()
+        .map(|(user_id, period_start, bytes)| UsageRow {
+            user_id,
+            period_start,
+            bytes,
+        })
+        .collect();
+    let total_bytes = rows.iter().map(|r| r.bytes).sum();
+    Ok(UsageReport { rows, total_bytes })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopUser {
+    pub user_id: i64,
+    pub email: String,
+    pub bytes: i64,
+}
+
+pub async fn top_users(app: &App, from: i64, to: i64, limit: i64) -> ApiResult<Vec<TopUser>> {
+    Ok(sql::top_users(&app.db, from, to, limit.clamp(1, 1000))
+        .await?
+        .into_iter()
+        .map(|(user_id, email, bytes)| TopUser {
+            user_id,
+            email,
+            bytes,
+        })
+        .collect())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NodeBandwidth {
+    pub node_id: i64,
+    pub name: String,
+    pub used: i64,
+    /// 0 = no limit.
+    pub limit: i64,
+}
+
+pub async fn node_bandwidth(app: &App) -> ApiResult<Vec<NodeBandwidth>> {
+    Ok(sql::node_heartbeats(&app.db)
+        .await?
+        .into_iter()
+        .map(|(node_id, name, _, used, limit)| NodeBandwidth {
+            node_id,
+            name,
+            used,
+            limit,
+        })
+        .collect())
+}
