@@ -132,7 +132,10 @@ async fn flusher(
         let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
         let result = flush(&db, &known, &reports, hourly)
             .await
-            .map(|_| ())
+            .map(|applied| {
+                crate::metrics::batch_size(batch.len() as u64);
+                crate::metrics::traffic_rows(applied as u64);
+            })
             .map_err(|e| {
                 tracing::error!(error = %e, reports = batch.len(), "traffic flush failed; nothing acknowledged");
                 e.to_string()
