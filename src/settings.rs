@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -325,6 +326,7 @@ type Snapshot = Option<(Instant, Arc<HashMap<String, String>>)>;
 pub struct Settings {
     db: Db,
     cache: Arc<RwLock<Snapshot>>,
+    refreshing: Arc<AtomicBool>,
     ttl: Duration,
 }
 
@@ -333,16 +335,12 @@ impl Settings {
         Settings {
             db,
             cache: Arc::new(RwLock::new(None)),
+            refreshing: Arc::new(AtomicBool::new(false)),
             ttl: Duration::from_secs(5),
         }
     }
 
-    async fn snapshot(&self) -> sqlx::Result<Arc<HashMap<String, String>>> {
-        if let Some((at, map)) = self.cache.read().await.as_ref() {
-            if at.elapsed() < self.ttl {
-                return Ok(map.clone());
-            }
-        }
+    async fn load(&self) -> sqlx::Result<Arc<HashMap<String, String>>> {
         let rows: Vec<(String, String)> = on_db!(&self.db, |p| sqlx::query_as(
             "SELECT `item`, `value` FROM `config`"
         )
@@ -353,9 +351,34 @@ impl Settings {
         Ok(map)
     }
 
-    /// Drops the cache so the next read sees the table (after an admin change).
+    /// The settings, at most `ttl` stale. Only the very first read waits for the database: later
+    /// refreshes happen in the background, so a read inside a write transaction never needs a
+    /// second pool connection (on SQLite that could wait on a writer that waits on this one).
+    async fn snapshot(&self) -> sqlx::Result<Arc<HashMap<String, String>>> {
+        let current = self.cache.read().await.clone();
+        match current {
+            Some((at, map)) => {
+                if at.elapsed() >= self.ttl && !self.refreshing.swap(true, Ordering::AcqRel) {
+                    let this = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = this.load().await {
+                            tracing::warn!(error = %e, "settings refresh failed; keeping the last ones");
+                        }
+                        this.refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok(map)
+            }
+            None => self.load().await,
+        }
+    }
+
+    /// Reloads the settings now (after a change, outside any transaction).
     pub async fn invalidate(&self) {
-        *self.cache.write().await = None;
+        if let Err(e) = self.load().await {
+            tracing::warn!(error = %e, "settings reload failed");
+            *self.cache.write().await = None;
+        }
     }
 
     /// The raw value, or the known default, or "".
