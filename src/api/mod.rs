@@ -1,9 +1,11 @@
 //! HTTP: one module per area, each exporting `router()`; this file assembles them with the
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
+pub mod admin_shop;
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod shop;
 pub mod user;
 
 use std::time::Duration;
@@ -31,7 +33,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -61,6 +63,8 @@ fn v0() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(shop::router())
+        .merge(admin_shop::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
