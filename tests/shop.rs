@@ -10,7 +10,12 @@ const GB: i64 = 1024 * 1024 * 1024;
 
 /// Creates a plan through the admin API; returns its id.
 async fn plan(app: &TestApp, admin: &str, price: &str, content: Value) -> i64 {
-    plan_with(app, admin, json!({"name": "Plan", "price": price, "content": content})).await
+    plan_with(
+        app,
+        admin,
+        json!({"name": "Plan", "price": price, "content": content}),
+    )
+    .await
 }
 
 async fn plan_with(app: &TestApp, admin: &str, body: Value) -> i64 {
@@ -20,8 +25,10 @@ async fn plan_with(app: &TestApp, admin: &str, body: Value) -> i64 {
 }
 
 async fn set_money(app: &TestApp, user: i64, money: &str) {
-    app.exec(&format!("UPDATE user SET money = '{money}' WHERE id = {user}"))
-        .await;
+    app.exec(&format!(
+        "UPDATE user SET money = '{money}' WHERE id = {user}"
+    ))
+    .await;
 }
 
 async fn money(app: &TestApp, user: i64) -> String {
@@ -32,7 +39,9 @@ async fn money(app: &TestApp, user: i64) -> String {
 async fn buy_applies_content(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("buyer@example.com", "password-1").await;
+    let (uid, token) = app
+        .register_and_login("buyer@example.com", "password-1")
+        .await;
     let id = plan(
         &app,
         &admin,
@@ -41,8 +50,10 @@ async fn buy_applies_content(backend: Backend) {
                "speedlimit": 50, "connector": "3", "content_extra": "fast"}),
     )
     .await;
-    app.exec(&format!("UPDATE user SET u = 5, d = 7, last_day_t = 9 WHERE id = {uid}"))
-        .await;
+    app.exec(&format!(
+        "UPDATE user SET u = 5, d = 7, last_day_t = 9 WHERE id = {uid}"
+    ))
+    .await;
     set_money(&app, uid, "20.00").await;
 
     let (status, shop) = app.get("user/shop", Some(&token)).await;
@@ -69,10 +80,13 @@ async fn buy_applies_content(backend: Backend) {
         Backend::Sqlite => {
             "SELECT CAST(ROUND(julianday(class_expire) - julianday('now')) AS INTEGER) FROM user"
         }
-        Backend::MariaDb => "SELECT ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), class_expire) / 86400) FROM user",
+        Backend::MariaDb => {
+            "SELECT ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), class_expire) / 86400) FROM user"
+        }
     };
     assert_eq!(
-        app.scalar_i64(&format!("{class_days} WHERE id = {uid}")).await,
+        app.scalar_i64(&format!("{class_days} WHERE id = {uid}"))
+            .await,
         30
     );
     let (status, bought) = app.get("user/bought", Some(&token)).await;
@@ -106,17 +120,25 @@ async fn buy_applies_content(backend: Backend) {
 async fn parallel_buys_never_overspend(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("rush@example.com", "password-1").await;
-    let id = plan(&app, &admin, "3.33", json!({"traffic_package": 1, "bandwidth": 1})).await;
-    set_money(&app, uid, "10.99").await;
-    let before = app
-        .scalar_i64(&format!("SELECT transfer_enable FROM user WHERE id = {uid}"))
+    let (uid, token) = app
+        .register_and_login("rush@example.com", "password-1")
         .await;
-    let body = json!({"shop_id": id});
-    let results = futures::future::join_all(
-        (0..50).map(|_| app.post("user/buy", Some(&token), &body)),
+    let id = plan(
+        &app,
+        &admin,
+        "3.33",
+        json!({"traffic_package": 1, "bandwidth": 1}),
     )
     .await;
+    set_money(&app, uid, "10.99").await;
+    let before = app
+        .scalar_i64(&format!(
+            "SELECT transfer_enable FROM user WHERE id = {uid}"
+        ))
+        .await;
+    let body = json!({"shop_id": id});
+    let results =
+        futures::future::join_all((0..50).map(|_| app.post("user/buy", Some(&token), &body))).await;
     let ok = results.iter().filter(|(s, _)| *s == StatusCode::OK).count();
     let conflict = results
         .iter()
@@ -131,8 +153,10 @@ async fn parallel_buys_never_overspend(backend: Backend) {
         3
     );
     assert_eq!(
-        app.scalar_i64(&format!("SELECT transfer_enable FROM user WHERE id = {uid}"))
-            .await,
+        app.scalar_i64(&format!(
+            "SELECT transfer_enable FROM user WHERE id = {uid}"
+        ))
+        .await,
         before + 3 * GB
     );
 }
@@ -140,9 +164,23 @@ async fn parallel_buys_never_overspend(backend: Backend) {
 async fn coupon_limits(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("saver@example.com", "password-1").await;
-    let a = plan(&app, &admin, "10.00", json!({"traffic_package": 1, "bandwidth": 1})).await;
-    let b = plan(&app, &admin, "10.00", json!({"traffic_package": 1, "bandwidth": 1})).await;
+    let (uid, token) = app
+        .register_and_login("saver@example.com", "password-1")
+        .await;
+    let a = plan(
+        &app,
+        &admin,
+        "10.00",
+        json!({"traffic_package": 1, "bandwidth": 1}),
+    )
+    .await;
+    let b = plan(
+        &app,
+        &admin,
+        "10.00",
+        json!({"traffic_package": 1, "bandwidth": 1}),
+    )
+    .await;
     set_money(&app, uid, "100.00").await;
     let future = chrono::Utc::now().timestamp() + 86_400;
     for (code, onetime, expire, shop, credit) in [
@@ -184,26 +222,42 @@ async fn coupon_limits(backend: Backend) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body["msg"].as_str().unwrap().contains(msg), "{body}");
         let (status, body) = app
-            .post("user/buy", Some(&token), &json!({"shop_id": shop, "coupon": code}))
+            .post(
+                "user/buy",
+                Some(&token),
+                &json!({"shop_id": shop, "coupon": code}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body["msg"].as_str().unwrap().contains(msg), "{body}");
     }
     for _ in 0..2 {
         let (status, body) = app
-            .post("user/buy", Some(&token), &json!({"shop_id": a, "coupon": "Twice"}))
+            .post(
+                "user/buy",
+                Some(&token),
+                &json!({"shop_id": a, "coupon": "Twice"}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["data"]["price"], "8.50");
     }
     let (status, body) = app
-        .post("user/buy", Some(&token), &json!({"shop_id": a, "coupon": "TWICE"}))
+        .post(
+            "user/buy",
+            Some(&token),
+            &json!({"shop_id": a, "coupon": "TWICE"}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["msg"].as_str().unwrap().contains("already used"), "{body}");
+    assert!(
+        body["msg"].as_str().unwrap().contains("already used"),
+        "{body}"
+    );
     assert_eq!(money(&app, uid).await, "83.00");
     assert_eq!(
-        app.scalar_i64("SELECT COUNT(*) FROM bought WHERE coupon = 'TWICE'").await,
+        app.scalar_i64("SELECT COUNT(*) FROM bought WHERE coupon = 'TWICE'")
+            .await,
         2
     );
 }
@@ -211,7 +265,9 @@ async fn coupon_limits(backend: Backend) {
 async fn disable_others_stops_renewals(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("renew@example.com", "password-1").await;
+    let (uid, token) = app
+        .register_and_login("renew@example.com", "password-1")
+        .await;
     let id = plan_with(
         &app,
         &admin,
@@ -222,7 +278,11 @@ async fn disable_others_stops_renewals(backend: Backend) {
     set_money(&app, uid, "5.00").await;
     for _ in 0..2 {
         let (status, body) = app
-            .post("user/buy", Some(&token), &json!({"shop_id": id, "autorenew": true}))
+            .post(
+                "user/buy",
+                Some(&token),
+                &json!({"shop_id": id, "autorenew": true}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body["data"]["renew"].as_i64().unwrap() > chrono::Utc::now().timestamp());
@@ -240,7 +300,8 @@ async fn disable_others_stops_renewals(backend: Backend) {
     let newest = body["data"]["bought_id"].as_i64().unwrap();
     assert_eq!(app.scalar_i64(renewing).await, 1);
     assert_eq!(
-        app.scalar_i64(&format!("SELECT id FROM bought WHERE renew > 0")).await,
+        app.scalar_i64("SELECT id FROM bought WHERE renew > 0")
+            .await,
         newest
     );
     assert_eq!(money(&app, uid).await, "2.00");
@@ -269,7 +330,13 @@ async fn purchase_pays_commission(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let invitee = body["data"]["user_id"].as_i64().unwrap();
     let token = app.login("invitee@example.com", "password-2").await;
-    let id = plan(&app, &admin, "10.05", json!({"traffic_package": 1, "bandwidth": 1})).await;
+    let id = plan(
+        &app,
+        &admin,
+        "10.05",
+        json!({"traffic_package": 1, "bandwidth": 1}),
+    )
+    .await;
     set_money(&app, invitee, "20.00").await;
     set_money(&app, inviter, "1.00").await;
     let (status, body) = app
@@ -291,7 +358,9 @@ async fn purchase_pays_commission(backend: Backend) {
 async fn admin_routes_are_guarded_and_validated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (_, token) = app.register_and_login("user@example.com", "password-1").await;
+    let (_, token) = app
+        .register_and_login("user@example.com", "password-1")
+        .await;
     let (status, _) = app.get("admin/shop", Some(&token)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = app
@@ -333,8 +402,10 @@ async fn admin_routes_are_guarded_and_validated(backend: Backend) {
             reqwest::Method::PUT,
             &format!("admin/shop/{id}"),
             Some(&admin),
-            Some(&json!({"name": "Renamed", "price": 6.5, "content": {"bandwidth": "20",
-                "promo": {"price": "4.00", "start": 0, "end": 4_000_000_000i64}}})),
+            Some(
+                &json!({"name": "Renamed", "price": 6.5, "content": {"bandwidth": "20",
+                "promo": {"price": "4.00", "start": 0, "end": 4_000_000_000i64}}}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -342,7 +413,12 @@ async fn admin_routes_are_guarded_and_validated(backend: Backend) {
     assert_eq!(body["data"]["effective_price"], "4.00");
     assert_eq!(body["data"]["promo_active"], true);
     let (status, _) = app
-        .send(reqwest::Method::DELETE, &format!("admin/shop/{id}"), Some(&admin), None)
+        .send(
+            reqwest::Method::DELETE,
+            &format!("admin/shop/{id}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (_, list) = app.get("admin/shop", Some(&admin)).await;
@@ -353,8 +429,16 @@ async fn admin_routes_are_guarded_and_validated(backend: Backend) {
 async fn bundle_and_periodic(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("bundle@example.com", "password-1").await;
-    let pack = plan(&app, &admin, "1", json!({"traffic_package": 1, "bandwidth": 5})).await;
+    let (uid, token) = app
+        .register_and_login("bundle@example.com", "password-1")
+        .await;
+    let pack = plan(
+        &app,
+        &admin,
+        "1",
+        json!({"traffic_package": 1, "bandwidth": 5}),
+    )
+    .await;
     let periodic = plan(
         &app,
         &admin,
@@ -368,8 +452,10 @@ async fn bundle_and_periodic(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
-        app.scalar_i64(&format!("SELECT transfer_enable FROM user WHERE id = {uid}"))
-            .await,
+        app.scalar_i64(&format!(
+            "SELECT transfer_enable FROM user WHERE id = {uid}"
+        ))
+        .await,
         15 * GB
     );
     let (status, body) = app

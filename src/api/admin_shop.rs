@@ -69,7 +69,10 @@ fn validate_plan(b: &PlanBody) -> ApiResult<(Money, String)> {
     let mut errors = Vec::new();
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 512 {
-        errors.push(FieldError::new("name", "Give a name of 1 to 512 characters."));
+        errors.push(FieldError::new(
+            "name",
+            "Give a name of 1 to 512 characters.",
+        ));
     }
     let price = parse_price(&b.price);
     if price.is_none() {
@@ -88,7 +91,10 @@ fn validate_plan(b: &PlanBody) -> ApiResult<(Money, String)> {
         errors.push(FieldError::new("auto_reset_bandwidth", "Must be ≥ 0."));
     }
     if !matches!(b.status, 0 | 1) {
-        errors.push(FieldError::new("status", "Must be 0 (off sale) or 1 (on sale)."));
+        errors.push(FieldError::new(
+            "status",
+            "Must be 0 (off sale) or 1 (on sale).",
+        ));
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
@@ -283,7 +289,10 @@ async fn create_coupon(
         errors.push(FieldError::new("expire", "Must be a unix time."));
     }
     if !(1..=100).contains(&body.credit) {
-        errors.push(FieldError::new("credit", "Must be a percentage from 1 to 100."));
+        errors.push(FieldError::new(
+            "credit",
+            "Must be a percentage from 1 to 100.",
+        ));
     }
     if body.shop.iter().any(|id| *id <= 0) {
         errors.push(FieldError::new("shop", "Must be plan ids."));
@@ -293,7 +302,9 @@ async fn create_coupon(
     }
     let normalized = crate::domain::shop::normalize_code(code);
     if sql::find_coupon(&app.db, &normalized).await?.is_some() {
-        return Err(ApiError::conflict("A coupon with this code already exists."));
+        return Err(ApiError::conflict(
+            "A coupon with this code already exists.",
+        ));
     }
     let coupon = Coupon {
         code: code.to_string(),

@@ -33,12 +33,18 @@ pub async fn list_plans(db: &Db, all: bool) -> sqlx::Result<Vec<ShopRow>> {
 
 pub async fn find_plan(db: &Db, id: i64) -> sqlx::Result<Option<ShopRow>> {
     let sql = format!("SELECT {SHOP_COLUMNS} FROM `shop` WHERE `id` = ?");
-    on_db!(db, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await)
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 pub async fn find_plan_tx(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ShopRow>> {
     let sql = format!("SELECT {SHOP_COLUMNS} FROM `shop` WHERE `id` = ?");
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 pub struct PlanWrite<'a> {
@@ -95,11 +101,13 @@ pub async fn plan_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
 }
 
 pub async fn take_off_sale(db: &Db, id: i64) -> sqlx::Result<()> {
-    on_db!(db, |p| sqlx::query("UPDATE `shop` SET `status` = 0 WHERE `id` = ?")
-        .bind(id)
-        .execute(p)
-        .await
-        .map(Done::from))?;
+    on_db!(db, |p| sqlx::query(
+        "UPDATE `shop` SET `status` = 0 WHERE `id` = ?"
+    )
+    .bind(id)
+    .execute(p)
+    .await
+    .map(Done::from))?;
     Ok(())
 }
 
@@ -160,7 +168,8 @@ pub async fn list_coupons(db: &Db) -> sqlx::Result<Vec<CouponRow>> {
 }
 
 pub async fn insert_coupon(db: &Db, c: &Coupon) -> sqlx::Result<i64> {
-    on_db!(db, |p| sqlx::query(
+    on_db!(db, |p| {
+        sqlx::query(
         "INSERT INTO `coupon` (`code`, `onetime`, `expire`, `shop`, `credit`) VALUES (?, ?, ?, ?, ?)"
     )
     .bind(&c.code)
@@ -170,7 +179,8 @@ pub async fn insert_coupon(db: &Db, c: &Coupon) -> sqlx::Result<i64> {
     .bind(c.credit)
     .execute(p)
     .await
-    .map(|r| Done::from(r).id))
+    .map(|r| Done::from(r).id)
+    })
 }
 
 pub async fn delete_coupon(db: &Db, id: i64) -> sqlx::Result<bool> {
@@ -207,13 +217,15 @@ pub async fn coupon_uses_tx(tx: &mut Tx, user_id: i64, normalized: &str) -> sqlx
 
 /// (bought at, plan content) of a user's purchases of plans that still exist.
 pub async fn purchases_with_content(tx: &mut Tx, user_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    let rows: Vec<(Int, String)> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<(Int, String)> = on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT b.`datetime`, s.`content` FROM `bought` b JOIN `shop` s ON s.`id` = b.`shopid` \
          WHERE b.`userid` = ?"
     )
     .bind(user_id)
     .fetch_all(c)
-    .await)?;
+    .await
+    })?;
     Ok(rows.into_iter().map(|(t, c)| (t.0, c)).collect())
 }
 
@@ -272,7 +284,8 @@ pub async fn write_user(
     money: Money,
     s: &UserPlanState,
 ) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `user` SET `money` = ?, `transfer_enable` = ?, `u` = ?, `d` = ?, `last_day_t` = ?, \
          `expire_in` = ?, `class` = ?, `class_expire` = ?, `node_speedlimit` = ?, \
          `node_connector` = ?, `expire_notified` = 0 WHERE `id` = ?"
@@ -290,7 +303,8 @@ pub async fn write_user(
     .bind(user_id)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+    })?;
     Ok(())
 }
 

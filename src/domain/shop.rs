@@ -110,7 +110,10 @@ impl PlanContent {
         }
     }
 
-    pub fn from_map(map: &Map<String, Value>, strict: bool) -> Result<PlanContent, Vec<ContentError>> {
+    pub fn from_map(
+        map: &Map<String, Value>,
+        strict: bool,
+    ) -> Result<PlanContent, Vec<ContentError>> {
         let mut c = PlanContent::default();
         let mut errors: Vec<ContentError> = Vec::new();
         let mut bad = |k: &str, msg: &str| errors.push((format!("content.{k}"), msg.to_string()));
@@ -155,7 +158,12 @@ impl PlanContent {
                     Value::Object(o) => {
                         c.traffic_package = true;
                         let class = o.get("class").and_then(Value::as_object);
-                        let bound = |b: &str| class.and_then(|m| m.get(b)).and_then(number).and_then(whole);
+                        let bound = |b: &str| {
+                            class
+                                .and_then(|m| m.get(b))
+                                .and_then(number)
+                                .and_then(whole)
+                        };
                         if let (Some(min), Some(max)) = (bound("min"), bound("max")) {
                             c.traffic_package_class = Some(ClassRange { min, max });
                         }
@@ -184,7 +192,11 @@ impl PlanContent {
                 "bundle" => {
                     let ids: Option<Vec<i64>> = value
                         .as_array()
-                        .map(|a| a.iter().map(|v| number(v).and_then(whole).filter(|n| *n > 0)).collect())
+                        .map(|a| {
+                            a.iter()
+                                .map(|v| number(v).and_then(whole).filter(|n| *n > 0))
+                                .collect()
+                        })
                         .unwrap_or(None);
                     match ids {
                         Some(ids) => c.bundle = ids,
@@ -250,7 +262,9 @@ impl CouponRejection {
             CouponRejection::Unknown => "Unknown coupon code.",
             CouponRejection::Expired => "This coupon has expired.",
             CouponRejection::NotForThisPlan => "This coupon does not apply to this plan.",
-            CouponRejection::UsedUp => "You have already used this coupon as many times as allowed.",
+            CouponRejection::UsedUp => {
+                "You have already used this coupon as many times as allowed."
+            }
         }
     }
 }
@@ -437,8 +451,11 @@ mod tests {
 
     #[test]
     fn strict_parse_reports_every_bad_key() {
-        let err = PlanContent::parse(r#"{"bandwidth":-1,"class":"1.5","colour":1,"bundle":"x"}"#, true)
-            .unwrap_err();
+        let err = PlanContent::parse(
+            r#"{"bandwidth":-1,"class":"1.5","colour":1,"bundle":"x"}"#,
+            true,
+        )
+        .unwrap_err();
         let keys: Vec<&str> = err.iter().map(|(k, _)| k.as_str()).collect();
         assert!(keys.contains(&"content.bandwidth"));
         assert!(keys.contains(&"content.class"));
@@ -448,7 +465,10 @@ mod tests {
         // Lenient: old rows still load.
         let c = PlanContent::parse(r#"{"bandwidth":"10","colour":1}"#, false).unwrap();
         assert_eq!(c.bandwidth, Some(Decimal::from(10)));
-        assert_eq!(PlanContent::parse("not json", false).unwrap(), PlanContent::default());
+        assert_eq!(
+            PlanContent::parse("not json", false).unwrap(),
+            PlanContent::default()
+        );
     }
 
     #[test]
@@ -487,19 +507,34 @@ mod tests {
     fn coupon_rules() {
         let p = Money::from_cents(1000);
         let c = coupon("", 0, NOW + 1, 15);
-        assert_eq!(check_coupon(Some(&c), 7, p, 99, NOW), Ok(Money::from_cents(850)));
-        assert_eq!(check_coupon(None, 7, p, 0, NOW), Err(CouponRejection::Unknown));
+        assert_eq!(
+            check_coupon(Some(&c), 7, p, 99, NOW),
+            Ok(Money::from_cents(850))
+        );
+        assert_eq!(
+            check_coupon(None, 7, p, 0, NOW),
+            Err(CouponRejection::Unknown)
+        );
         let c = coupon("", 0, NOW - 1, 15);
-        assert_eq!(check_coupon(Some(&c), 7, p, 0, NOW), Err(CouponRejection::Expired));
+        assert_eq!(
+            check_coupon(Some(&c), 7, p, 0, NOW),
+            Err(CouponRejection::Expired)
+        );
         let c = coupon("1, 2,3", 0, NOW + 1, 15);
-        assert_eq!(check_coupon(Some(&c), 2, p, 0, NOW), Ok(Money::from_cents(850)));
+        assert_eq!(
+            check_coupon(Some(&c), 2, p, 0, NOW),
+            Ok(Money::from_cents(850))
+        );
         assert_eq!(
             check_coupon(Some(&c), 4, p, 0, NOW),
             Err(CouponRejection::NotForThisPlan)
         );
         let c = coupon("", 2, NOW + 1, 15);
         assert!(check_coupon(Some(&c), 4, p, 1, NOW).is_ok());
-        assert_eq!(check_coupon(Some(&c), 4, p, 2, NOW), Err(CouponRejection::UsedUp));
+        assert_eq!(
+            check_coupon(Some(&c), 4, p, 2, NOW),
+            Err(CouponRejection::UsedUp)
+        );
         assert_eq!(normalize_code("  SaVe \n"), "save");
     }
 
@@ -507,9 +542,15 @@ mod tests {
     fn discount_rounds_half_up() {
         // 0.05 × 0.5 = 0.025 → 0.03
         assert_eq!(discounted(Money::from_cents(5), 50), Money::from_cents(3));
-        assert_eq!(discounted(Money::from_cents(999), 33), Money::from_cents(669));
+        assert_eq!(
+            discounted(Money::from_cents(999), 33),
+            Money::from_cents(669)
+        );
         assert_eq!(discounted(Money::from_cents(999), 100), Money::ZERO);
-        assert_eq!(discounted(Money::from_cents(999), 0), Money::from_cents(999));
+        assert_eq!(
+            discounted(Money::from_cents(999), 0),
+            Money::from_cents(999)
+        );
     }
 
     #[test]
@@ -520,7 +561,15 @@ mod tests {
         assert_eq!(s.transfer_enable, 100 * GB as i64);
         assert_eq!((s.u, s.d, s.last_day_t), (0, 0, 0));
         let mut s = state();
-        apply_plan(&mut s, &c, ApplyFlags { reset_on_buy: false, ..ON }, NOW);
+        apply_plan(
+            &mut s,
+            &c,
+            ApplyFlags {
+                reset_on_buy: false,
+                ..ON
+            },
+            NOW,
+        );
         assert_eq!(s.transfer_enable, 105 * GB as i64);
         assert_eq!((s.u, s.d, s.last_day_t), (100, 200, 300));
     }
@@ -566,7 +615,15 @@ mod tests {
         assert_eq!(s.class_expire, from_unix(NOW + 30 * DAY));
         // Extension off: from now.
         let mut s = state();
-        apply_plan(&mut s, &same, ApplyFlags { extend_same_class: false, ..ON }, NOW);
+        apply_plan(
+            &mut s,
+            &same,
+            ApplyFlags {
+                extend_same_class: false,
+                ..ON
+            },
+            NOW,
+        );
         assert_eq!(s.class_expire, from_unix(NOW + 30 * DAY));
         let other = content(r#"{"class":2,"class_expire":30}"#);
         let mut s = state();
