@@ -38,6 +38,14 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "admin/reports/usage"),
     ("GET", "admin/reports/top-users"),
     ("GET", "admin/reports/nodes"),
+    ("GET", "admin/shop"),
+    ("POST", "admin/shop"),
+    ("PUT", "admin/shop/1"),
+    ("DELETE", "admin/shop/1"),
+    ("POST", "admin/shop/1/off"),
+    ("GET", "admin/coupon"),
+    ("POST", "admin/coupon"),
+    ("DELETE", "admin/coupon/1"),
 ];
 
 async fn non_admins_are_refused_everywhere(backend: Backend) {

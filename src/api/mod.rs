@@ -2,12 +2,14 @@
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
 pub mod admin;
+pub mod admin_shop;
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod mod_mu;
 pub mod node;
-pub mod metrics;
+pub mod shop;
 pub mod tickets;
 pub mod user;
 
@@ -36,7 +38,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -69,6 +71,8 @@ fn v0() -> OpenApiRouter<AppState> {
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())
+        .merge(shop::router())
+        .merge(admin_shop::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {

@@ -10,6 +10,7 @@ pub mod node;
 pub mod ops;
 pub mod rebate;
 pub mod schema;
+pub mod shop;
 pub mod types;
 pub mod users;
 

@@ -5,6 +5,7 @@ pub mod node;
 pub mod ops;
 pub mod password;
 pub mod rebate;
+pub mod shop;
 
 /// One gigabyte of traffic as SSPanel counts it.
 pub const GB: u64 = 1024 * 1024 * 1024;
