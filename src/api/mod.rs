@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod sub;
 pub mod user;
 
 use std::time::Duration;
@@ -31,7 +32,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "subscription"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -61,12 +62,14 @@ fn v0() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(sub::v0_router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/app/api/v0", v0())
         .merge(health::router())
+        .merge(sub::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

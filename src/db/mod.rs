@@ -7,6 +7,7 @@
 pub mod jobs;
 pub mod rebate;
 pub mod schema;
+pub mod subscription;
 pub mod types;
 pub mod users;
 

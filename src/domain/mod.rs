@@ -3,6 +3,7 @@
 pub mod account;
 pub mod password;
 pub mod rebate;
+pub mod subscription;
 
 /// One gigabyte of traffic as SSPanel counts it.
 pub const GB: u64 = 1024 * 1024 * 1024;
