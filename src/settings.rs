@@ -251,6 +251,27 @@ pub const KNOWN: &[KnownSetting] = &[
         "Enabled gateways (JSON list)",
     ),
     s("recharge_min", "1", "pay", "int", "Smallest top-up"),
+    s(
+        "app_name",
+        "spanel",
+        "site",
+        "string",
+        "Site name (subscription file names)",
+    ),
+    s(
+        "sub_clash_template",
+        "",
+        "subscribe",
+        "string",
+        "Clash YAML template: proxy-groups and rules; {{proxies}} expands to every proxy name (empty = built-in)",
+    ),
+    s(
+        "subscribe_rate_limit_per_hour",
+        "60",
+        "subscribe",
+        "int",
+        "Subscription fetches per token per hour (0 = unlimited)",
+    ),
     s("recharge_max", "10000", "pay", "int", "Largest top-up"),
     s(
         "smtp_host",

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod mod_mu;
 pub mod node;
 pub mod shop;
+pub mod sub;
 pub mod tickets;
 pub mod user;
 
@@ -38,7 +39,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "subscription"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -73,6 +74,7 @@ fn v0() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(shop::router())
         .merge(admin_shop::router())
+        .merge(sub::v0_router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
@@ -81,6 +83,7 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(mod_mu::router())
         .merge(metrics::router())
+        .merge(sub::router())
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

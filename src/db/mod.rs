@@ -11,6 +11,7 @@ pub mod ops;
 pub mod rebate;
 pub mod schema;
 pub mod shop;
+pub mod subscription;
 pub mod types;
 pub mod users;
 

@@ -6,6 +6,7 @@ pub mod ops;
 pub mod password;
 pub mod rebate;
 pub mod shop;
+pub mod subscription;
 
 /// One gigabyte of traffic as SSPanel counts it.
 pub const GB: u64 = 1024 * 1024 * 1024;

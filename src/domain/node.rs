@@ -129,9 +129,11 @@ fn speed(m: Money) -> Value {
 
 /// The `/mod_mu/users` entry for `user` on a node of `sort`, in the names and types XrayR, V2bX and
 /// SSR read. `keep_connect` lists an over-quota user throttled to 1 Mbps instead of dropping them;
-/// otherwise over-quota users are left out (None).
+/// otherwise over-quota users are left out (None). `ss2022_method` is the node's Shadowsocks 2022
+/// method (sort 1): its per-user key is the one subscriptions hand to clients.
 pub fn mod_mu_user(
     sort: i64,
+    ss2022_method: &str,
     user: &NodeUserRow,
     alive_ip: i64,
     keep_connect: bool,
@@ -154,7 +156,9 @@ pub fn mod_mu_user(
             o.insert("passwd".into(), user.passwd.clone().into());
         }
         1 => {
-            o.insert("passwd".into(), user.passwd.clone().into());
+            let key = crate::domain::subscription::ss2022_user_key(&user.uuid, ss2022_method)
+                .unwrap_or_else(|| user.passwd.clone());
+            o.insert("passwd".into(), key.into());
         }
         _ => {
             o.insert("port".into(), user.port.into());
@@ -332,20 +336,22 @@ mod tests {
 
     #[test]
     fn fields_follow_the_node_sort() {
-        let v = mod_mu_user(11, &user(), 2, false).unwrap();
+        let v = mod_mu_user(11, "", &user(), 2, false).unwrap();
         assert_eq!(v["uuid"], "u-u-i-d");
         assert!(v.get("passwd").is_none());
         assert_eq!(v["node_speedlimit"], json!(10.5));
         assert_eq!(v["node_iplimit"], 3);
         assert_eq!(v["alive_ip"], 2);
-        let v = mod_mu_user(0, &user(), 0, false).unwrap();
+        let v = mod_mu_user(0, "", &user(), 0, false).unwrap();
         assert_eq!(v["port"], 10001);
         assert_eq!(v["method"], "aes-128-gcm");
         assert_eq!(v["protocol_param"], "");
-        let v = mod_mu_user(1, &user(), 0, false).unwrap();
-        assert_eq!(v["passwd"], "pw");
+        let v = mod_mu_user(1, "2022-blake3-aes-128-gcm", &user(), 0, false).unwrap();
+        let key =
+            crate::domain::subscription::ss2022_user_key("u-u-i-d", "2022-blake3-aes-128-gcm");
+        assert_eq!(v["passwd"].as_str(), key.as_deref());
         assert!(v.get("uuid").is_none());
-        let v = mod_mu_user(2, &user(), 0, false).unwrap();
+        let v = mod_mu_user(2, "", &user(), 0, false).unwrap();
         assert_eq!(v["passwd"], "pw");
         assert_eq!(v["uuid"], "u-u-i-d");
     }
@@ -354,8 +360,11 @@ mod tests {
     fn over_quota_users_are_dropped_or_throttled() {
         let mut u = user();
         u.u = 100;
-        assert!(mod_mu_user(11, &u, 0, false).is_none());
-        assert_eq!(mod_mu_user(11, &u, 0, true).unwrap()["node_speedlimit"], 1);
+        assert!(mod_mu_user(11, "", &u, 0, false).is_none());
+        assert_eq!(
+            mod_mu_user(11, "", &u, 0, true).unwrap()["node_speedlimit"],
+            1
+        );
     }
 
     #[test]

@@ -8,4 +8,5 @@ pub mod node;
 pub mod rebate;
 pub mod reports;
 pub mod shop;
+pub mod subscription;
 pub mod traffic;

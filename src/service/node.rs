@@ -161,9 +161,13 @@ pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rend
     let alive_of = |id: i64| alive.get(&id).copied().unwrap_or(0);
     let body = match flavour {
         Flavour::ModMu => {
+            let config = node.custom_config_json();
+            let method = config.get("method").and_then(Value::as_str).unwrap_or("");
             let data: Vec<Value> = users
                 .iter()
-                .filter_map(|u| rules::mod_mu_user(node.sort, u, alive_of(u.id), keep_connect))
+                .filter_map(|u| {
+                    rules::mod_mu_user(node.sort, method, u, alive_of(u.id), keep_connect)
+                })
                 .collect();
             serde_json::to_vec(&json!({"ret": 1, "data": data}))
         }
