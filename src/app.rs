@@ -16,6 +16,8 @@ pub struct App {
     pub settings: Settings,
     pub kv: Kv,
     pub jwt: JwtKeys,
+    /// Client for gateway APIs (with timeouts).
+    pub http: reqwest::Client,
 }
 
 #[derive(Clone)]
@@ -46,6 +48,7 @@ impl AppState {
             settings,
             kv,
             jwt,
+            http: crate::gateways::http_client(),
         })))
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod payment;
 pub mod user;
 
 use std::time::Duration;
@@ -31,7 +32,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "payment"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -57,16 +58,27 @@ impl Modify for SecuritySchemes {
 }
 
 /// The `/app/api/v0` routes of every area.
-fn v0() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+fn v0(debug: bool) -> OpenApiRouter<AppState> {
+    let v0 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(payment::router());
+    if debug {
+        v0.merge(payment::debug_router())
+    } else {
+        v0
+    }
+}
+
+/// Every route; the debug-only ones are included only when `debug` is on.
+pub fn openapi_router_for(debug: bool) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/app/api/v0", v0(debug))
+        .merge(health::router())
 }
 
 pub fn openapi_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/app/api/v0", v0())
-        .merge(health::router())
+    openapi_router_for(false)
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -74,7 +86,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (routes, api) = openapi_router().split_for_parts();
+    let (routes, api) = openapi_router_for(state.config.debug).split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))

@@ -5,6 +5,7 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod jobs;
+pub mod payment;
 pub mod rebate;
 pub mod schema;
 pub mod types;
