@@ -20,7 +20,7 @@ pub struct App {
     pub jwt: JwtKeys,
     pub traffic: TrafficRecorder,
     pub node_lists: ListCache,
-    /// Outgoing HTTP (webhooks, Telegram).
+    /// Outgoing HTTP (gateway APIs, webhooks, Telegram), with timeouts.
     pub http: reqwest::Client,
 }
 
@@ -55,9 +55,7 @@ impl AppState {
             jwt,
             traffic,
             node_lists: ListCache::default(),
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()?,
+            http: crate::gateways::http_client(),
         })))
     }
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod metrics;
 pub mod mod_mu;
 pub mod node;
+pub mod payment;
 pub mod shop;
 pub mod sub;
 pub mod tickets;
@@ -39,7 +40,7 @@ use crate::error::ApiError;
         answer is an envelope: `{\"ret\":1,\"msg\":\"ok\",\"data\":…}` on success, \
         `{\"ret\":0,\"msg\":…,\"data\":null}` (plus `errors` for field validation) on failure."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "subscription"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
+    tags((name = "auth"), (name = "user"), (name = "shop"), (name = "payment"), (name = "subscription"), (name = "node"), (name = "mod_mu"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -65,8 +66,8 @@ impl Modify for SecuritySchemes {
 }
 
 /// The `/app/api/v0` routes of every area.
-fn v0() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+fn v0(debug: bool) -> OpenApiRouter<AppState> {
+    let v0 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
         .merge(node::router())
@@ -75,15 +76,26 @@ fn v0() -> OpenApiRouter<AppState> {
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())
+        .merge(payment::router());
+    if debug {
+        v0.merge(payment::debug_router())
+    } else {
+        v0
+    }
 }
 
-pub fn openapi_router() -> OpenApiRouter<AppState> {
+/// Every route; the debug-only ones are included only when `debug` is on.
+pub fn openapi_router_for(debug: bool) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/app/api/v0", v0())
+        .nest("/app/api/v0", v0(debug))
         .merge(health::router())
         .merge(mod_mu::router())
         .merge(metrics::router())
         .merge(sub::router())
+}
+
+pub fn openapi_router() -> OpenApiRouter<AppState> {
+    openapi_router_for(false)
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -91,7 +103,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (routes, api) = openapi_router().split_for_parts();
+    let (routes, api) = openapi_router_for(state.config.debug).split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod jobs;
 pub mod node;
 pub mod ops;
+pub mod payment;
 pub mod rebate;
 pub mod schema;
 pub mod shop;

@@ -651,6 +651,25 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         last_error TEXT NOT NULL
     )",
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_payment_event` (
+        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        `gateway` varchar(32) NOT NULL,
+        `tradeno` varchar(128) NOT NULL DEFAULT '',
+        `verdict` varchar(16) NOT NULL,
+        `reason` varchar(255) NOT NULL DEFAULT '',
+        `created_at` bigint(20) NOT NULL,
+        KEY `tradeno` (`tradeno`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_payment_event (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        gateway TEXT NOT NULL,
+        tradeno TEXT NOT NULL DEFAULT '',
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod mail;
 pub mod monitor;
 pub mod node;
+pub mod payment;
 pub mod rebate;
 pub mod reports;
 pub mod shop;

@@ -1,0 +1,171 @@
+//! `/payment`: top-up orders, gateway callbacks and (debug only) manual confirmation.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::extract::ApiJson;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::payment::Order;
+use crate::error::{ok, ApiError, ApiResult, Envelope};
+use crate::gateways::CallbackRequest;
+use crate::service::payment::{self, Created, Credit, OrderPage};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(orders))
+        .routes(routes!(status))
+        .routes(routes!(notify_post, notify_get))
+}
+
+/// Routes that exist only when `debug` is on.
+pub fn debug_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(debug_confirm))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateRequest {
+    /// Decimal, at most 2 places, e.g. "10.00".
+    pub amount: String,
+    /// One of the enabled gateways (`payment_gateway`).
+    pub gateway: String,
+}
+
+/// Creates a top-up order and returns what the client must do to pay it.
+#[utoipa::path(post, path = "/payment/create", tag = "payment", security(("bearer" = [])),
+    request_body = CreateRequest,
+    responses((status = 200, description = "The order and the payment action", body = Created),
+        (status = 401, description = "Not logged in"),
+        (status = 422, description = "Amount out of range or gateway not enabled"),
+        (status = 503, description = "The gateway is unavailable")))]
+async fn create(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<CreateRequest>,
+) -> ApiResult<axum::Json<Envelope<Created>>> {
+    Ok(ok(payment::create(
+        &app,
+        user.id,
+        &req.amount,
+        req.gateway.trim(),
+    )
+    .await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The caller's own orders, newest first.
+#[utoipa::path(get, path = "/payment/orders", tag = "payment", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "A page of orders", body = OrderPage),
+        (status = 401, description = "Not logged in")))]
+async fn orders(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Envelope<OrderPage>>> {
+    Ok(ok(payment::orders(
+        &app,
+        user.id,
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(20),
+    )
+    .await?))
+}
+
+/// One of the caller's orders; other users' orders are 404.
+#[utoipa::path(get, path = "/payment/status/{order_id}", tag = "payment", security(("bearer" = [])),
+    params(("order_id" = i64, Path, description = "Order id")),
+    responses((status = 200, description = "The order", body = Order),
+        (status = 404, description = "No such order of the caller's")))]
+async fn status(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(order_id): Path<i64>,
+) -> ApiResult<axum::Json<Envelope<Order>>> {
+    Ok(ok(payment::own_order(&app, user.id, order_id).await?))
+}
+
+async fn notify(
+    app: AppState,
+    gateway: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req = CallbackRequest {
+        query: query.unwrap_or_default(),
+        headers,
+        body,
+    };
+    match payment::notify(&app, &gateway, &req).await? {
+        Some((gw, accepted)) => Ok(gw.ack(accepted)),
+        None => Err(ApiError::not_found("No such gateway.")),
+    }
+}
+
+/// A gateway's payment callback, verified with that gateway's signature scheme. The answer is
+/// what the gateway expects (`success`, `fail`…); every callback is recorded.
+#[utoipa::path(post, path = "/payment/notify/{gateway}", tag = "payment",
+    request_body(content = String, description = "The raw callback body", content_type = "text/plain"),
+    params(("gateway" = String, Path, description = "epay, stripe, alipay")),
+    responses((status = 200, description = "Accepted (the gateway's acknowledgement)"),
+        (status = 400, description = "Rejected"),
+        (status = 404, description = "Unknown gateway")))]
+async fn notify_post(
+    State(app): State<AppState>,
+    Path(gateway): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    notify(app, gateway, query, headers, body).await
+}
+
+/// The same callback sent as GET (EPay).
+#[utoipa::path(get, path = "/payment/notify/{gateway}", tag = "payment",
+    params(("gateway" = String, Path, description = "epay")),
+    responses((status = 200, description = "Accepted"), (status = 400, description = "Rejected")))]
+async fn notify_get(
+    State(app): State<AppState>,
+    Path(gateway): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    notify(app, gateway, query, headers, Bytes::new()).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmRequest {
+    pub order_id: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Confirmed {
+    pub result: Credit,
+}
+
+/// Debug only: credits one of the caller's orders as if paid. Absent (404) unless debug is on.
+#[utoipa::path(post, path = "/payment/debug/confirm", tag = "payment", security(("bearer" = [])),
+    request_body = ConfirmRequest,
+    responses((status = 200, description = "credited or already_paid", body = Confirmed),
+        (status = 404, description = "No such order, or debug is off")))]
+async fn debug_confirm(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<ConfirmRequest>,
+) -> ApiResult<axum::Json<Envelope<Confirmed>>> {
+    let result = payment::debug_confirm(&app, user.id, req.order_id).await?;
+    Ok(ok(Confirmed { result }))
+}

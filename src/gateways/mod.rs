@@ -1,0 +1,287 @@
+//! Payment gateways: one file per gateway, each with its real protocol and signature check.
+//!
+//! A gateway creates the payment for an order (what the client must do next) and verifies a
+//! callback, returning what was paid. Crediting is not the gateway's job: `service::payment` does it
+//! exactly once, whatever the gateway says how often.
+
+pub mod alipay;
+pub mod epay;
+pub mod stripe;
+pub mod wechat;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use base64::Engine;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::config::Config;
+use crate::db::Money;
+use crate::settings::Settings;
+
+/// The names `payment_gateway` may list, in the order they are implemented.
+pub const NAMES: &[&str] = &["epay", "stripe", "alipay", "wechat"];
+
+/// What the client must do to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PaymentAction {
+    /// Open this URL.
+    Redirect { url: String },
+    /// Show this content as a QR code.
+    QrCode { content: String },
+    /// Hand this secret to the gateway's client library.
+    ClientSecret { secret: String },
+}
+
+/// The order a payment is created for.
+#[derive(Debug, Clone)]
+pub struct OrderRef {
+    pub id: i64,
+    pub tradeno: String,
+    pub total: Money,
+}
+
+/// What `create` may use: the HTTP client and the panel's addresses.
+pub struct CreateCtx<'a> {
+    pub http: &'a reqwest::Client,
+    pub config: &'a Config,
+    /// Where the gateway sends its callback.
+    pub notify_url: String,
+    /// Where the user's browser returns to.
+    pub return_url: String,
+}
+
+/// A callback exactly as it arrived.
+#[derive(Debug, Clone, Default)]
+pub struct CallbackRequest {
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl CallbackRequest {
+    /// The query parameters, or the form-encoded body when the query is empty.
+    pub fn params(&self) -> Vec<(String, String)> {
+        let source: &[u8] = if self.query.is_empty() {
+            &self.body
+        } else {
+            self.query.as_bytes()
+        };
+        serde_urlencoded::from_bytes(source).unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A payment a gateway has vouched for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPayment {
+    pub tradeno: String,
+    pub amount: Money,
+    pub currency: Option<String>,
+}
+
+/// Why a callback was refused. `tradeno` is filled when it could be read, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    pub tradeno: Option<String>,
+}
+
+impl Rejection {
+    pub fn new(reason: impl Into<String>) -> Rejection {
+        Rejection {
+            reason: reason.into(),
+            tradeno: None,
+        }
+    }
+
+    pub fn with_tradeno(mut self, tradeno: Option<&str>) -> Rejection {
+        self.tradeno = tradeno.map(str::to_string);
+        self
+    }
+}
+
+#[async_trait::async_trait]
+pub trait Gateway: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction>;
+    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection>;
+    /// The answer the gateway expects to the callback.
+    fn ack(&self, ok: bool) -> Response;
+}
+
+/// The `config` items each gateway reads.
+pub fn settings_of(name: &str) -> &'static [&'static str] {
+    match name {
+        "epay" => epay::SETTINGS,
+        "stripe" => stripe::SETTINGS,
+        "alipay" => alipay::SETTINGS,
+        "wechat" => wechat::SETTINGS,
+        _ => &[],
+    }
+}
+
+/// Builds a gateway from its current settings; `None` for an unknown name.
+pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dyn Gateway>>> {
+    let mut values = HashMap::new();
+    for item in settings_of(name) {
+        values.insert(*item, settings.get(item).await?);
+    }
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let gateway: Box<dyn Gateway> = match name {
+        "epay" => Box::new(epay::Epay {
+            url: get("epay_url"),
+            pid: get("epay_pid"),
+            key: get("epay_key"),
+        }),
+        "stripe" => Box::new(stripe::Stripe {
+            api_key: get("stripe_sk"),
+            webhook_key: get("stripe_webhook_key"),
+            currency: get("stripe_currency"),
+            tolerance_secs: stripe::TOLERANCE_SECS,
+        }),
+        "alipay" => Box::new(alipay::Alipay {
+            app_id: get("f2f_pay_app_id"),
+            private_key: get("f2f_pay_private_key"),
+            public_key: get("f2f_pay_public_key"),
+        }),
+        "wechat" => Box::new(wechat::Wechat {
+            appid: get("wechat_appid"),
+            mchid: get("wechat_mchid"),
+            serial_no: get("wechat_serial_no"),
+            private_key: get("wechat_private_key"),
+            platform_public_key: get("wechat_platform_public_key"),
+            apiv3_key: get("wechat_apiv3_key"),
+        }),
+        _ => return Ok(None),
+    };
+    Ok(Some(gateway))
+}
+
+/// The enabled gateways: the `payment_gateway` setting, a JSON list of names.
+pub fn enabled(payment_gateway: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<String>>(payment_gateway).unwrap_or_default()
+}
+
+/// An HTTP client for gateway APIs, with timeouts.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("HTTP client builds")
+}
+
+/// A plain-text acknowledgement.
+pub fn text_ack(ok: bool, yes: &'static str, no: &'static str) -> Response {
+    use axum::response::IntoResponse;
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    (status, if ok { yes } else { no }).into_response()
+}
+
+/// Parameters sorted by name, empty values and `skip` names left out, joined as `k=v&k=v`.
+pub fn sorted_query(params: &[(String, String)], skip: &[&str]) -> String {
+    let mut kept: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !skip.contains(&k.as_str()))
+        .collect();
+    kept.sort_by(|a, b| a.0.cmp(&b.0));
+    kept.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// An RSA key given as PEM or as the bare base64 body (as Alipay's console shows it).
+pub fn pem_body(key: &str) -> Vec<u8> {
+    let body: String = key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap_or_default()
+}
+
+pub fn rsa_public_key(key: &str) -> Option<rsa::RsaPublicKey> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    let der = pem_body(key);
+    rsa::RsaPublicKey::from_public_key_der(&der)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_der(&der))
+        .ok()
+}
+
+pub fn rsa_private_key(key: &str) -> Option<rsa::RsaPrivateKey> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    let der = pem_body(key);
+    rsa::RsaPrivateKey::from_pkcs8_der(&der)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_der(&der))
+        .ok()
+}
+
+/// SHA256withRSA (PKCS#1 v1.5) signature, base64.
+pub fn rsa_sha256_sign(key: &rsa::RsaPrivateKey, message: &[u8]) -> String {
+    use rsa::signature::{SignatureEncoding, Signer};
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key.clone());
+    let sig = signer.sign(message);
+    base64::engine::general_purpose::STANDARD.encode(sig.to_bytes())
+}
+
+/// Checks a base64 SHA256withRSA (PKCS#1 v1.5) signature.
+pub fn rsa_sha256_verify(key: &rsa::RsaPublicKey, message: &[u8], signature_b64: &str) -> bool {
+    use rsa::signature::Verifier;
+    let Ok(sig) = base64::engine::general_purpose::STANDARD.decode(signature_b64.trim()) else {
+        return false;
+    };
+    let Ok(sig) = rsa::pkcs1v15::Signature::try_from(sig.as_slice()) else {
+        return false;
+    };
+    rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key.clone())
+        .verify(message, &sig)
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_query_skips_empty_and_named() {
+        let p = vec![
+            ("b".to_string(), "2".to_string()),
+            ("sign".to_string(), "x".to_string()),
+            ("a".to_string(), "1".to_string()),
+            ("c".to_string(), String::new()),
+        ];
+        assert_eq!(sorted_query(&p, &["sign"]), "a=1&b=2");
+    }
+
+    #[test]
+    fn enabled_reads_a_json_list() {
+        assert_eq!(enabled(r#"["epay","stripe"]"#), vec!["epay", "stripe"]);
+        assert!(enabled("garbage").is_empty());
+    }
+}

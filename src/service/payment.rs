@@ -1,0 +1,183 @@
+//! Top-up orders and their crediting: exactly once, only when a gateway really says so.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::db::payment::{self as sql, Order};
+use crate::db::{rebate as balance, Money};
+use crate::domain::rebate::Trigger;
+use crate::domain::{now_naive, random_token};
+use crate::error::{ApiError, ApiResult};
+use crate::gateways::{self, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub order_id: i64,
+    pub tradeno: String,
+    #[schema(value_type = String, example = "10.00")]
+    pub amount: Money,
+    pub gateway: String,
+    pub action: PaymentAction,
+}
+
+/// What crediting did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Credit {
+    Credited,
+    AlreadyPaid,
+}
+
+pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> ApiResult<Created> {
+    let amount = Money::parse_amount(amount)
+        .ok_or_else(|| ApiError::invalid("amount", "A decimal amount with at most 2 places."))?;
+    let min = Money::cents(app.settings.get_decimal("recharge_min").await?);
+    let max = Money::cents(app.settings.get_decimal("recharge_max").await?);
+    if amount < min || amount > max || amount.is_zero() || amount.is_negative() {
+        return Err(ApiError::invalid(
+            "amount",
+            format!("The amount must be between {min} and {max}."),
+        ));
+    }
+    let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
+    if !enabled.iter().any(|g| g == gateway) {
+        return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
+    }
+    let gw = gateways::load(gateway, &app.settings)
+        .await?
+        .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
+    let tradeno = random_token(24);
+    let now = now_naive().and_utc().timestamp();
+    let id = sql::insert_order(&app.db, user_id, amount, &tradeno, now).await?;
+    let base = app.config.base_url.trim_end_matches('/');
+    let ctx = CreateCtx {
+        http: &app.http,
+        config: &app.config,
+        notify_url: format!("{base}/app/api/v0/payment/notify/{gateway}"),
+        return_url: format!("{base}/user/payment/return/{gateway}?tradeno={tradeno}"),
+    };
+    let order = OrderRef {
+        id,
+        tradeno: tradeno.clone(),
+        total: amount,
+    };
+    let action = gw.create(&order, &ctx).await.map_err(|e| {
+        tracing::warn!(gateway, error = %e, "payment creation failed");
+        ApiError::Unavailable("The payment gateway is unavailable, try again shortly.".into())
+    })?;
+    Ok(Created {
+        order_id: id,
+        tradeno,
+        amount,
+        gateway: gateway.to_string(),
+        action,
+    })
+}
+
+/// Credits a paid order exactly once: the `0 → 1` status change, the balance, the recharge
+/// record and the referral commission commit together or not at all.
+pub async fn credit_order(
+    app: &App,
+    order: &Order,
+    gateway: &str,
+    paid_amount: Money,
+) -> ApiResult<Credit> {
+    if paid_amount != order.total {
+        return Err(ApiError::conflict(
+            "The paid amount differs from the order.",
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    if !sql::mark_paid(&mut tx, order.id).await? {
+        tx.rollback().await?;
+        return Ok(Credit::AlreadyPaid);
+    }
+    let (_, money) = balance::lock_balance(&mut tx, order.userid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The order's user no longer exists."))?;
+    balance::set_balance(&mut tx, order.userid, money + order.total).await?;
+    sql::insert_recharge_record(&mut tx, order.userid, gateway, order.total, now_naive()).await?;
+    crate::service::rebate::pay_commission(
+        &mut tx,
+        &app.settings,
+        order.userid,
+        order.total,
+        Trigger::Recharge,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Credit::Credited)
+}
+
+/// Handles one gateway callback: verify, match the order and amount, credit, audit. Returns the
+/// gateway and whether to acknowledge the callback as accepted; `None` for an unknown gateway.
+pub async fn notify(
+    app: &App,
+    gateway: &str,
+    req: &CallbackRequest,
+) -> ApiResult<Option<(Box<dyn Gateway>, bool)>> {
+    let Some(gw) = gateways::load(gateway, &app.settings).await? else {
+        return Ok(None);
+    };
+    let (tradeno, verdict, reason) = match gw.verify(req) {
+        Err(r) => (r.tradeno.unwrap_or_default(), "rejected", r.reason),
+        Ok(paid) => match sql::find_by_tradeno(&app.db, &paid.tradeno).await? {
+            None => (paid.tradeno, "rejected", "unknown order".to_string()),
+            Some(order) if order.total != paid.amount => (
+                paid.tradeno,
+                "rejected",
+                format!(
+                    "amount {} differs from the order's {}",
+                    paid.amount, order.total
+                ),
+            ),
+            Some(order) => match credit_order(app, &order, gateway, paid.amount).await? {
+                Credit::Credited => (paid.tradeno, "credited", String::new()),
+                Credit::AlreadyPaid => (paid.tradeno, "duplicate", "already paid".to_string()),
+            },
+        },
+    };
+    let now = now_naive().and_utc().timestamp();
+    let reason: String = reason.chars().take(250).collect();
+    let tradeno: String = tradeno.chars().take(128).collect();
+    sql::insert_event(&app.db, gateway, &tradeno, verdict, &reason, now).await?;
+    if verdict == "rejected" {
+        tracing::warn!(gateway, tradeno = %tradeno, reason = %reason, "payment callback rejected");
+    }
+    Ok(Some((gw, verdict != "rejected")))
+}
+
+/// Debug only: credits an order of the caller's as if its gateway had confirmed it.
+pub async fn debug_confirm(app: &App, user_id: i64, order_id: i64) -> ApiResult<Credit> {
+    let order = own_order(app, user_id, order_id).await?;
+    credit_order(app, &order, "debug", order.total).await
+}
+
+pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ApiResult<Order> {
+    match sql::find_order(&app.db, order_id).await? {
+        Some(o) if o.userid == user_id => Ok(o),
+        _ => Err(ApiError::not_found("No such order.")),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> ApiResult<OrderPage> {
+    let page = page.max(1);
+    let per_page = per_page.clamp(1, 100);
+    let (orders, total) =
+        sql::list_orders(&app.db, user_id, per_page, (page - 1) * per_page).await?;
+    Ok(OrderPage {
+        orders,
+        page,
+        per_page,
+        total,
+    })
+}

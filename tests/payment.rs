@@ -1,0 +1,531 @@
+//! Payments: orders, exactly-once crediting, real gateway signatures, referral commission.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use spanel::db::Money;
+use spanel::gateways::{epay, rsa_sha256_sign, stripe};
+
+const EPAY_KEY: &str = "89unJUB8HZ54Hj7x4nUj56HN4nUzUJ8i";
+const STRIPE_SECRET: &str = "whsec_test_secret";
+
+fn m(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+async fn balance(app: &TestApp, user: i64) -> Money {
+    m(&app
+        .scalar_text(&format!("SELECT money FROM user WHERE id = {user}"))
+        .await)
+}
+
+async fn setup(app: &TestApp) {
+    let s = &app.state.settings;
+    s.set("payment_gateway", r#"["epay","stripe","alipay"]"#)
+        .await
+        .unwrap();
+    s.set("epay_url", "https://pay.example.com/").await.unwrap();
+    s.set("epay_pid", "1001").await.unwrap();
+    s.set("epay_key", EPAY_KEY).await.unwrap();
+    s.set("stripe_webhook_key", STRIPE_SECRET).await.unwrap();
+    s.set("stripe_currency", "usd").await.unwrap();
+}
+
+/// Creates an EPay order; returns (order id, tradeno).
+async fn epay_order(app: &TestApp, token: &str, amount: &str) -> (i64, String) {
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(token),
+            &json!({"amount": amount, "gateway": "epay"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d = &body["data"];
+    (
+        d["order_id"].as_i64().unwrap(),
+        d["tradeno"].as_str().unwrap().to_string(),
+    )
+}
+
+fn epay_query(tradeno: &str, money: &str, key: &str) -> String {
+    let mut params: Vec<(String, String)> = [
+        ("pid", "1001"),
+        ("trade_no", "2024010112000012345"),
+        ("out_trade_no", tradeno),
+        ("type", "alipay"),
+        ("name", "Top-up"),
+        ("money", money),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("sign_type", "MD5"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let sign = epay::sign(&params, key);
+    params.push(("sign".into(), sign));
+    serde_urlencoded::to_string(&params).unwrap()
+}
+
+async fn epay_notify(app: &TestApp, query: &str) -> (StatusCode, String) {
+    let resp = app
+        .client
+        .get(app.url(&format!("payment/notify/epay?{query}")))
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+async fn events(app: &TestApp, verdict: &str) -> i64 {
+    app.scalar_i64(&format!(
+        "SELECT COUNT(*) FROM spanel_payment_event WHERE verdict = '{verdict}'"
+    ))
+    .await
+}
+
+async fn confirm(app: &TestApp, token: &str, order: i64) -> (StatusCode, Value) {
+    app.post(
+        "payment/debug/confirm",
+        Some(token),
+        &json!({"order_id": order}),
+    )
+    .await
+}
+
+async fn create_then_debug_confirm(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(&token),
+            &json!({"amount": "10.05", "gateway": "epay"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d = &body["data"];
+    assert_eq!(d["tradeno"].as_str().unwrap().len(), 24);
+    assert_eq!(d["amount"], "10.05");
+    let url = d["action"]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://pay.example.com/submit.php?"),
+        "{url}"
+    );
+    assert!(url.contains("money=10.05"));
+    let order = d["order_id"].as_i64().unwrap();
+
+    let (status, body) = confirm(&app, &token, order).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["result"], "credited");
+    let (_, body) = confirm(&app, &token, order).await;
+    assert_eq!(body["data"]["result"], "already_paid");
+    assert_eq!(balance(&app, user).await, before + m("10.05"));
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM code WHERE userid = {user} AND type = -1 AND isused = 1"
+        ))
+        .await,
+        1
+    );
+
+    let (_, body) = app
+        .get(&format!("payment/status/{order}"), Some(&token))
+        .await;
+    assert_eq!(body["data"]["status"], 1);
+    let (_, body) = app
+        .get("payment/orders?page=1&per_page=10", Some(&token))
+        .await;
+    assert_eq!(body["data"]["total"], 1);
+    assert_eq!(body["data"]["orders"][0]["id"], order);
+
+    for (amount, gateway) in [
+        ("0.50", "epay"),
+        ("10001", "epay"),
+        ("1.001", "epay"),
+        ("5", "paypal"),
+    ] {
+        let (status, body) = app
+            .post(
+                "payment/create",
+                Some(&token),
+                &json!({"amount": amount, "gateway": gateway}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{amount} {gateway}: {body}"
+        );
+    }
+}
+
+async fn parallel_epay_callbacks_credit_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (order, tradeno) = epay_order(&app, &token, "12.34").await;
+    let query = epay_query(&tradeno, "12.34", EPAY_KEY);
+    let replies = futures::future::join_all((0..100).map(|_| epay_notify(&app, &query))).await;
+    for (status, text) in &replies {
+        assert_eq!((*status, text.as_str()), (StatusCode::OK, "success"));
+    }
+    assert_eq!(balance(&app, user).await, before + m("12.34"));
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
+            .await,
+        1
+    );
+    assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 99);
+}
+
+async fn bad_epay_callbacks_are_rejected(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (order, tradeno) = epay_order(&app, &token, "10.00").await;
+    let valid = epay_query(&tradeno, "10.00", EPAY_KEY);
+    let bad = [
+        valid.replace("money=10.00", "money=100.00"),
+        epay_query(&tradeno, "10.00", "wrong-key"),
+        epay_query(&tradeno, "9.99", EPAY_KEY),
+        epay_query("NoSuchOrder0000000000000", "10.00", EPAY_KEY),
+    ];
+    for q in &bad {
+        let (status, text) = epay_notify(&app, q).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (StatusCode::BAD_REQUEST, "fail"),
+            "{q}"
+        );
+    }
+    assert_eq!(balance(&app, user).await, before);
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
+            .await,
+        0
+    );
+    assert_eq!(events(&app, "rejected").await, 4);
+    assert_eq!(events(&app, "credited").await, 0);
+    assert_eq!(
+        app.scalar_text("SELECT reason FROM spanel_payment_event WHERE id = 1")
+            .await,
+        "bad signature"
+    );
+}
+
+async fn stripe_post(app: &TestApp, body: &str, t: i64) -> (StatusCode, String) {
+    let sig = stripe::signature(STRIPE_SECRET, t, body.as_bytes());
+    let resp = app
+        .client
+        .post(app.url("payment/notify/stripe"))
+        .header("Stripe-Signature", format!("t={t},v1={sig}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+fn stripe_event(tradeno: &str, cents: i64, currency: &str) -> String {
+    json!({"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {
+        "client_reference_id": tradeno, "payment_status": "paid",
+        "amount_total": cents, "currency": currency}}})
+    .to_string()
+}
+
+async fn stripe_webhooks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (_, tradeno) = epay_order(&app, &token, "25.50").await;
+    let now = chrono::Utc::now().timestamp();
+
+    let old = stripe_post(&app, &stripe_event(&tradeno, 2550, "usd"), now - 301).await;
+    assert_eq!(old.0, StatusCode::BAD_REQUEST);
+    let eur = stripe_post(&app, &stripe_event(&tradeno, 2550, "eur"), now).await;
+    assert_eq!(eur.0, StatusCode::BAD_REQUEST);
+    assert_eq!(balance(&app, user).await, before);
+
+    let event = stripe_event(&tradeno, 2550, "usd");
+    assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
+    assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
+    assert_eq!(balance(&app, user).await, before + m("25.50"));
+    assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "rejected").await, 2);
+}
+
+/// One RSA key per test binary (key generation is slow in debug builds).
+fn alipay_key() -> &'static rsa::RsaPrivateKey {
+    static KEY: OnceLock<rsa::RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap())
+}
+
+fn pem_public(key: &rsa::RsaPrivateKey) -> String {
+    use rsa::pkcs8::{EncodePublicKey, LineEnding};
+    key.to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap()
+}
+
+fn pem_private(key: &rsa::RsaPrivateKey) -> String {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    key.to_pkcs8_pem(LineEnding::LF).unwrap().to_string()
+}
+
+/// A fake Alipay open API on loopback: answers `alipay.trade.precreate` with a QR code.
+async fn fake_alipay() -> String {
+    use axum::routing::post;
+    let router = axum::Router::new().route(
+        "/gateway.do",
+        post(|body: String| async move {
+            let params: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap();
+            let has = |k: &str| params.iter().any(|(n, _)| n == k);
+            assert!(has("sign") && has("biz_content"));
+            axum::Json(json!({"alipay_trade_precreate_response":
+                {"code": "10000", "msg": "Success", "qr_code": "https://qr.alipay.com/test"}}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+async fn alipay_round_trip(backend: Backend) {
+    let fake = fake_alipay().await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.gateway_base_urls.insert("alipay".into(), fake);
+    })
+    .await;
+    setup(&app).await;
+    let key = alipay_key();
+    let s = &app.state.settings;
+    s.set("f2f_pay_app_id", "2015102700040153").await.unwrap();
+    s.set("f2f_pay_private_key", &pem_private(key))
+        .await
+        .unwrap();
+    // The bare base64 form, as Alipay's console shows it.
+    let bare: String = pem_public(key)
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    s.set("f2f_pay_public_key", &bare).await.unwrap();
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(&token),
+            &json!({"amount": "8.80", "gateway": "alipay"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["action"]["type"], "qr_code");
+    assert_eq!(
+        body["data"]["action"]["content"],
+        "https://qr.alipay.com/test"
+    );
+    let tradeno = body["data"]["tradeno"].as_str().unwrap().to_string();
+
+    let notify = |amount: &str, sign_key: &rsa::RsaPrivateKey| {
+        let mut params: Vec<(String, String)> = [
+            ("app_id", "2015102700040153"),
+            ("out_trade_no", tradeno.as_str()),
+            ("total_amount", amount),
+            ("trade_status", "TRADE_SUCCESS"),
+            ("notify_time", "2016-07-19 14:10:49"),
+            ("subject", "大乐透2.1"),
+            ("charset", "utf-8"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let content = spanel::gateways::alipay::sign_content(&params, &["sign", "sign_type"]);
+        params.push(("sign".into(), rsa_sha256_sign(sign_key, content.as_bytes())));
+        params.push(("sign_type".into(), "RSA2".into()));
+        serde_urlencoded::to_string(&params).unwrap()
+    };
+    let post = |body: String| {
+        app.client
+            .post(app.url("payment/notify/alipay"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let tampered = notify("8.80", key).replace("8.80", "88.00");
+    let r = post(tampered).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.text().await.unwrap(), "failure");
+    let r = post(notify("8.80", key)).await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "success");
+    assert_eq!(balance(&app, user).await, before + m("8.80"));
+}
+
+async fn others_orders_are_404(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (_, alice) = app
+        .register_and_login("alice@example.com", "password-1")
+        .await;
+    let (_, bob) = app
+        .register_and_login("bob@example.com", "password-2")
+        .await;
+    let (order, _) = epay_order(&app, &alice, "5.00").await;
+    let (status, _) = app
+        .get(&format!("payment/status/{order}"), Some(&bob))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = confirm(&app, &bob, order).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, body) = app.get("payment/orders", Some(&bob)).await;
+    assert_eq!(body["data"]["total"], 0);
+    let (status, _) = app
+        .get(&format!("payment/status/{order}"), Some(&alice))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn debug_confirm_absent_without_debug(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.debug = false).await;
+    setup(&app).await;
+    let (_, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let (order, _) = epay_order(&app, &token, "5.00").await;
+    let (status, _) = confirm(&app, &token, order).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Recharges `amounts` for `payer` through debug confirm.
+async fn recharge(app: &TestApp, token: &str, amounts: &[&str]) {
+    for a in amounts {
+        let (order, _) = epay_order(app, token, a).await;
+        let (status, body) = confirm(app, token, order).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+/// (inviter id, payer id, payer token) with the payer invited by the inviter.
+async fn invited_pair(app: &TestApp) -> (i64, i64, String) {
+    let (inviter, _) = app
+        .register_and_login("inviter@example.com", "password-1")
+        .await;
+    let (payer, token) = app
+        .register_and_login("payer@example.com", "password-2")
+        .await;
+    app.exec(&format!(
+        "UPDATE user SET ref_by = {inviter} WHERE id = {payer}"
+    ))
+    .await;
+    (inviter, payer, token)
+}
+
+async fn rebate_modes(backend: Backend) {
+    let cases: [(&str, &[(&str, &str)], &[&str], &str); 4] = [
+        ("continued", &[], &["10.00", "10.05"], "4.01"),
+        (
+            "limit_frequency",
+            &[("rebate_frequency_limit", "1")],
+            &["10.00", "10.00"],
+            "2.00",
+        ),
+        (
+            "limit_amount",
+            &[("rebate_amount_limit", "3")],
+            &["10.00", "10.00", "10.00"],
+            "3.00",
+        ),
+        (
+            "limit_time_range",
+            &[("rebate_time_range_limit", "30")],
+            &["10.00"],
+            "0.00",
+        ),
+    ];
+    for (mode, extra, amounts, expected) in cases {
+        let app = TestApp::spawn(backend).await;
+        setup(&app).await;
+        let s = &app.state.settings;
+        s.set("invitation_mode", "after_recharge").await.unwrap();
+        s.set("invite_rebate_mode", mode).await.unwrap();
+        s.set("rebate_ratio", "0.2").await.unwrap();
+        for (k, v) in extra {
+            s.set(k, v).await.unwrap();
+        }
+        let (inviter, payer, token) = invited_pair(&app).await;
+        if mode == "limit_time_range" {
+            app.exec(&format!(
+                "UPDATE user SET reg_date = '2000-01-01 00:00:00' WHERE id = {payer}"
+            ))
+            .await;
+        }
+        let before = balance(&app, inviter).await;
+        recharge(&app, &token, amounts).await;
+        assert_eq!(
+            balance(&app, inviter).await,
+            before + m(expected),
+            "mode {mode}"
+        );
+    }
+}
+
+async fn multi_level_rebate(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let s = &app.state.settings;
+    s.set("invitation_mode", "after_recharge").await.unwrap();
+    s.set("invite_rebate_mode", "continued").await.unwrap();
+    s.set("rebate_levels", "0.2,0.05").await.unwrap();
+    let (top, _) = app
+        .register_and_login("top@example.com", "password-0")
+        .await;
+    let (mid, payer, token) = invited_pair(&app).await;
+    app.exec(&format!("UPDATE user SET ref_by = {top} WHERE id = {mid}"))
+        .await;
+    let (top0, mid0, payer0) = (
+        balance(&app, top).await,
+        balance(&app, mid).await,
+        balance(&app, payer).await,
+    );
+    recharge(&app, &token, &["100.00"]).await;
+    assert_eq!(balance(&app, payer).await, payer0 + m("100.00"));
+    assert_eq!(balance(&app, mid).await, mid0 + m("20.00"));
+    assert_eq!(balance(&app, top).await, top0 + m("5.00"));
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM payback").await, 2);
+}
+
+both_backends!(
+    create_then_debug_confirm,
+    parallel_epay_callbacks_credit_once,
+    bad_epay_callbacks_are_rejected,
+    stripe_webhooks,
+    alipay_round_trip,
+    others_orders_are_404,
+    debug_confirm_absent_without_debug,
+    rebate_modes,
+    multi_level_rebate,
+);
