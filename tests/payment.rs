@@ -444,8 +444,16 @@ async fn invited_pair(app: &TestApp) -> (i64, i64, String) {
     (inviter, payer, token)
 }
 
+/// (mode, extra settings, recharges, inviter's expected gain).
+type RebateCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    &'static str,
+);
+
 async fn rebate_modes(backend: Backend) {
-    let cases: [(&str, &[(&str, &str)], &[&str], &str); 4] = [
+    let cases: [RebateCase; 4] = [
         ("continued", &[], &["10.00", "10.05"], "4.01"),
         (
             "limit_frequency",
