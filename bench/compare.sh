@@ -6,6 +6,9 @@
 #   bench/compare.sh                        # DURATION=15 USERS=10000 NODES=100 CONC=64 K=50
 #   MODES="traffic users" bench/compare.sh  # a subset (traffic users buy notify)
 #   SKIP_YARDSTICK=1 bench/compare.sh       # spanel only
+#   SKIP_BUILD=1 bench/compare.sh           # use the release binary already built
+# With traffic in MODES, spanel also runs once with SPANEL_TRAFFIC_BATCHING=false: the naive
+# baseline (one transaction and one UPDATE per row per report) in the same binary.
 #
 # Needs a Python virtualenv with ../shared/bench/requirements.txt (PyPI only):
 #   python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install -r ../shared/bench/requirements.txt
@@ -31,7 +34,7 @@ mkdir -p "$OUT"
 
 [ -x "$PY" ] || { echo "no virtualenv at $VENV (see the header of this script)" >&2; exit 1; }
 "$ROOT/scripts/services.sh" >/dev/null
-(cd "$ROOT" && cargo build --release --quiet)
+[ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && cargo build --release --quiet)
 SPANEL="${CARGO_TARGET_DIR:-$ROOT/target}/release/spanel"
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -95,6 +98,24 @@ if [ -z "${SKIP_YARDSTICK:-}" ]; then
   SERVER_PID=$!
   wait_up "http://127.0.0.1:$port"
   run_modes yardstick "http://127.0.0.1:$port"
+  stop_server
+fi
+
+start_spanel() { # start_spanel BATCHING
+  seed
+  port=$(free_port)
+  SPANEL_DATABASE_URL="mysql://root@localhost/$DB?socket=$SOCK" SPANEL_LISTEN="127.0.0.1:$port" \
+    SPANEL_MU_KEY="$KEY" SPANEL_JWT_SECRET="$SECRET" SPANEL_DEBUG=true SPANEL_JOBS_ENABLED=false \
+    SPANEL_TRAFFIC_BATCHING="$1" SPANEL_LOG=warn SPANEL_REDIS_URL="redis://127.0.0.1:6379/" \
+    "$SPANEL" >>"$OUT/spanel.log" 2>&1 &
+  SERVER_PID=$!
+  wait_up "http://127.0.0.1:$port"
+}
+
+if [[ " $MODES " == *" traffic "* ]]; then
+  echo "== spanel, naive per-row baseline"
+  start_spanel false
+  MODES=traffic run_modes naive "http://127.0.0.1:$port"
   stop_server
 fi
 

@@ -36,6 +36,14 @@ def figures(server):
 
 
 ys, sp = figures("yardstick"), figures("spanel")
+naive = figures("naive")
+if naive:
+    print("\nspanel group commit vs the naive per-row baseline (same binary):")
+    for k, (v, check) in naive.items():
+        b = sp.get(k, (None, ""))[0]
+        if isinstance(v, (int, float)) and isinstance(b, (int, float)) and v and b:
+            r = v / b if "ms" in k else b / v
+            print(f"  {k:<34} naive {v!s:>10}  spanel {b!s:>10}  {r:.1f}x  {check}")
 keys = list(dict.fromkeys(list(sp) + list(ys)))
 w = max((len(k) for k in keys), default=10)
 print(f"\n{'figure':<{w}}  {'yardstick':>12} {'spanel':>12} {'ratio':>8}  check")
