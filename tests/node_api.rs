@@ -632,7 +632,40 @@ async fn hourly_usage_reaches_sspanel_table(backend: Backend) {
     );
 }
 
+async fn unknown_node_ips_are_refused_when_checked(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| {
+        c.check_node_ip = true;
+        c.trust_proxy = true;
+    })
+    .await;
+    let node = seed_node(&app, 11, 1.0, "").await;
+    app.exec(&format!(
+        "UPDATE node SET node_ip = '198.51.100.7' WHERE id = {node}"
+    ))
+    .await;
+    let get = |ip: &'static str| {
+        let client = app.client.clone();
+        let url = app.url(&mu("/mod_mu/users", node));
+        async move {
+            let resp = client
+                .get(url)
+                .header("X-Forwarded-For", ip)
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = get("203.0.113.9").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"ret": 0, "msg": "Invalid request IP."}));
+    let (status, body) = get("198.51.100.7").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ret"], 1);
+}
+
 both_backends!(
+    unknown_node_ips_are_refused_when_checked,
     xrayr_conformance,
     ssr_manyuser_conformance,
     user_filter_semantics,

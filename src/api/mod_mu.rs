@@ -3,7 +3,8 @@
 //! as HTTP 200 `{"ret":0,"msg":…}`, a bad key as 401, a database outage as 503 (clients retry).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -72,15 +73,28 @@ async fn caller_allowed(app: &AppState, ip: &str) -> bool {
     n.unwrap_or(0) > 0
 }
 
-async fn guard(app: &AppState, ip: &str) -> Result<(), Response> {
-    if caller_allowed(app, ip).await {
-        Ok(())
-    } else {
-        Err((
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"ret": 0, "msg": "Invalid request IP."})),
-        )
-            .into_response())
+/// A `/mod_mu` caller: a valid MU key and, with `check_node_ip` on, a known node address.
+pub struct MuCaller;
+
+impl FromRequestParts<AppState> for MuCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        NodeKey::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if caller_allowed(app, &ip).await {
+            Ok(MuCaller)
+        } else {
+            Err((
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"ret": 0, "msg": "Invalid request IP."})),
+            )
+                .into_response())
+        }
     }
 }
 
@@ -111,14 +125,10 @@ fn report_data(body: &Bytes) -> Result<Value, NodeError> {
     responses((status = 200), (status = 304), (status = 401)))]
 async fn users(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Query(q): Query<NodeIdQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let rendered = node::user_list(&app, Flavour::ModMu, node_id(&q)?).await?;
@@ -141,14 +151,10 @@ pub struct ReportBody {
     responses((status = 200), (status = 401), (status = 503)))]
 async fn traffic(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Query(q): Query<NodeIdQuery>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let id = node_id(&q)?;
@@ -164,14 +170,10 @@ async fn traffic(
     responses((status = 200), (status = 401)))]
 async fn alive_ip(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Query(q): Query<NodeIdQuery>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let id = node_id(&q)?;
@@ -189,14 +191,10 @@ async fn alive_ip(
     responses((status = 200), (status = 401)))]
 async fn detect_log(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Query(q): Query<NodeIdQuery>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let id = node_id(&q)?;
@@ -220,14 +218,10 @@ fn rendered_json(v: &Value) -> Rendered {
     responses((status = 200), (status = 304), (status = 401)))]
 async fn node_info(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let id: i64 = id.parse().map_err(|_| NodeError::NotFound)?;
@@ -252,14 +246,10 @@ struct LegacyStatus {
     responses((status = 200), (status = 401)))]
 async fn post_node_info(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let id: i64 = id.parse().map_err(|_| NodeError::NotFound)?;
@@ -274,10 +264,7 @@ async fn post_node_info(
 
 /// Legacy list of enabled nodes (SSR reads `node_ip`).
 #[utoipa::path(get, path = "/mod_mu/nodes", tag = "mod_mu", responses((status = 200), (status = 401)))]
-async fn nodes(State(app): State<AppState>, _key: NodeKey, ClientIp(ip): ClientIp) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
+async fn nodes(State(app): State<AppState>, _caller: MuCaller) -> Response {
     respond(node::legacy_node_list(&app).await.map(ok_data))
 }
 
@@ -286,13 +273,9 @@ async fn nodes(State(app): State<AppState>, _key: NodeKey, ClientIp(ip): ClientI
     responses((status = 200), (status = 304), (status = 401)))]
 async fn detect_rules(
     State(app): State<AppState>,
-    _key: NodeKey,
-    ClientIp(ip): ClientIp,
+    _caller: MuCaller,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = guard(&app, &ip).await {
-        return r;
-    }
     respond(
         async {
             let rules = node::detect_rules(&app).await?;
@@ -305,6 +288,6 @@ async fn detect_rules(
 
 /// `{"ret":1,"data":"pong"}`.
 #[utoipa::path(get, path = "/mod_mu/func/ping", tag = "mod_mu", responses((status = 200), (status = 401)))]
-async fn ping(_key: NodeKey) -> Response {
+async fn ping(_caller: MuCaller) -> Response {
     ok_data(Value::from("pong"))
 }
