@@ -388,29 +388,6 @@ pub async fn stop_renew(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-pub async fn lock_money(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<Money>> {
-    let sql = format!(
-        "SELECT `money` FROM `user` WHERE `id` = ?{}",
-        tx.for_update()
-    );
-    on_tx!(tx, |c| sqlx::query_scalar(&sql)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)
-}
-
-pub async fn set_money(tx: &mut Tx, user_id: i64, money: Money) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE `user` SET `money` = ? WHERE `id` = ?"
-    )
-    .bind(money)
-    .bind(user_id)
-    .execute(c)
-    .await
-    .map(Done::from))?;
-    Ok(())
-}
-
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AnnouncementRow {
     pub id: i64,

@@ -538,11 +538,11 @@ pub async fn refund_bought(
     if sql::refund_logged(&mut tx, &target).await? {
         return Err(ApiError::conflict("This purchase was already refunded."));
     }
-    let balance = sql::lock_money(&mut tx, bought.userid)
+    let (_, balance) = crate::db::rebate::lock_balance(&mut tx, bought.userid)
         .await?
         .ok_or_else(|| ApiError::not_found("The buyer no longer exists."))?;
     let new_balance = balance + amount;
-    sql::set_money(&mut tx, bought.userid, new_balance).await?;
+    crate::db::rebate::set_balance(&mut tx, bought.userid, new_balance).await?;
     sql::stop_renew(&mut tx, id).await?;
     log(
         &mut tx,
