@@ -114,7 +114,10 @@ impl TestApp {
         TestApp {
             base,
             state,
+            // Fresh connections: a server may close one after refusing an oversized body, and a
+            // pooled connection would then fail the next request at random.
             client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
