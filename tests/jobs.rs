@@ -213,8 +213,267 @@ async fn racing_schedulers_elect_one_leader(backend: Backend) {
     assert_eq!(
         app.scalar_i64("SELECT COUNT(*) FROM spanel_job_run WHERE period = '2026-07-01'")
             .await,
-        4
+        5
     );
+}
+
+/// Creates a plan through the admin API; returns its id.
+async fn plan(app: &TestApp, admin: &str, body: serde_json::Value) -> i64 {
+    let (status, body) = app.post("admin/shop", Some(admin), &body).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    body["data"]["id"].as_i64().unwrap()
+}
+
+/// Buys `shop` with auto-renew on; returns the purchase's renewal time.
+async fn buy_renewing(app: &TestApp, token: &str, shop: i64) -> i64 {
+    let (status, body) = app
+        .post(
+            "user/buy",
+            Some(token),
+            &serde_json::json!({"shop_id": shop, "autorenew": true}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let renew = body["data"]["renew"].as_i64().unwrap();
+    assert!(renew > 0, "{body}");
+    renew
+}
+
+fn at(ts: i64) -> chrono::DateTime<Utc> {
+    Utc.timestamp_opt(ts, 0).unwrap()
+}
+
+async fn auto_renew_charges_and_applies_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = app.admin_token().await;
+    let shop = plan(
+        &app,
+        &admin,
+        serde_json::json!({"name": "Monthly", "price": "10.00", "auto_renew": 30,
+            "auto_reset_bandwidth": 0,
+            "content": {"bandwidth": "10", "class": "1", "class_expire": "30"}}),
+    )
+    .await;
+    let (id, token) = app
+        .register_and_login("renew@example.com", "password-1")
+        .await;
+    app.exec(&format!("UPDATE user SET money = '25.00' WHERE id = {id}"))
+        .await;
+    let renew = buy_renewing(&app, &token, shop).await;
+    app.exec(&format!("UPDATE user SET u = {} WHERE id = {id}", 3 * GB))
+        .await;
+    let q = |col: &str| format!("SELECT {col} FROM user WHERE id = {id}");
+
+    // Not due yet (SSPanel renews within a minute of the time).
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(renew - 120))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(app.scalar_text(&q("money")).await, "15.00");
+
+    // Two schedulers racing on the due renewal charge it once.
+    let due = at(renew - 30);
+    let runs =
+        futures::future::join_all((0..4).map(|_| jobs::run(&app.state, Job::AutoRenew, due))).await;
+    let renewed: u64 = runs.into_iter().map(|r| r.unwrap().unwrap()).sum();
+    assert_eq!(renewed, 1);
+    assert_eq!(app.scalar_text(&q("money")).await, "5.00");
+    // Without auto_reset_bandwidth the renewal adds traffic and keeps the usage.
+    assert_eq!(app.scalar_i64(&q("transfer_enable")).await, 20 * GB);
+    assert_eq!(app.scalar_i64(&q("u")).await, 3 * GB);
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT COUNT(*) FROM bought WHERE userid = {id}"))
+            .await,
+        2
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM bought WHERE userid = {id} AND renew = 0 AND is_notified = 1"
+        ))
+        .await,
+        1
+    );
+    let next = app
+        .scalar_i64(&format!(
+            "SELECT renew FROM bought WHERE userid = {id} AND renew <> 0"
+        ))
+        .await;
+    assert_eq!(next, due.timestamp() + 30 * 86_400);
+    assert_eq!(
+        app.scalar_text(&format!(
+            "SELECT price FROM bought WHERE userid = {id} AND renew <> 0"
+        ))
+        .await,
+        "10.00"
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'"
+        ))
+        .await,
+        1
+    );
+    // The next renewal finds 5.00 for a 10.00 plan: not renewed, the user is told once.
+    for _ in 0..3 {
+        assert_eq!(
+            jobs::run(&app.state, Job::AutoRenew, at(next))
+                .await
+                .unwrap(),
+            Some(0)
+        );
+    }
+    assert_eq!(app.scalar_text(&q("money")).await, "5.00");
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'"
+        ))
+        .await,
+        2
+    );
+    // A top-up lets the still-due renewal go through on the next run.
+    app.exec(&format!("UPDATE user SET money = '12.00' WHERE id = {id}"))
+        .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(next + 60))
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(app.scalar_text(&q("money")).await, "2.00");
+}
+
+async fn auto_renew_resets_traffic_when_the_plan_says_so(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = app.admin_token().await;
+    let shop = plan(
+        &app,
+        &admin,
+        serde_json::json!({"name": "Reset", "price": "4.00", "auto_renew": 7,
+            "auto_reset_bandwidth": 1, "content": {"bandwidth": "10"}}),
+    )
+    .await;
+    let (id, token) = app
+        .register_and_login("reset@example.com", "password-1")
+        .await;
+    app.exec(&format!("UPDATE user SET money = '8.00' WHERE id = {id}"))
+        .await;
+    let renew = buy_renewing(&app, &token, shop).await;
+    app.exec(&format!(
+        "UPDATE user SET u = {}, d = 7 WHERE id = {id}",
+        2 * GB
+    ))
+    .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(renew))
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    let q = |col: &str| format!("SELECT {col} FROM user WHERE id = {id}");
+    assert_eq!(app.scalar_i64(&q("transfer_enable")).await, 10 * GB);
+    assert_eq!(app.scalar_i64(&q("u + d")).await, 0);
+    assert_eq!(app.scalar_text(&q("money")).await, "0.00");
+
+    // A deleted plan ends the renewal instead of retrying it forever.
+    app.exec(&format!("DELETE FROM shop WHERE id = {shop}"))
+        .await;
+    let next = renew + 7 * 86_400;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(next))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM bought WHERE userid = {id} AND renew <> 0"
+        ))
+        .await,
+        0
+    );
+}
+
+async fn periodic_plan_resets_on_its_days(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = app.admin_token().await;
+    let shop = plan(
+        &app,
+        &admin,
+        serde_json::json!({"name": "Quarterly", "price": "0.00",
+            "content": {"bandwidth": "50", "reset": "30", "reset_value": "100", "reset_exp": "90"}}),
+    )
+    .await;
+    let (id, token) = app
+        .register_and_login("periodic@example.com", "password-1")
+        .await;
+    let (status, body) = app
+        .post(
+            "user/buy",
+            Some(&token),
+            &serde_json::json!({"shop_id": shop}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let bought_at = Utc
+        .with_ymd_and_hms(2026, 1, 1, 10, 0, 0)
+        .unwrap()
+        .timestamp();
+    app.exec(&format!(
+        "UPDATE bought SET datetime = {bought_at} WHERE userid = {id}"
+    ))
+    .await;
+    // The 31st day after purchase is also the account's auto_reset_day: the plan decides.
+    let day = |n: i64| at(bought_at + n * 86_400);
+    app.exec(&format!(
+        "UPDATE user SET u = {}, auto_reset_day = {}, auto_reset_bandwidth = '1.00' WHERE id = {id}",
+        5 * GB,
+        chrono::Datelike::day(&day(31))
+    ))
+    .await;
+    let q = |col: &str| format!("SELECT {col} FROM user WHERE id = {id}");
+
+    assert_eq!(
+        jobs::run(&app.state, Job::PeriodicReset, day(29))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(app.scalar_i64(&q("u")).await, 5 * GB);
+    assert_eq!(
+        jobs::run(&app.state, Job::PeriodicReset, day(30))
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(app.scalar_i64(&q("transfer_enable")).await, 100 * GB);
+    assert_eq!(app.scalar_i64(&q("u")).await, 0);
+    // Once a day, however often it is started.
+    app.exec(&format!("UPDATE user SET u = 9 WHERE id = {id}"))
+        .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::PeriodicReset, day(30))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(app.scalar_i64(&q("u")).await, 9);
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoResetDay, day(31))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(app.scalar_i64(&q("u")).await, 9);
+    // After reset_exp days the plan is over: no more resets, auto_reset_day applies again.
+    assert_eq!(
+        jobs::run(&app.state, Job::PeriodicReset, day(90))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(app.scalar_i64(&q("u")).await, 9);
 }
 
 both_backends!(
@@ -223,4 +482,7 @@ both_backends!(
     daily_jobs_run_once_per_day,
     node_bandwidth_reset_and_prune,
     racing_schedulers_elect_one_leader,
+    auto_renew_charges_and_applies_once,
+    auto_renew_resets_traffic_when_the_plan_says_so,
+    periodic_plan_resets_on_its_days,
 );

@@ -305,6 +305,32 @@ async fn disable_others_stops_renewals(backend: Backend) {
         newest
     );
     assert_eq!(money(&app, uid).await, "2.00");
+
+    // Only the owner can turn a renewal off.
+    let (_, other) = app
+        .register_and_login("other@example.com", "password-1")
+        .await;
+    let path = format!("user/bought/{newest}/renew");
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, &path, Some(&other), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(app.scalar_i64(renewing).await, 1);
+    let (status, body) = app
+        .send(
+            reqwest::Method::DELETE,
+            "user/bought/abc/renew",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, &path, Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["renew"], 0);
+    assert_eq!(app.scalar_i64(renewing).await, 0);
 }
 
 async fn purchase_pays_commission(backend: Backend) {

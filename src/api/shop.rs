@@ -1,6 +1,6 @@
 //! `/user/shop`, `/user/buy`, `/user/bought`, `/user/coupon/check`: buying plans with the balance.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_shop))
         .routes(routes!(buy))
         .routes(routes!(list_bought))
+        .routes(routes!(stop_renewal))
         .routes(routes!(check_coupon))
 }
 
@@ -74,6 +75,20 @@ async fn list_bought(
     user: CurrentUser,
 ) -> ApiResult<Json<Envelope<Vec<BoughtView>>>> {
     Ok(ok(shop::bought(&app, user.id).await?))
+}
+
+/// Turns off the automatic renewal of one of the user's purchases.
+#[utoipa::path(delete, path = "/user/bought/{id}/renew", tag = "shop", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The purchase")),
+    responses((status = 200, description = "Renewal off", body = BoughtView),
+        (status = 401, description = "Not logged in"),
+        (status = 404, description = "No such purchase of yours")))]
+async fn stop_renewal(
+    State(app): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Envelope<BoughtView>>> {
+    Ok(ok(shop::stop_renewal(&app, user.id, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -371,3 +371,123 @@ pub async fn list_bought(db: &Db, user_id: i64) -> sqlx::Result<Vec<BoughtRow>> 
     .fetch_all(p)
     .await)
 }
+
+/// Purchases whose automatic renewal is due before `before`: (bought id, user id), oldest first.
+pub async fn due_renewals(db: &Db, before: i64, limit: i64) -> sqlx::Result<Vec<(i64, i64)>> {
+    let rows: Vec<(Int, Int)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT `id`, `userid` FROM `bought` WHERE `renew` <> 0 AND `renew` < ? \
+         ORDER BY `renew`, `id` LIMIT ?"
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(p)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, user)| (id.0, user.0)).collect())
+}
+
+/// A purchase row as the renewal job needs it, locked.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RenewalRow {
+    #[sqlx(try_from = "Int")]
+    pub shopid: i64,
+    #[sqlx(try_from = "Int")]
+    pub renew: i64,
+    pub is_notified: bool,
+}
+
+pub async fn lock_bought(tx: &mut Tx, id: i64) -> sqlx::Result<Option<RenewalRow>> {
+    let sql = format!(
+        "SELECT `shopid`, `renew`, `is_notified` FROM `bought` WHERE `id` = ?{}",
+        tx.for_update()
+    );
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
+}
+
+/// Ends a purchase's automatic renewal; `notified` records that the user was told about it.
+pub async fn end_renewal(tx: &mut Tx, id: i64, notified: bool) -> sqlx::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `bought` SET `renew` = 0, `is_notified` = ? WHERE `id` = ?"
+    )
+    .bind(notified)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
+    Ok(())
+}
+
+/// Records that the user was told a renewal could not be paid; the renewal stays due.
+pub async fn mark_renewal_notified(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `bought` SET `is_notified` = 1 WHERE `id` = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
+    Ok(())
+}
+
+/// Every purchase of a plan that may be periodic: (bought id, user id, bought at, content).
+/// The `LIKE` only narrows the scan; the content is parsed to decide.
+pub async fn periodic_purchases(tx: &mut Tx) -> sqlx::Result<Vec<(i64, i64, i64, String)>> {
+    let rows: Vec<(Int, Int, Int, String)> = on_tx!(tx, |c| sqlx::query_as(
+        "SELECT b.`id`, b.`userid`, b.`datetime`, s.`content` FROM `bought` b \
+         JOIN `shop` s ON s.`id` = b.`shopid` WHERE s.`content` LIKE '%reset_exp%'"
+    )
+    .fetch_all(c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user, at, content)| (id.0, user.0, at.0, content))
+        .collect())
+}
+
+/// Starts the account's traffic over at `bytes`.
+pub async fn reset_traffic(tx: &mut Tx, user_id: i64, bytes: i64) -> sqlx::Result<u64> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE `user` SET `transfer_enable` = ?, `u` = 0, `d` = 0, `last_day_t` = 0 WHERE `id` = ?"
+    )
+    .bind(bytes)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|r| Done::from(r).rows)
+    })
+}
+
+pub async fn user_email(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<String>> {
+    on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `email` FROM `user` WHERE `id` = ?"
+    )
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Sets `renew = 0` on the purchase if it is the user's; false when it is not theirs or missing.
+pub async fn stop_renewal(db: &Db, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    let exists: Option<Int> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT `id` FROM `bought` WHERE `id` = ? AND `userid` = ?"
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(p)
+    .await)?;
+    if exists.is_none() {
+        return Ok(false);
+    }
+    on_db!(db, |p| sqlx::query(
+        "UPDATE `bought` SET `renew` = 0 WHERE `id` = ? AND `userid` = ?"
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(p)
+    .await
+    .map(Done::from))?;
+    Ok(true)
+}

@@ -314,6 +314,35 @@ pub fn holds_running_periodic(purchases: &[(i64, PlanContent)], now: i64) -> boo
     })
 }
 
+/// A periodic plan's schedule, when `c` is one (SSPanel's "loop item": `reset`, `reset_value` and
+/// `reset_exp` all non-zero): (every `reset` days, traffic in bytes, for `reset_exp` days).
+fn periodic_schedule(c: &PlanContent) -> Option<(i64, i64, i64)> {
+    let every = c.reset.filter(|d| *d > 0)?;
+    let bytes = c
+        .reset_value
+        .filter(|v| *v > Decimal::ZERO)
+        .map(gb_to_bytes)?;
+    let lasts = c.reset_exp.filter(|d| *d > 0)?;
+    Some((every, bytes, lasts))
+}
+
+/// Whether a periodic plan bought at `bought_at` is still running at `now`.
+pub fn periodic_running(bought_at: i64, c: &PlanContent, now: i64) -> bool {
+    periodic_schedule(c).is_some_and(|(_, _, lasts)| now - lasts.saturating_mul(86_400) < bought_at)
+}
+
+/// The traffic (bytes) a periodic plan bought at `bought_at` resets the account to on the day of
+/// `now`, when that is one of its reset days: still running, and the whole days since the purchase
+/// are a non-zero multiple of `reset` (SSPanel's DailyJob rule).
+pub fn periodic_reset_due(bought_at: i64, c: &PlanContent, now: i64) -> Option<i64> {
+    let (every, bytes, _) = periodic_schedule(c)?;
+    if !periodic_running(bought_at, c, now) {
+        return None;
+    }
+    let used_days = (now - bought_at).div_euclid(86_400);
+    (used_days > 0 && used_days % every == 0).then_some(bytes)
+}
+
 /// What a plan changes on an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPlanState {
@@ -397,6 +426,42 @@ mod tests {
 
     fn content(json: &str) -> PlanContent {
         PlanContent::parse(json, true).unwrap()
+    }
+
+    #[test]
+    fn periodic_reset_falls_on_every_nth_day_while_the_plan_runs() {
+        let c = content(r#"{"reset":"30","reset_value":"100","reset_exp":"90"}"#);
+        let bought = NOW;
+        let at = |days: i64, secs: i64| bought + days * DAY + secs;
+        assert_eq!(periodic_reset_due(bought, &c, at(0, 10)), None);
+        assert_eq!(periodic_reset_due(bought, &c, at(29, 0)), None);
+        assert_eq!(
+            periodic_reset_due(bought, &c, at(30, 5)),
+            Some(100 * GB as i64)
+        );
+        assert_eq!(periodic_reset_due(bought, &c, at(31, 0)), None);
+        assert_eq!(
+            periodic_reset_due(bought, &c, at(60, 0)),
+            Some(100 * GB as i64)
+        );
+        // Day 90 is the end of the plan: no longer running.
+        assert!(periodic_running(bought, &c, at(89, DAY - 1)));
+        assert!(!periodic_running(bought, &c, at(90, 0)));
+        assert_eq!(periodic_reset_due(bought, &c, at(90, 0)), None);
+    }
+
+    #[test]
+    fn a_plan_without_all_three_periodic_keys_is_not_periodic() {
+        for json in [
+            r#"{"reset":"30","reset_value":"100"}"#,
+            r#"{"reset":"30","reset_exp":"90"}"#,
+            r#"{"reset_value":"100","reset_exp":"90"}"#,
+            r#"{"bandwidth":"100"}"#,
+        ] {
+            let c = content(json);
+            assert!(!periodic_running(NOW, &c, NOW + DAY), "{json}");
+            assert_eq!(periodic_reset_due(NOW, &c, NOW + 30 * DAY), None, "{json}");
+        }
     }
 
     fn state() -> UserPlanState {

@@ -20,11 +20,17 @@ pub enum Job {
     ClassExpiry,
     /// Every minute: `expire_in` past → traffic zeroed once (`expire_notified`).
     AccountExpiry,
+    /// Every minute: due automatic renewals are charged and applied, or the user is told once that
+    /// the balance is too low.
+    AutoRenew,
     /// Every minute: finished hours of traffic move into SSPanel's `user_hourly_usage`.
     HourlyUsage,
     /// Daily: `last_day_t = u + d`.
     DailySnapshot,
-    /// Daily: users whose `auto_reset_day` is today start over with `auto_reset_bandwidth` GB.
+    /// Daily: users whose periodic plan has a reset day today start over with its `reset_value` GB.
+    PeriodicReset,
+    /// Daily: users whose `auto_reset_day` is today start over with `auto_reset_bandwidth` GB
+    /// (except holders of a running periodic plan, whose plan decides).
     AutoResetDay,
     /// Daily: nodes whose `bandwidthlimit_resetday` is today get `node_bandwidth = 0`.
     NodeBandwidthReset,
@@ -38,11 +44,13 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 9] = [
+    pub const ALL: [Job; 11] = [
+        Job::AutoRenew,
         Job::ClassExpiry,
         Job::AccountExpiry,
         Job::HourlyUsage,
         Job::DailySnapshot,
+        Job::PeriodicReset,
         Job::AutoResetDay,
         Job::NodeBandwidthReset,
         Job::Prune,
@@ -52,10 +60,12 @@ impl Job {
 
     pub fn name(self) -> &'static str {
         match self {
+            Job::AutoRenew => "auto_renew",
             Job::ClassExpiry => "class_expiry",
             Job::AccountExpiry => "account_expiry",
             Job::HourlyUsage => "hourly_usage",
             Job::DailySnapshot => "daily_snapshot",
+            Job::PeriodicReset => "periodic_reset",
             Job::AutoResetDay => "auto_reset_day",
             Job::NodeBandwidthReset => "node_bandwidth_reset",
             Job::Prune => "prune",
@@ -71,7 +81,8 @@ impl Job {
     fn is_daily(self) -> bool {
         !matches!(
             self,
-            Job::ClassExpiry
+            Job::AutoRenew
+                | Job::ClassExpiry
                 | Job::AccountExpiry
                 | Job::HourlyUsage
                 | Job::NodeMonitor
@@ -95,6 +106,12 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::EmailQueue => {
             return Ok(Some(
                 crate::service::mail::drain(app, now.timestamp()).await?,
+            ))
+        }
+        // One transaction per renewal, so one bad row never holds back the others.
+        Job::AutoRenew => {
+            return Ok(Some(
+                crate::service::renewal::renew_due(app, now.timestamp()).await?,
             ))
         }
         _ => {}
@@ -144,9 +161,14 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::DailySnapshot => {
             sql::execute(&mut tx, "UPDATE `user` SET `last_day_t` = `u` + `d`", &[]).await?
         }
+        Job::PeriodicReset => crate::service::renewal::periodic_resets(&mut tx, ts).await?,
         Job::AutoResetDay => {
+            let periodic = crate::service::renewal::periodic_holders(&mut tx, ts).await?;
             let mut n = 0;
             for (id, gb) in sql::auto_reset_users(&mut tx, now.day() as i64).await? {
+                if periodic.contains(&id) {
+                    continue;
+                }
                 let bytes = (gb.0 * Decimal::from(GB)).trunc();
                 let bytes = i64::try_from(bytes).unwrap_or(0);
                 n += sql::execute(
@@ -166,7 +188,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
-        Job::NodeMonitor | Job::EmailQueue => 0,
+        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew => 0,
         Job::Prune => {
             let day = 86_400;
             sql::execute(

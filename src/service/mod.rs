@@ -7,6 +7,7 @@ pub mod monitor;
 pub mod node;
 pub mod payment;
 pub mod rebate;
+pub mod renewal;
 pub mod reports;
 pub mod shop;
 pub mod subscription;

@@ -201,17 +201,7 @@ async fn buy_in(
             "This traffic pack is not available for your class.",
         ));
     }
-    // The plan and its bundle, each applied in turn.
-    let mut contents = vec![content];
-    for id in contents[0].bundle.clone() {
-        if id == plan.id {
-            continue;
-        }
-        let part = sql::find_plan_tx(tx, id)
-            .await?
-            .ok_or_else(|| ApiError::conflict(format!("Bundled plan {id} no longer exists.")))?;
-        contents.push(PlanContent::parse(&part.content, false).unwrap_or_default());
-    }
+    let contents = with_bundle(tx, plan.id, content).await?;
     if contents.iter().any(PlanContent::is_periodic) {
         let held: Vec<(i64, PlanContent)> = sql::purchases_with_content(tx, user_id)
             .await?
@@ -267,6 +257,25 @@ async fn buy_in(
     })
 }
 
+/// A plan's content followed by the contents of the plans it bundles, in the order they apply.
+pub async fn with_bundle(
+    tx: &mut Tx,
+    plan_id: i64,
+    content: PlanContent,
+) -> ApiResult<Vec<PlanContent>> {
+    let mut contents = vec![content];
+    for id in contents[0].bundle.clone() {
+        if id == plan_id {
+            continue;
+        }
+        let part = sql::find_plan_tx(tx, id)
+            .await?
+            .ok_or_else(|| ApiError::conflict(format!("Bundled plan {id} no longer exists.")))?;
+        contents.push(PlanContent::parse(&part.content, false).unwrap_or_default());
+    }
+    Ok(contents)
+}
+
 /// One of the user's purchases.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BoughtView {
@@ -283,11 +292,9 @@ pub struct BoughtView {
     pub price: Money,
 }
 
-pub async fn bought(app: &App, user_id: i64) -> ApiResult<Vec<BoughtView>> {
-    Ok(sql::list_bought(&app.db, user_id)
-        .await?
-        .into_iter()
-        .map(|b| BoughtView {
+impl From<sql::BoughtRow> for BoughtView {
+    fn from(b: sql::BoughtRow) -> Self {
+        BoughtView {
             id: b.id,
             shop_id: b.shopid,
             name: b.name,
@@ -295,6 +302,27 @@ pub async fn bought(app: &App, user_id: i64) -> ApiResult<Vec<BoughtView>> {
             renew: b.renew,
             coupon: b.coupon.unwrap_or_default(),
             price: b.price,
-        })
+        }
+    }
+}
+
+pub async fn bought(app: &App, user_id: i64) -> ApiResult<Vec<BoughtView>> {
+    Ok(sql::list_bought(&app.db, user_id)
+        .await?
+        .into_iter()
+        .map(BoughtView::from)
         .collect())
+}
+
+/// Ends the automatic renewal of the user's own purchase `id`; another user's is a 404.
+pub async fn stop_renewal(app: &App, user_id: i64, id: i64) -> ApiResult<BoughtView> {
+    if !sql::stop_renewal(&app.db, user_id, id).await? {
+        return Err(ApiError::not_found("No such purchase."));
+    }
+    sql::list_bought(&app.db, user_id)
+        .await?
+        .into_iter()
+        .find(|b| b.id == id)
+        .map(BoughtView::from)
+        .ok_or_else(|| ApiError::not_found("No such purchase."))
 }
