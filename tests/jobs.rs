@@ -309,10 +309,8 @@ async fn auto_renew_charges_and_applies_once(backend: Backend) {
         "10.00"
     );
     assert_eq!(
-        app.scalar_i64(&format!(
-            "SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'"
-        ))
-        .await,
+        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'")
+            .await,
         1
     );
     // The next renewal finds 5.00 for a 10.00 plan: not renewed, the user is told once.
@@ -326,10 +324,8 @@ async fn auto_renew_charges_and_applies_once(backend: Backend) {
     }
     assert_eq!(app.scalar_text(&q("money")).await, "5.00");
     assert_eq!(
-        app.scalar_i64(&format!(
-            "SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'"
-        ))
-        .await,
+        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'")
+            .await,
         2
     );
     // A top-up lets the still-due renewal go through on the next run.
