@@ -223,6 +223,20 @@ pub const KNOWN: &[KnownSetting] = &[
         "Traffic (GB) left when a class expires; -1 keeps it",
     ),
     s(
+        "notify_limit_mode",
+        "false",
+        "notify",
+        "string",
+        "Low-traffic e-mail for paying users: false (off), per (percent left) or mb (MB left)",
+    ),
+    s(
+        "notify_limit_value",
+        "20",
+        "notify",
+        "int",
+        "The low-traffic threshold: percent or MB left, per notify_limit_mode",
+    ),
+    s(
         "keep_connect",
         "0",
         "node",

@@ -8,6 +8,13 @@ use spanel::jobs::{self, Job};
 
 const GB: i64 = 1024 * 1024 * 1024;
 
+async fn mails_to(app: &TestApp, email: &str) -> i64 {
+    app.scalar_i64(&format!(
+        "SELECT COUNT(*) FROM email_queue WHERE to_email = '{email}'"
+    ))
+    .await
+}
+
 async fn class_expiry_drops_class_and_resets_traffic(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (expired, _) = app
@@ -40,11 +47,13 @@ async fn class_expiry_drops_class_and_resets_traffic(backend: Backend) {
     assert_eq!(app.scalar_i64(&q("u + d", expired)).await, 0);
     assert_eq!(app.scalar_i64(&q("class", valid)).await, 2);
     assert_eq!(app.scalar_i64(&q("u + d", valid)).await, 11);
-    // Running again changes nothing.
+    // Running again changes nothing, and the expiry notice went out once, to the right user.
     assert_eq!(
         jobs::run(&app.state, Job::ClassExpiry, now).await.unwrap(),
         Some(0)
     );
+    assert_eq!(mails_to(&app, "expired@example.com").await, 1);
+    assert_eq!(mails_to(&app, "valid@example.com").await, 0);
 
     // -1 keeps the traffic.
     app.state
@@ -91,6 +100,7 @@ async fn account_expiry_zeroes_traffic_once(backend: Backend) {
             .await,
         1
     );
+    assert_eq!(mails_to(&app, "gone@example.com").await, 1);
     // An operator gives traffic back: the job does not take it again.
     app.exec(&format!(
         "UPDATE user SET transfer_enable = 100 WHERE id = {id}"
@@ -308,11 +318,7 @@ async fn auto_renew_charges_and_applies_once(backend: Backend) {
         .await,
         "10.00"
     );
-    assert_eq!(
-        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'")
-            .await,
-        1
-    );
+    assert_eq!(mails_to(&app, "renew@example.com").await, 1);
     // The next renewal finds 5.00 for a 10.00 plan: not renewed, the user is told once.
     for _ in 0..3 {
         assert_eq!(
@@ -323,11 +329,7 @@ async fn auto_renew_charges_and_applies_once(backend: Backend) {
         );
     }
     assert_eq!(app.scalar_text(&q("money")).await, "5.00");
-    assert_eq!(
-        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email = 'renew@example.com'")
-            .await,
-        2
-    );
+    assert_eq!(mails_to(&app, "renew@example.com").await, 2);
     // A top-up lets the still-due renewal go through on the next run.
     app.exec(&format!("UPDATE user SET money = '12.00' WHERE id = {id}"))
         .await;
@@ -472,6 +474,88 @@ async fn periodic_plan_resets_on_its_days(backend: Backend) {
     assert_eq!(app.scalar_i64(&q("u")).await, 9);
 }
 
+async fn low_traffic_notice_once_per_low_point(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = app
+        .register_and_login("low@example.com", "password-1")
+        .await;
+    let (free, _) = app
+        .register_and_login("free@example.com", "password-1")
+        .await;
+    let now = Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap();
+    let set_usage = |user: i64, class: i64, used: i64| {
+        format!("UPDATE user SET class = {class}, transfer_enable = {}, u = {used}, d = 0 WHERE id = {user}", 100 * GB)
+    };
+    app.exec(&set_usage(id, 1, 85 * GB)).await;
+    app.exec(&set_usage(free, 0, 99 * GB)).await;
+    // Off by default.
+    assert_eq!(
+        jobs::run(&app.state, Job::TrafficNotice, now)
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    app.state
+        .settings
+        .set("notify_limit_mode", "per")
+        .await
+        .unwrap();
+    app.state
+        .settings
+        .set("notify_limit_value", "20")
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        jobs::run(&app.state, Job::TrafficNotice, now)
+            .await
+            .unwrap();
+    }
+    // 15 % left is under 20 %: one e-mail; free users are not told.
+    assert_eq!(mails_to(&app, "low@example.com").await, 1);
+    assert_eq!(mails_to(&app, "free@example.com").await, 0);
+    // Traffic reset: above the threshold again, so the next low point is reported again.
+    app.exec(&set_usage(id, 1, 10 * GB)).await;
+    jobs::run(&app.state, Job::TrafficNotice, now)
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&app, "low@example.com").await, 1);
+    app.exec(&set_usage(id, 1, 81 * GB)).await;
+    jobs::run(&app.state, Job::TrafficNotice, now)
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&app, "low@example.com").await, 2);
+    // In MB: 100 GB − 99.5 GB left is under 1024 MB; usage above the quota never underflows.
+    app.state
+        .settings
+        .set("notify_limit_mode", "mb")
+        .await
+        .unwrap();
+    app.state
+        .settings
+        .set("notify_limit_value", "1024")
+        .await
+        .unwrap();
+    app.exec(&set_usage(id, 1, 10 * GB)).await;
+    jobs::run(&app.state, Job::TrafficNotice, now)
+        .await
+        .unwrap();
+    app.exec(&set_usage(id, 1, 100 * GB - 512 * 1024 * 1024))
+        .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::TrafficNotice, now)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    app.exec(&set_usage(id, 1, 0)).await;
+    app.exec(&format!("UPDATE user SET u = {} WHERE id = {id}", 120 * GB))
+        .await;
+    jobs::run(&app.state, Job::TrafficNotice, now)
+        .await
+        .unwrap();
+    assert_eq!(mails_to(&app, "low@example.com").await, 3);
+}
+
 both_backends!(
     class_expiry_drops_class_and_resets_traffic,
     account_expiry_zeroes_traffic_once,
@@ -481,4 +565,5 @@ both_backends!(
     auto_renew_charges_and_applies_once,
     auto_renew_resets_traffic_when_the_plan_says_so,
     periodic_plan_resets_on_its_days,
+    low_traffic_notice_once_per_low_point,
 );

@@ -89,3 +89,63 @@ pub async fn auto_reset_users(tx: &mut Tx, day: i64) -> sqlx::Result<Vec<(i64, M
     .await)?;
     Ok(rows.into_iter().map(|(id, gb)| (id.0, gb)).collect())
 }
+
+/// The e-mail addresses of users matching `condition` (a `WHERE` clause whose one parameter is a
+/// DATETIME), locked so the job's following `UPDATE` changes exactly these rows.
+pub async fn emails_where(
+    tx: &mut Tx,
+    condition: &str,
+    at: chrono::NaiveDateTime,
+) -> sqlx::Result<Vec<String>> {
+    let sql = format!(
+        "SELECT `email` FROM `user` WHERE {condition}{}",
+        tx.for_update()
+    );
+    on_tx!(tx, |c| sqlx::query_scalar(&sql).bind(at).fetch_all(c).await)
+}
+
+/// How a paying user's remaining traffic is judged low (`notify_limit_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LowTraffic {
+    /// Less than this percent of `transfer_enable` left.
+    Percent(i64),
+    /// Less than this many bytes left.
+    Bytes(i64),
+}
+
+impl LowTraffic {
+    /// The condition on `user`, written without subtraction: `BIGINT UNSIGNED` columns must never
+    /// go negative in MySQL. Its one parameter is the threshold.
+    fn condition(self) -> (&'static str, i64) {
+        match self {
+            LowTraffic::Percent(p) => ("(`u` + `d`) * 100 > `transfer_enable` * ?", 100 - p),
+            LowTraffic::Bytes(b) => ("`u` + `d` + ? > `transfer_enable`", b),
+        }
+    }
+}
+
+/// Paying users newly under the low-traffic threshold: flags them and returns their addresses.
+/// Users back above it are unflagged so the next low point is reported again.
+pub async fn flag_low_traffic(tx: &mut Tx, low: LowTraffic) -> sqlx::Result<Vec<String>> {
+    let (cond, threshold) = low.condition();
+    let paying = "`class` > 0 AND `transfer_enable` > 0";
+    let select = format!(
+        "SELECT `email` FROM `user` WHERE {paying} AND COALESCE(`traffic_notified`, 0) = 0 \
+         AND {cond}{}",
+        tx.for_update()
+    );
+    let emails: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(&select)
+        .bind(threshold)
+        .fetch_all(c)
+        .await)?;
+    let flag = format!(
+        "UPDATE `user` SET `traffic_notified` = 1 WHERE {paying} \
+         AND COALESCE(`traffic_notified`, 0) = 0 AND {cond}"
+    );
+    let unflag = format!(
+        "UPDATE `user` SET `traffic_notified` = 0 WHERE `traffic_notified` = 1 AND NOT ({cond})"
+    );
+    execute(tx, &flag, &[threshold]).await?;
+    execute(tx, &unflag, &[threshold]).await?;
+    Ok(emails)
+}

@@ -20,6 +20,8 @@ pub enum Job {
     ClassExpiry,
     /// Every minute: `expire_in` past → traffic zeroed once (`expire_notified`).
     AccountExpiry,
+    /// Every minute: paying users newly low on traffic (`notify_limit_mode`) get one e-mail.
+    TrafficNotice,
     /// Every minute: due automatic renewals are charged and applied, or the user is told once that
     /// the balance is too low.
     AutoRenew,
@@ -44,10 +46,11 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 11] = [
+    pub const ALL: [Job; 12] = [
         Job::AutoRenew,
         Job::ClassExpiry,
         Job::AccountExpiry,
+        Job::TrafficNotice,
         Job::HourlyUsage,
         Job::DailySnapshot,
         Job::PeriodicReset,
@@ -63,6 +66,7 @@ impl Job {
             Job::AutoRenew => "auto_renew",
             Job::ClassExpiry => "class_expiry",
             Job::AccountExpiry => "account_expiry",
+            Job::TrafficNotice => "traffic_notice",
             Job::HourlyUsage => "hourly_usage",
             Job::DailySnapshot => "daily_snapshot",
             Job::PeriodicReset => "periodic_reset",
@@ -84,6 +88,7 @@ impl Job {
             Job::AutoRenew
                 | Job::ClassExpiry
                 | Job::AccountExpiry
+                | Job::TrafficNotice
                 | Job::HourlyUsage
                 | Job::NodeMonitor
                 | Job::EmailQueue
@@ -119,6 +124,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     // Read before the write transaction: on SQLite a pool connection awaited while holding the
     // write lock can starve against writers waiting for that lock.
     let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
+    let low_traffic = low_traffic_rule(app).await?;
     let mut tx = app.db.begin().await?;
     let ts = now.timestamp();
     if job.is_daily() {
@@ -129,8 +135,17 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
     }
     let naive = from_unix(ts);
+    // E-mails to queue once the work is committed: (addresses, subject, text).
+    let mut notices: Vec<(Vec<String>, &str, &str)> = Vec::new();
     let changed = match job {
         Job::ClassExpiry => {
+            let to =
+                sql::emails_where(&mut tx, "`class` > 0 AND `class_expire` < ?", naive).await?;
+            notices.push((
+                to,
+                "Your membership level has expired",
+                "Your membership level has expired. Renew your plan in the shop to keep using the nodes of your level.",
+            ));
             let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
                 (
                     "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
@@ -146,6 +161,13 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             run_with_time(&mut tx, sql_text, &params, naive).await?
         }
         Job::AccountExpiry => {
+            let to = sql::emails_where(&mut tx, "`expire_in` < ? AND `expire_notified` = 0", naive)
+                .await?;
+            notices.push((
+                to,
+                "Your account has expired",
+                "Your account has expired and its traffic was set to zero. Buy a plan to continue.",
+            ));
             run_with_time(
                 &mut tx,
                 "UPDATE `user` SET `transfer_enable` = 0, `u` = 0, `d` = 0, `expire_notified` = 1 \
@@ -155,6 +177,19 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
+        Job::TrafficNotice => match low_traffic {
+            Some(rule) => {
+                let to = sql::flag_low_traffic(&mut tx, rule).await?;
+                let n = to.len() as u64;
+                notices.push((
+                    to,
+                    "Your traffic is running low",
+                    "Your remaining traffic is running low. Top up or buy a traffic pack in the shop.",
+                ));
+                n
+            }
+            None => 0,
+        },
         Job::HourlyUsage => {
             crate::db::node::roll_up_hourly_usage(&mut tx, ts - ts.rem_euclid(3600)).await?
         }
@@ -212,8 +247,25 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
     };
     tx.commit().await?;
+    for (addresses, subject, text) in notices {
+        for to in addresses {
+            crate::service::mail::enqueue(app, &to, subject, text).await?;
+        }
+    }
     tracing::info!(job = job.name(), changed, "job ran");
     Ok(Some(changed))
+}
+
+/// The low-traffic notice rule from `notify_limit_mode` and `notify_limit_value`; None when off.
+async fn low_traffic_rule(app: &App) -> sqlx::Result<Option<sql::LowTraffic>> {
+    let value = app.settings.get_i64("notify_limit_value").await?.max(0);
+    Ok(
+        match app.settings.get("notify_limit_mode").await?.as_str() {
+            "per" => Some(sql::LowTraffic::Percent(value.min(100))),
+            "mb" => Some(sql::LowTraffic::Bytes(value.saturating_mul(1024 * 1024))),
+            _ => None,
+        },
+    )
 }
 
 /// An `UPDATE` whose last parameter is a DATETIME.
