@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{placeholders, Backend, Db, Done, Int, Tx};
+use super::{placeholders, Db, Done, Int, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow};
 use crate::{on_db, on_tx};
 
@@ -199,60 +199,180 @@ pub async fn existing_users(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> 
     Ok(found)
 }
 
-/// Adds `Δu`, `Δd` to each user of `chunk` and sets `t`. On MySQL/MariaDB the deltas go through a
-/// per-connection MEMORY temporary table joined in one `UPDATE` (the fastest form measured, and
-/// temporary tables neither end the transaction nor replicate); SQLite joins a `VALUES` list.
-async fn add_user_deltas(tx: &mut Tx, chunk: &[(i64, u64, u64)], now: i64) -> sqlx::Result<()> {
-    match tx {
-        Tx::MySql(t) => {
-            let c = &mut **t;
-            sqlx::query(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS `spanel_delta` \
-                 (`id` BIGINT UNSIGNED NOT NULL PRIMARY KEY, `du` BIGINT UNSIGNED NOT NULL, \
-                 `dd` BIGINT UNSIGNED NOT NULL) ENGINE=MEMORY",
-            )
-            .execute(&mut *c)
-            .await?;
-            sqlx::query("DELETE FROM `spanel_delta`")
-                .execute(&mut *c)
-                .await?;
-            let sql = format!(
-                "INSERT INTO `spanel_delta` (`id`, `du`, `dd`) VALUES {}",
-                vec!["(?, ?, ?)"; chunk.len()].join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (id, u, d) in chunk {
-                q = q.bind(*id).bind(*u as i64).bind(*d as i64);
-            }
-            q.execute(&mut *c).await?;
-            sqlx::query(
-                "UPDATE `user` AS t JOIN `spanel_delta` AS x ON t.`id` = x.`id` \
-                 SET t.`u` = t.`u` + x.`du`, t.`d` = t.`d` + x.`dd`, t.`t` = ?",
-            )
-            .bind(now)
-            .execute(&mut *c)
-            .await?;
+/// Sizes of the multi-row `INSERT`s that fill the temporary delta tables. A batch is padded up to
+/// one of them, so each connection prepares a handful of statement shapes once and reuses them,
+/// instead of preparing (one more round trip, thousands of placeholders parsed) a new shape for
+/// every batch size.
+const INSERT_SHAPES: [usize; 5] = [16, 64, 256, 1024, 4096];
+/// Padding rows carry ids above every real one (ids are stored as `i64`), so they match nothing.
+const PADDING_IDS_FROM: u64 = 1 << 63;
+
+/// The statement shapes covering `n` rows: full 4096-row chunks, then the smallest shape that
+/// holds the rest.
+fn insert_shapes(n: usize) -> Vec<usize> {
+    let largest = INSERT_SHAPES[INSERT_SHAPES.len() - 1];
+    let mut shapes = vec![largest; n / largest];
+    let rest = n % largest;
+    if rest > 0 {
+        shapes.push(
+            *INSERT_SHAPES
+                .iter()
+                .find(|s| **s >= rest)
+                .unwrap_or(&largest),
+        );
+    }
+    shapes
+}
+
+/// Loads `rows` (id, a, b) into the MEMORY table `table` (`id`, `a`, `b`), padded per
+/// [`insert_shapes`].
+async fn load_deltas(
+    t: &mut sqlx::Transaction<'static, sqlx::MySql>,
+    table: &str,
+    rows: &[(u64, u64, u64)],
+) -> sqlx::Result<()> {
+    let mut rest = rows;
+    for shape in insert_shapes(rows.len()) {
+        let take = rest.len().min(shape);
+        let (chunk, tail) = rest.split_at(take);
+        rest = tail;
+        let sql = format!(
+            "INSERT INTO `{table}` (`id`, `a`, `b`) VALUES {}",
+            vec!["(?, ?, ?)"; shape].join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, a, b) in chunk {
+            q = q.bind(*id).bind(*a).bind(*b);
         }
-        Tx::Sqlite(t) => {
-            let sql = format!(
-                "UPDATE `user` SET `u` = `u` + x.column2, `d` = `d` + x.column3, `t` = ? \
-                 FROM (VALUES {}) AS x WHERE `user`.`id` = x.column1",
-                vec!["(?, ?, ?)"; chunk.len()].join(", ")
+        for pad in 0..(shape - take) as u64 {
+            q = q.bind(PADDING_IDS_FROM + pad).bind(0u64).bind(0u64);
+        }
+        q.execute(&mut **t).await?;
+    }
+    Ok(())
+}
+
+/// Empties the connection's temporary table `table`, creating it on the connection's first batch.
+/// (A failed statement does not end a MySQL transaction.)
+async fn empty_delta_table(
+    t: &mut sqlx::Transaction<'static, sqlx::MySql>,
+    table: &str,
+) -> sqlx::Result<()> {
+    match sqlx::query(&format!("DELETE FROM `{table}`"))
+        .execute(&mut **t)
+        .await
+    {
+        Ok(_) => Ok(()),
+        // ER_NO_SUCH_TABLE
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42S02") => {
+            let create = format!(
+                "CREATE TEMPORARY TABLE `{table}` (`id` BIGINT UNSIGNED NOT NULL, \
+                 `a` BIGINT UNSIGNED NOT NULL, `b` BIGINT UNSIGNED NOT NULL, \
+                 PRIMARY KEY USING BTREE (`id`)) ENGINE=MEMORY"
             );
-            let mut q = sqlx::query(&sql).bind(now);
+            sqlx::query(&create).execute(&mut **t).await?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// MySQL/MariaDB: deltas go through per-connection MEMORY temporary tables joined in one `UPDATE`
+/// each (the fastest form measured; temporary tables neither end the transaction nor replicate,
+/// only the resulting row changes do).
+async fn apply_batch_mysql(
+    t: &mut sqlx::Transaction<'static, sqlx::MySql>,
+    users: &[(u64, u64, u64)],
+    nodes: &[(u64, u64, u64)],
+    now: i64,
+    hour: Option<i64>,
+) -> sqlx::Result<()> {
+    for table in ["spanel_delta", "spanel_node_delta"] {
+        empty_delta_table(t, table).await?;
+    }
+    load_deltas(t, "spanel_delta", users).await?;
+    sqlx::query(
+        "UPDATE `user` AS t JOIN `spanel_delta` AS x ON t.`id` = x.`id` \
+         SET t.`u` = t.`u` + x.`a`, t.`d` = t.`d` + x.`b`, t.`t` = ?",
+    )
+    .bind(now)
+    .execute(&mut **t)
+    .await?;
+    if !nodes.is_empty() {
+        load_deltas(t, "spanel_node_delta", nodes).await?;
+        sqlx::query(
+            "UPDATE `node` AS n JOIN `spanel_node_delta` AS x ON n.`id` = x.`id` \
+             SET n.`node_bandwidth` = n.`node_bandwidth` + x.`a`",
+        )
+        .execute(&mut **t)
+        .await?;
+    }
+    if let Some(hour) = hour {
+        sqlx::query(
+            "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
+             SELECT x.`id`, ?, x.`a`, x.`b` FROM `spanel_delta` AS x WHERE x.`id` < ? \
+             ON DUPLICATE KEY UPDATE `u` = `u` + VALUES(`u`), `d` = `d` + VALUES(`d`)",
+        )
+        .bind(hour)
+        .bind(PADDING_IDS_FROM)
+        .execute(&mut **t)
+        .await?;
+    }
+    Ok(())
+}
+
+/// SQLite: each table is updated from one `VALUES` list.
+async fn apply_batch_sqlite(
+    t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    users: &[(u64, u64, u64)],
+    nodes: &[(u64, u64, u64)],
+    now: i64,
+    hour: Option<i64>,
+) -> sqlx::Result<()> {
+    // SQLite's default limit is 32,766 bound parameters per statement.
+    for chunk in users.chunks(8000) {
+        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "UPDATE `user` SET `u` = `u` + x.column2, `d` = `d` + x.column3, `t` = ? \
+             FROM (VALUES {values}) AS x WHERE `user`.`id` = x.column1"
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for (id, u, d) in chunk {
+            q = q.bind(*id as i64).bind(*u as i64).bind(*d as i64);
+        }
+        q.execute(&mut **t).await?;
+        if let Some(hour) = hour {
+            let sql = format!(
+                "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
+                 SELECT column1, ?, column2, column3 FROM (VALUES {values}) WHERE true \
+                 ON CONFLICT (`user_id`, `hour`) DO UPDATE SET `u` = `u` + excluded.`u`, \
+                 `d` = `d` + excluded.`d`"
+            );
+            let mut q = sqlx::query(&sql).bind(hour);
             for (id, u, d) in chunk {
-                q = q.bind(*id).bind(*u as i64).bind(*d as i64);
+                q = q.bind(*id as i64).bind(*u as i64).bind(*d as i64);
             }
             q.execute(&mut **t).await?;
         }
+    }
+    if !nodes.is_empty() {
+        let sql = format!(
+            "UPDATE `node` SET `node_bandwidth` = `node_bandwidth` + x.column2 \
+             FROM (VALUES {}) AS x WHERE `node`.`id` = x.column1",
+            vec!["(?, ?)"; nodes.len()].join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, raw, _) in nodes {
+            q = q.bind(*id as i64).bind(*raw as i64);
+        }
+        q.execute(&mut **t).await?;
     }
     Ok(())
 }
 
 /// Applies a batch in the caller's transaction with multi-row statements: `u = u + Δ` for every
 /// user in `known` (the batch's ids that exist; others are skipped, and so is their raw traffic on
-/// the node), `t = now`, node bandwidth, and the hour's usage. Rows are touched in id order so that
-/// concurrent flushes and instances lock them in the same order.
+/// the node), `t = now`, node bandwidth, and the hour's usage. Returns the user rows applied.
 pub async fn apply_traffic(
     tx: &mut Tx,
     batch: &TrafficBatch,
@@ -261,56 +381,29 @@ pub async fn apply_traffic(
     now: i64,
     hourly: bool,
 ) -> sqlx::Result<usize> {
-    let backend = tx.backend();
-    let rows: Vec<(i64, u64, u64)> = batch
+    let users: Vec<(u64, u64, u64)> = batch
         .users
         .iter()
         .filter(|(id, _)| known.contains(id))
-        .map(|(id, (u, d))| (*id, *u, *d))
+        .map(|(id, (u, d))| (*id as u64, *u, *d))
         .collect();
-    for chunk in rows.chunks(1000) {
-        add_user_deltas(tx, chunk, now).await?;
-    }
     let mut node_raw: BTreeMap<i64, u64> = BTreeMap::new();
     for ((node, user), raw) in raw_per_user_node {
         if known.contains(user) {
             *node_raw.entry(*node).or_default() += raw;
         }
     }
-    for (node, raw) in node_raw.iter().filter(|(_, r)| **r > 0) {
-        on_tx!(tx, |c| sqlx::query(
-            "UPDATE `node` SET `node_bandwidth` = `node_bandwidth` + ? WHERE `id` = ?"
-        )
-        .bind(*raw as i64)
-        .bind(*node)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    let nodes: Vec<(u64, u64, u64)> = node_raw
+        .into_iter()
+        .filter(|(_, raw)| *raw > 0)
+        .map(|(id, raw)| (id as u64, raw, 0))
+        .collect();
+    let hour = hourly.then(|| now - now.rem_euclid(3600));
+    match tx {
+        Tx::MySql(t) => apply_batch_mysql(t, &users, &nodes, now, hour).await?,
+        Tx::Sqlite(t) => apply_batch_sqlite(t, &users, &nodes, now, hour).await?,
     }
-    if hourly {
-        let hour = now - now.rem_euclid(3600);
-        for chunk in rows.chunks(1000) {
-            let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = match backend {
-                Backend::MySql => format!(
-                    "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) VALUES {values} \
-                     ON DUPLICATE KEY UPDATE `u` = `u` + VALUES(`u`), `d` = `d` + VALUES(`d`)"
-                ),
-                Backend::Sqlite => format!(
-                    "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) VALUES {values} \
-                     ON CONFLICT (`user_id`, `hour`) DO UPDATE SET `u` = `u` + excluded.`u`, `d` = `d` + excluded.`d`"
-                ),
-            };
-            on_tx!(tx, |c| {
-                let mut q = sqlx::query(&sql);
-                for (id, u, d) in chunk {
-                    q = q.bind(*id).bind(hour).bind(*u as i64).bind(*d as i64);
-                }
-                q.execute(c).await.map(Done::from)
-            })?;
-        }
-    }
-    Ok(rows.len())
+    Ok(users.len())
 }
 
 /// The baseline the benchmark compares against: one `UPDATE` per row, one transaction per report.
@@ -365,4 +458,25 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .await
     .map(Done::from))?;
     Ok(moved.rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_shapes;
+
+    #[test]
+    fn batches_are_padded_to_a_few_statement_shapes() {
+        assert_eq!(insert_shapes(0), Vec::<usize>::new());
+        assert_eq!(insert_shapes(1), vec![16]);
+        assert_eq!(insert_shapes(16), vec![16]);
+        assert_eq!(insert_shapes(17), vec![64]);
+        assert_eq!(insert_shapes(3200), vec![4096]);
+        assert_eq!(insert_shapes(4096), vec![4096]);
+        assert_eq!(insert_shapes(9000), vec![4096, 4096, 1024]);
+        for n in 0..10_000 {
+            let shapes = insert_shapes(n);
+            let room: usize = shapes.iter().sum();
+            assert!(room >= n && room < n + 4096, "{n}: {shapes:?}");
+        }
+    }
 }
