@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{placeholders, Db, Done, Int, Tx};
+use super::{placeholders, Backend, Db, Done, Int, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow};
 use crate::{on_db, on_tx};
 
