@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
@@ -46,7 +47,12 @@ impl AppState {
         }
         let kv = Kv::new(config.redis_url.as_deref()).await?;
         let jwt = JwtKeys::new(&config.jwt_secret, config.jwt_ttl_hours);
-        let traffic = TrafficRecorder::start(db.clone(), settings.clone(), config.traffic_batching);
+        let traffic = TrafficRecorder::start(
+            db.clone(),
+            settings.clone(),
+            config.traffic_batching,
+            Duration::from_secs(config.usage_stats_flush_secs),
+        );
         Ok(AppState(Arc::new(App {
             config,
             db,
@@ -62,13 +68,14 @@ impl AppState {
 
 /// Serves the API on an already-bound listener until the process is stopped.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    let router = crate::api::router(state);
+    let router = crate::api::router(state.clone());
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    state.traffic.write_usage_stats().await?;
     Ok(())
 }
 

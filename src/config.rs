@@ -51,6 +51,10 @@ pub struct Config {
     /// Merge concurrent traffic reports into one transaction (group commit). Off = one
     /// transaction and one `UPDATE` per row per report: the benchmark baseline.
     pub traffic_batching: bool,
+    /// Seconds the per-hour usage statistics (not the users' counters, which every commit
+    /// updates) gather in memory before they are written with the next traffic commit; 0 writes
+    /// them with every commit. A crash loses at most this much of the statistics.
+    pub usage_stats_flush_secs: u64,
     /// Seconds a node's serialized user list may be served from memory.
     pub node_list_cache_secs: u64,
     /// Log as JSON lines instead of text.
@@ -83,6 +87,7 @@ impl Default for Config {
             check_node_ip: false,
             jobs_enabled: true,
             traffic_batching: true,
+            usage_stats_flush_secs: 10,
             node_list_cache_secs: 5,
             log_json: false,
         }

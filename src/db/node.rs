@@ -1,6 +1,6 @@
 //! SQL of the node APIs: nodes, the users a node serves, online state and traffic accounting.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::{placeholders, Backend, Db, Done, Int, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow};
@@ -172,13 +172,6 @@ pub async fn insert_detect_logs(
     Ok(inserted)
 }
 
-/// Traffic deltas merged from many reports: charged bytes per user, raw bytes per node.
-#[derive(Debug, Default, Clone)]
-pub struct TrafficBatch {
-    pub users: BTreeMap<i64, (u64, u64)>,
-    pub nodes: BTreeMap<i64, u64>,
-}
-
 /// Of `ids` (sorted), those that are users.
 pub async fn existing_users(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
     let mut found = Vec::with_capacity(ids.len());
@@ -285,7 +278,7 @@ async fn apply_batch_mysql(
     users: &[(u64, u64, u64)],
     nodes: &[(u64, u64, u64)],
     now: i64,
-    hour: Option<i64>,
+    hourly: &HourlyRows,
 ) -> sqlx::Result<()> {
     for table in ["spanel_delta", "spanel_node_delta"] {
         empty_delta_table(t, table).await?;
@@ -307,13 +300,15 @@ async fn apply_batch_mysql(
         .execute(&mut **t)
         .await?;
     }
-    if let Some(hour) = hour {
+    for (hour, rows) in hourly {
+        empty_delta_table(t, "spanel_delta").await?;
+        load_deltas(t, "spanel_delta", rows).await?;
         sqlx::query(
             "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
              SELECT x.`id`, ?, x.`a`, x.`b` FROM `spanel_delta` AS x WHERE x.`id` < ? \
              ON DUPLICATE KEY UPDATE `u` = `u` + VALUES(`u`), `d` = `d` + VALUES(`d`)",
         )
-        .bind(hour)
+        .bind(*hour)
         .bind(PADDING_IDS_FROM)
         .execute(&mut **t)
         .await?;
@@ -321,34 +316,38 @@ async fn apply_batch_mysql(
     Ok(())
 }
 
-/// SQLite: each table is updated from one `VALUES` list.
+/// SQLite: each table is updated from one `VALUES` list per statement.
 async fn apply_batch_sqlite(
     t: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     users: &[(u64, u64, u64)],
     nodes: &[(u64, u64, u64)],
     now: i64,
-    hour: Option<i64>,
+    hourly: &HourlyRows,
 ) -> sqlx::Result<()> {
     // SQLite's default limit is 32,766 bound parameters per statement.
-    for chunk in users.chunks(8000) {
-        let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+    const ROWS: usize = 8000;
+    for chunk in users.chunks(ROWS) {
         let sql = format!(
             "UPDATE `user` SET `u` = `u` + x.column2, `d` = `d` + x.column3, `t` = ? \
-             FROM (VALUES {values}) AS x WHERE `user`.`id` = x.column1"
+             FROM (VALUES {}) AS x WHERE `user`.`id` = x.column1",
+            vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
         let mut q = sqlx::query(&sql).bind(now);
         for (id, u, d) in chunk {
             q = q.bind(*id as i64).bind(*u as i64).bind(*d as i64);
         }
         q.execute(&mut **t).await?;
-        if let Some(hour) = hour {
+    }
+    for (hour, rows) in hourly {
+        for chunk in rows.chunks(ROWS) {
             let sql = format!(
                 "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
-                 SELECT column1, ?, column2, column3 FROM (VALUES {values}) WHERE true \
+                 SELECT column1, ?, column2, column3 FROM (VALUES {}) WHERE true \
                  ON CONFLICT (`user_id`, `hour`) DO UPDATE SET `u` = `u` + excluded.`u`, \
-                 `d` = `d` + excluded.`d`"
+                 `d` = `d` + excluded.`d`",
+                vec!["(?, ?, ?)"; chunk.len()].join(", ")
             );
-            let mut q = sqlx::query(&sql).bind(hour);
+            let mut q = sqlx::query(&sql).bind(*hour);
             for (id, u, d) in chunk {
                 q = q.bind(*id as i64).bind(*u as i64).bind(*d as i64);
             }
@@ -370,40 +369,23 @@ async fn apply_batch_sqlite(
     Ok(())
 }
 
-/// Applies a batch in the caller's transaction with multi-row statements: `u = u + Δ` for every
-/// user in `known` (the batch's ids that exist; others are skipped, and so is their raw traffic on
-/// the node), `t = now`, node bandwidth, and the hour's usage. Returns the user rows applied.
+/// Per-hour usage to add to `spanel_traffic_hourly`: (hour start, rows of (user, Δu, Δd)).
+pub type HourlyRows = Vec<(i64, Vec<(u64, u64, u64)>)>;
+
+/// Applies a batch in the caller's transaction with multi-row statements: `u = u + Δu`,
+/// `d = d + Δd`, `t = now` for each (user, Δu, Δd) of `users` (ids that exist), `node_bandwidth`
+/// for each (node, raw bytes, _) of `nodes`, and the hourly usage rows.
 pub async fn apply_traffic(
     tx: &mut Tx,
-    batch: &TrafficBatch,
-    known: &std::collections::HashSet<i64>,
-    raw_per_user_node: &BTreeMap<(i64, i64), u64>,
+    users: &[(u64, u64, u64)],
+    nodes: &[(u64, u64, u64)],
     now: i64,
-    hourly: bool,
-) -> sqlx::Result<usize> {
-    let users: Vec<(u64, u64, u64)> = batch
-        .users
-        .iter()
-        .filter(|(id, _)| known.contains(id))
-        .map(|(id, (u, d))| (*id as u64, *u, *d))
-        .collect();
-    let mut node_raw: BTreeMap<i64, u64> = BTreeMap::new();
-    for ((node, user), raw) in raw_per_user_node {
-        if known.contains(user) {
-            *node_raw.entry(*node).or_default() += raw;
-        }
-    }
-    let nodes: Vec<(u64, u64, u64)> = node_raw
-        .into_iter()
-        .filter(|(_, raw)| *raw > 0)
-        .map(|(id, raw)| (id as u64, raw, 0))
-        .collect();
-    let hour = hourly.then(|| now - now.rem_euclid(3600));
+    hourly: &HourlyRows,
+) -> sqlx::Result<()> {
     match tx {
-        Tx::MySql(t) => apply_batch_mysql(t, &users, &nodes, now, hour).await?,
-        Tx::Sqlite(t) => apply_batch_sqlite(t, &users, &nodes, now, hour).await?,
+        Tx::MySql(t) => apply_batch_mysql(t, users, nodes, now, hourly).await,
+        Tx::Sqlite(t) => apply_batch_sqlite(t, users, nodes, now, hourly).await,
     }
-    Ok(users.len())
 }
 
 /// The baseline the benchmark compares against: one `UPDATE` per row, one transaction per report.

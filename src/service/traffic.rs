@@ -8,11 +8,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use crate::db::node::{self as sql, TrafficBatch};
+use crate::db::node::{self as sql, HourlyRows};
 use crate::db::Db;
 use crate::domain::node::{charge, TrafficRow};
 use crate::settings::Settings;
@@ -39,17 +39,79 @@ struct Pending {
 #[error("traffic could not be recorded: {0}")]
 pub struct TrafficError(pub String);
 
+/// Traffic deltas merged from many reports: charged bytes (Δu, Δd) per user.
+#[derive(Debug, Default, Clone)]
+pub struct TrafficBatch {
+    pub users: BTreeMap<i64, (u64, u64)>,
+}
+
+/// Per-hour usage statistics gathered between writes: (user, hour start) → (Δu, Δd).
+struct UsageStats {
+    every: Duration,
+    pending: UsageMap,
+    last_write: Option<Instant>,
+}
+
+type UsageMap = BTreeMap<(i64, i64), (u64, u64)>;
+
+fn add_usage(map: &mut UsageMap, hour: i64, users: &[(u64, u64, u64)]) {
+    for (id, u, d) in users {
+        let e = map.entry((*id as i64, hour)).or_insert((0, 0));
+        e.0 += u;
+        e.1 += d;
+    }
+}
+
+impl UsageStats {
+    /// Everything gathered, when a write is due (the caller writes it, or gives it back).
+    fn take_if_due(&mut self) -> Option<UsageMap> {
+        let due = self.last_write.is_none_or(|t| t.elapsed() >= self.every);
+        due.then(|| {
+            self.last_write = Some(Instant::now());
+            std::mem::take(&mut self.pending)
+        })
+    }
+
+    fn give_back(&mut self, taken: UsageMap) {
+        for (key, (u, d)) in taken {
+            let e = self.pending.entry(key).or_insert((0, 0));
+            e.0 += u;
+            e.1 += d;
+        }
+    }
+}
+
+/// Groups per-hour statistics by hour, users in id order.
+fn by_hour(stats: &UsageMap) -> HourlyRows {
+    let mut hours: BTreeMap<i64, Vec<(u64, u64, u64)>> = BTreeMap::new();
+    for ((user, hour), (u, d)) in stats {
+        hours.entry(*hour).or_default().push((*user as u64, *u, *d));
+    }
+    hours.into_iter().collect()
+}
+
 #[derive(Clone)]
 pub struct TrafficRecorder {
     queue: Option<mpsc::Sender<Pending>>,
     db: Db,
     settings: Settings,
+    stats: Arc<std::sync::Mutex<UsageStats>>,
 }
 
 impl TrafficRecorder {
     /// With `batching` off every report is its own transaction with one `UPDATE` per row
     /// (the baseline benchmarks compare against).
-    pub fn start(db: Db, settings: Settings, batching: bool) -> TrafficRecorder {
+    pub fn start(
+        db: Db,
+        settings: Settings,
+        batching: bool,
+        stats_every: Duration,
+    ) -> TrafficRecorder {
+        let stats = Arc::new(std::sync::Mutex::new(UsageStats {
+            every: stats_every,
+            pending: BTreeMap::new(),
+            last_write: None,
+        }));
         let queue = batching.then(|| {
             let (tx, rx) = mpsc::channel(16_384);
             let rx = Arc::new(Mutex::new(rx));
@@ -60,6 +122,7 @@ impl TrafficRecorder {
                     settings.clone(),
                     rx.clone(),
                     known.clone(),
+                    stats.clone(),
                 ));
             }
             tx
@@ -68,7 +131,19 @@ impl TrafficRecorder {
             queue,
             db,
             settings,
+            stats,
         }
+    }
+
+    /// Writes the usage statistics still gathered in memory (at shutdown).
+    pub async fn write_usage_stats(&self) -> sqlx::Result<()> {
+        let pending = std::mem::take(&mut self.stats.lock().expect("stats lock").pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        sql::apply_traffic(&mut tx, &[], &[], 0, &by_hour(&pending)).await?;
+        tx.commit().await
     }
 
     /// Records a report; returns once it is committed.
@@ -105,6 +180,7 @@ async fn flusher(
     settings: Settings,
     queue: Arc<Mutex<mpsc::Receiver<Pending>>>,
     known: Arc<Mutex<HashSet<i64>>>,
+    stats: Arc<std::sync::Mutex<UsageStats>>,
 ) {
     loop {
         let batch = {
@@ -130,7 +206,8 @@ async fn flusher(
             .await
             .unwrap_or(true);
         let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
-        let result = flush(&db, &known, &reports, hourly)
+        let stats = hourly.then_some(&*stats);
+        let result = flush(&db, &known, &reports, stats)
             .await
             .map(|applied| {
                 crate::metrics::batch_size(batch.len() as u64);
@@ -157,10 +234,36 @@ pub fn merge(reports: &[&TrafficReport]) -> (TrafficBatch, BTreeMap<(i64, i64), 
             e.0 += charge(row.u, r.rate);
             e.1 += charge(row.d, r.rate);
             *raw.entry((r.node_id, row.user_id)).or_insert(0) += row.u + row.d;
-            *batch.nodes.entry(r.node_id).or_insert(0) += row.u + row.d;
         }
     }
     (batch, raw)
+}
+
+/// The rows to apply: (user, Δu, Δd) for users that exist, in id order, and (node, raw bytes, 0)
+/// counting only those users' traffic.
+fn rows_to_apply(
+    batch: &TrafficBatch,
+    present: &HashSet<i64>,
+    raw: &BTreeMap<(i64, i64), u64>,
+) -> (Vec<(u64, u64, u64)>, Vec<(u64, u64, u64)>) {
+    let users = batch
+        .users
+        .iter()
+        .filter(|(id, _)| present.contains(id))
+        .map(|(id, (u, d))| (*id as u64, *u, *d))
+        .collect();
+    let mut nodes: BTreeMap<i64, u64> = BTreeMap::new();
+    for ((node, user), bytes) in raw {
+        if present.contains(user) {
+            *nodes.entry(*node).or_default() += bytes;
+        }
+    }
+    let nodes = nodes
+        .into_iter()
+        .filter(|(_, bytes)| *bytes > 0)
+        .map(|(id, bytes)| (id as u64, bytes, 0))
+        .collect();
+    (users, nodes)
 }
 
 fn is_retryable(e: &sqlx::Error) -> bool {
@@ -205,32 +308,55 @@ async fn known_users(
         .collect())
 }
 
+/// Applies the batch in one transaction (retried on deadlock) and, when due, the usage statistics
+/// gathered so far. Returns the user rows applied.
 async fn flush(
     db: &Db,
     known: &Mutex<HashSet<i64>>,
     reports: &[&TrafficReport],
-    hourly: bool,
+    stats: Option<&std::sync::Mutex<UsageStats>>,
 ) -> sqlx::Result<usize> {
     let (batch, raw) = merge(reports);
     let present = known_users(db, known, &batch).await?;
+    let (users, nodes) = rows_to_apply(&batch, &present, &raw);
     let now = chrono::Utc::now().timestamp();
+    let hour = now - now.rem_euclid(3600);
+    let taken = stats.and_then(|s| s.lock().expect("stats lock").take_if_due());
+    let hourly = match &taken {
+        Some(taken) => {
+            let mut all = taken.clone();
+            add_usage(&mut all, hour, &users);
+            by_hour(&all)
+        }
+        None => Vec::new(),
+    };
     let mut attempt = 0;
-    loop {
+    let result = loop {
         attempt += 1;
         let result = async {
             let mut tx = db.begin().await?;
-            let n = sql::apply_traffic(&mut tx, &batch, &present, &raw, now, hourly).await?;
-            tx.commit().await?;
-            Ok(n)
+            sql::apply_traffic(&mut tx, &users, &nodes, now, &hourly).await?;
+            tx.commit().await
         }
         .await;
         match result {
             Err(e) if attempt < FLUSH_ATTEMPTS && is_retryable(&e) => {
                 tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
             }
-            other => return other,
+            other => break other,
+        }
+    };
+    if let Some(stats) = stats {
+        let mut stats = stats.lock().expect("stats lock");
+        match (&result, taken) {
+            // Written with this commit.
+            (Ok(()), Some(_)) => {}
+            (Ok(()), None) => add_usage(&mut stats.pending, hour, &users),
+            (Err(_), Some(taken)) => stats.give_back(taken),
+            (Err(_), None) => {}
         }
     }
+    result.map(|()| users.len())
 }
 
 async fn apply_per_row(db: &Db, report: &TrafficReport) -> sqlx::Result<()> {
@@ -265,6 +391,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn usage_stats_are_written_at_most_once_per_interval_and_kept_on_failure() {
+        let mut stats = UsageStats {
+            every: Duration::from_secs(3600),
+            pending: UsageMap::new(),
+            last_write: None,
+        };
+        // The first commit writes (nothing gathered yet); later ones gather.
+        assert_eq!(stats.take_if_due(), Some(UsageMap::new()));
+        assert_eq!(stats.take_if_due(), None);
+        add_usage(&mut stats.pending, 7200, &[(1, 10, 20), (2, 1, 1)]);
+        add_usage(&mut stats.pending, 7200, &[(1, 5, 5)]);
+        add_usage(&mut stats.pending, 10800, &[(1, 1, 0)]);
+        assert_eq!(stats.pending[&(1, 7200)], (15, 25));
+        assert_eq!(
+            by_hour(&stats.pending),
+            vec![(7200, vec![(1, 15, 25), (2, 1, 1)]), (10800, vec![(1, 1, 0)])]
+        );
+        // A failed write gives back what it took, adding to what gathered meanwhile.
+        stats.last_write = None;
+        let taken = stats.take_if_due().unwrap();
+        assert!(stats.pending.is_empty());
+        add_usage(&mut stats.pending, 7200, &[(1, 1, 1)]);
+        stats.give_back(taken);
+        assert_eq!(stats.pending[&(1, 7200)], (16, 26));
+        assert_eq!(stats.pending.len(), 3);
+        // With no interval every commit writes.
+        stats.every = Duration::ZERO;
+        assert!(stats.take_if_due().is_some());
+        assert!(stats.take_if_due().is_some());
+    }
+
+    #[test]
     fn merge_charges_each_row_at_its_nodes_rate() {
         let a = TrafficReport {
             node_id: 1,
@@ -296,6 +454,6 @@ mod tests {
         assert_eq!(batch.users[&8], (20, 0));
         assert_eq!(raw[&(1, 7)], 7);
         assert_eq!(raw[&(2, 7)], 2);
-        assert_eq!(batch.nodes[&2], 12);
+        assert_eq!(raw[&(2, 8)], 10);
     }
 }

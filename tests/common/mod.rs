@@ -77,6 +77,7 @@ pub fn test_config(backend: Backend, database_url: String) -> Config {
         password_salt: "test-salt".into(),
         debug: true,
         jobs_enabled: false,
+        usage_stats_flush_secs: 0,
         login_ip_per_minute: 1000,
         ..Config::default()
     }
