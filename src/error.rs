@@ -5,7 +5,8 @@
 //! - `Validation`: it parses but a field's value is not acceptable (422, with field errors).
 //! - `Unauthorized`: no or invalid credentials. `Forbidden`: valid credentials, not allowed.
 //! - `NotFound`, `Conflict` (duplicate, insufficient balance, state clash), `RateLimited`.
-//! - `Unavailable`: a dependency (database) is down. `Internal`: a bug; logged, never detailed.
+//! - `Unavailable`: a dependency (database) is down. `BadGateway`: an upstream API (a payment
+//!   gateway) answered with an error. `Internal`: a bug; logged, never detailed.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -52,6 +53,8 @@ pub enum ApiError {
     RateLimited(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("{0}")]
+    BadGateway(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -102,6 +105,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,7 +2,8 @@
 
 mod common;
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
@@ -88,13 +89,10 @@ async fn events(app: &TestApp, verdict: &str) -> i64 {
     .await
 }
 
-async fn confirm(app: &TestApp, token: &str, order: i64) -> (StatusCode, Value) {
-    app.post(
-        "payment/debug/confirm",
-        Some(token),
-        &json!({"order_id": order}),
-    )
-    .await
+/// The debug confirmation, sent without a login as `load.py notify` sends it.
+async fn confirm(app: &TestApp, order: i64) -> (StatusCode, Value) {
+    app.post("payment/debug/confirm", None, &json!({"order_id": order}))
+        .await
 }
 
 async fn create_then_debug_confirm(backend: Backend) {
@@ -124,11 +122,12 @@ async fn create_then_debug_confirm(backend: Backend) {
     assert!(url.contains("money=10.05"));
     let order = d["order_id"].as_i64().unwrap();
 
-    let (status, body) = confirm(&app, &token, order).await;
+    let (status, body) = confirm(&app, order).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["result"], "credited");
-    let (_, body) = confirm(&app, &token, order).await;
+    let (_, body) = confirm(&app, order).await;
     assert_eq!(body["data"]["result"], "already_paid");
+    assert_eq!(confirm(&app, order + 1000).await.0, StatusCode::NOT_FOUND);
     assert_eq!(balance(&app, user).await, before + m("10.05"));
     assert_eq!(
         app.scalar_i64(&format!(
@@ -267,11 +266,37 @@ async fn stripe_webhooks(backend: Backend) {
     assert_eq!(eur.0, StatusCode::BAD_REQUEST);
     assert_eq!(balance(&app, user).await, before);
 
+    // Genuine events spanel has no use for are acknowledged (so Stripe stops retrying), not credited.
+    let other = json!({"id": "evt_2", "type": "customer.created",
+        "data": {"object": {"id": "cus_1", "object": "customer", "metadata": {}}}})
+    .to_string();
+    assert_eq!(
+        stripe_post(&app, &other, now).await,
+        (StatusCode::OK, "ok".into())
+    );
+    let unpaid = stripe_event(&tradeno, 2550, "usd").replace(r#""paid""#, r#""unpaid""#);
+    assert_eq!(stripe_post(&app, &unpaid, now).await.0, StatusCode::OK);
+    assert_eq!(balance(&app, user).await, before);
+    assert_eq!(events(&app, "ignored").await, 2);
+    assert_eq!(
+        app.scalar_text(
+            "SELECT reason FROM spanel_payment_event WHERE verdict = 'ignored' ORDER BY id LIMIT 1"
+        )
+        .await,
+        "unhandled event type customer.created"
+    );
+
     let event = stripe_event(&tradeno, 2550, "usd");
     assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
     assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
+    let settled = event.replace(
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+    );
+    assert_eq!(stripe_post(&app, &settled, now).await.0, StatusCode::OK);
     assert_eq!(balance(&app, user).await, before + m("25.50"));
     assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 2);
     assert_eq!(events(&app, "rejected").await, 2);
 }
 
@@ -399,8 +424,6 @@ async fn others_orders_are_404(backend: Backend) {
         .get(&format!("payment/status/{order}"), Some(&bob))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = confirm(&app, &bob, order).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, body) = app.get("payment/orders", Some(&bob)).await;
     assert_eq!(body["data"]["total"], 0);
     let (status, _) = app
@@ -416,7 +439,7 @@ async fn debug_confirm_absent_without_debug(backend: Backend) {
         .register_and_login("payer@example.com", "password-1")
         .await;
     let (order, _) = epay_order(&app, &token, "5.00").await;
-    let (status, _) = confirm(&app, &token, order).await;
+    let (status, _) = confirm(&app, order).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -424,7 +447,7 @@ async fn debug_confirm_absent_without_debug(backend: Backend) {
 async fn recharge(app: &TestApp, token: &str, amounts: &[&str]) {
     for a in amounts {
         let (order, _) = epay_order(app, token, a).await;
-        let (status, body) = confirm(app, token, order).await;
+        let (status, body) = confirm(app, order).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
@@ -526,12 +549,452 @@ async fn multi_level_rebate(backend: Backend) {
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM payback").await, 2);
 }
 
+const WECHAT_APIV3_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+/// A WeChat Pay v3 callback body with the transaction encrypted under the APIv3 key.
+fn wechat_body(tradeno: &str, fen: i64) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use base64::Engine;
+    let transaction = json!({"mchid": "1900000001", "appid": "wxd678efh567hg6787",
+        "out_trade_no": tradeno, "transaction_id": "4200000000202401011234567890",
+        "trade_state": "SUCCESS", "amount": {"total": fen, "currency": "CNY"}})
+    .to_string();
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(WECHAT_APIV3_KEY.as_bytes()).unwrap();
+    let sealed = cipher
+        .encrypt(
+            aes_gcm::Nonce::from_slice(b"fdasflkja484"),
+            Payload {
+                msg: transaction.as_bytes(),
+                aad: b"transaction",
+            },
+        )
+        .unwrap();
+    json!({"id": "EV-2018022511223320873", "create_time": "2024-01-01T12:00:00+08:00",
+        "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功", "resource": {"original_type": "transaction",
+            "algorithm": "AEAD_AES_256_GCM", "associated_data": "transaction",
+            "nonce": "fdasflkja484",
+            "ciphertext": base64::engine::general_purpose::STANDARD.encode(sealed)}})
+    .to_string()
+}
+
+/// Posts a WeChat callback with the given signature over `timestamp\nnonce\nbody\n`.
+async fn wechat_post(app: &TestApp, body: &str, signature: &str, ts: i64) -> StatusCode {
+    app.client
+        .post(app.url("payment/notify/wechat"))
+        .header("content-type", "application/json")
+        .header("Wechatpay-Timestamp", ts.to_string())
+        .header("Wechatpay-Nonce", "n0nce")
+        .header("Wechatpay-Signature", signature)
+        .header("Wechatpay-Serial", "PLATFORM-SERIAL")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn wechat_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let platform = alipay_key();
+    let s = &app.state.settings;
+    s.set("wechat_mchid", "1900000001").await.unwrap();
+    s.set("wechat_apiv3_key", WECHAT_APIV3_KEY).await.unwrap();
+    s.set("wechat_platform_public_key", &pem_public(platform))
+        .await
+        .unwrap();
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (order, tradeno) = epay_order(&app, &token, "12.34").await;
+    let ts = chrono::Utc::now().timestamp();
+    let sign = |body: &str| rsa_sha256_sign(platform, format!("{ts}\nn0nce\n{body}\n").as_bytes());
+
+    let body = wechat_body(&tradeno, 1234);
+    let signature = sign(&body);
+    // The signature of the genuine body over a body asking for more money.
+    let richer = wechat_body(&tradeno, 123_400);
+    assert_eq!(
+        wechat_post(&app, &richer, &signature, ts).await,
+        StatusCode::BAD_REQUEST
+    );
+    let mut flipped = signature.clone().into_bytes();
+    flipped[10] = if flipped[10] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    assert_eq!(
+        wechat_post(&app, &body, &flipped, ts).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(balance(&app, user).await, before);
+
+    assert_eq!(
+        wechat_post(&app, &body, &signature, ts).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        wechat_post(&app, &body, &signature, ts).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(balance(&app, user).await, before + m("12.34"));
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
+            .await,
+        1
+    );
+    assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 1);
+    assert_eq!(events(&app, "rejected").await, 2);
+}
+
+const PAYPAL_CLIENT: &str = "paypal-client-id";
+const PAYPAL_SECRET: &str = "paypal-client-secret";
+const PAYPAL_TOKEN: &str = "A21AAtest-access-token";
+
+struct FakePaypalOrder {
+    reference: String,
+    currency: String,
+    value: String,
+    captured: bool,
+}
+
+/// The state of the fake PayPal, which tests inspect and steer.
+#[derive(Default)]
+struct Paypal {
+    orders: HashMap<String, FakePaypalOrder>,
+    /// Capture calls received.
+    captures: usize,
+    /// Answer captures with INSTRUMENT_DECLINED.
+    decline: bool,
+    /// Report captures of this (currency, value) instead of the order's.
+    captured_as: Option<(&'static str, &'static str)>,
+}
+
+type FakePaypal = Arc<Mutex<Paypal>>;
+
+fn paypal_order_json(id: &str, o: &FakePaypalOrder, captured_as: Option<(&str, &str)>) -> Value {
+    let (currency, value) = captured_as.unwrap_or((&o.currency, &o.value));
+    let mut unit = json!({"reference_id": o.reference,
+        "amount": {"currency_code": o.currency, "value": o.value}});
+    if o.captured {
+        unit["payments"] = json!({"captures": [{"id": format!("CAP{id}"), "status": "COMPLETED",
+            "amount": {"currency_code": currency, "value": value}}]});
+    }
+    json!({"id": id, "status": if o.captured { "COMPLETED" } else { "APPROVED" },
+        "purchase_units": [unit]})
+}
+
+fn paypal_error(status: StatusCode, name: &str, issue: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = json!({"name": name, "message": "The requested action could not be performed.",
+        "details": [{"issue": issue}], "debug_id": "f00dfeed"});
+    (status, axum::Json(body)).into_response()
+}
+
+/// A fake PayPal REST API on loopback: OAuth2 client credentials, create, capture and get order.
+async fn fake_paypal() -> (String, FakePaypal) {
+    use axum::extract::{Path, State};
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    use base64::Engine;
+
+    fn bearer_ok(headers: &HeaderMap) -> bool {
+        headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {PAYPAL_TOKEN}"))
+    }
+
+    let state: FakePaypal = Arc::default();
+    let router = axum::Router::new()
+        .route(
+            "/v1/oauth2/token",
+            post(|headers: HeaderMap, body: String| async move {
+                let basic = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{PAYPAL_CLIENT}:{PAYPAL_SECRET}"));
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+                if auth != Some(&format!("Basic {basic}")) || body != "grant_type=client_credentials" {
+                    let err = json!({"error": "invalid_client",
+                        "error_description": "Client Authentication failed"});
+                    return (StatusCode::UNAUTHORIZED, axum::Json(err)).into_response();
+                }
+                axum::Json(json!({"scope": "https://uri.paypal.com/services/payments/payment",
+                    "access_token": PAYPAL_TOKEN, "token_type": "Bearer", "expires_in": 32400}))
+                .into_response()
+            }),
+        )
+        .route(
+            "/v2/checkout/orders",
+            post(
+                |State(s): State<FakePaypal>, headers: HeaderMap, axum::Json(b): axum::Json<Value>| async move {
+                    if !bearer_ok(&headers) {
+                        return StatusCode::UNAUTHORIZED.into_response();
+                    }
+                    assert_eq!(b["intent"], "CAPTURE");
+                    let unit = &b["purchase_units"][0];
+                    let mut s = s.lock().unwrap();
+                    let id = format!("5O{:015}", s.orders.len() + 1);
+                    s.orders.insert(id.clone(), FakePaypalOrder {
+                        reference: unit["reference_id"].as_str().unwrap().into(),
+                        currency: unit["amount"]["currency_code"].as_str().unwrap().into(),
+                        value: unit["amount"]["value"].as_str().unwrap().into(),
+                        captured: false,
+                    });
+                    axum::Json(json!({"id": id, "status": "PAYER_ACTION_REQUIRED", "links": [
+                        {"href": format!("https://api.sandbox.paypal.com/v2/checkout/orders/{id}"),
+                            "rel": "self", "method": "GET"},
+                        {"href": format!("https://www.sandbox.paypal.com/checkoutnow?token={id}"),
+                            "rel": "payer-action", "method": "GET"}]}))
+                    .into_response()
+                },
+            ),
+        )
+        .route(
+            "/v2/checkout/orders/{id}/capture",
+            post(|State(s): State<FakePaypal>, Path(id): Path<String>, headers: HeaderMap| async move {
+                if !bearer_ok(&headers) {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                let mut s = s.lock().unwrap();
+                s.captures += 1;
+                let (decline, captured_as) = (s.decline, s.captured_as);
+                let Some(o) = s.orders.get_mut(&id) else {
+                    return paypal_error(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID");
+                };
+                if decline {
+                    return paypal_error(StatusCode::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", "INSTRUMENT_DECLINED");
+                }
+                if o.captured {
+                    return paypal_error(StatusCode::UNPROCESSABLE_ENTITY, "UNPROCESSABLE_ENTITY", "ORDER_ALREADY_CAPTURED");
+                }
+                o.captured = true;
+                (StatusCode::CREATED, axum::Json(paypal_order_json(&id, o, captured_as))).into_response()
+            }),
+        )
+        .route(
+            "/v2/checkout/orders/{id}",
+            get(|State(s): State<FakePaypal>, Path(id): Path<String>, headers: HeaderMap| async move {
+                if !bearer_ok(&headers) {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                let s = s.lock().unwrap();
+                match s.orders.get(&id) {
+                    Some(o) => axum::Json(paypal_order_json(&id, o, s.captured_as)).into_response(),
+                    None => paypal_error(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", "INVALID_RESOURCE_ID"),
+                }
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}"), state)
+}
+
+/// A server whose PayPal is the fake, configured with SSPanel's PayPal settings.
+async fn paypal_app(backend: Backend) -> (TestApp, FakePaypal) {
+    let (url, fake) = fake_paypal().await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.gateway_base_urls.insert("paypal".into(), url);
+    })
+    .await;
+    setup(&app).await;
+    let s = &app.state.settings;
+    s.set("payment_gateway", r#"["epay","paypal"]"#)
+        .await
+        .unwrap();
+    s.set("paypal_mode", "sandbox").await.unwrap();
+    s.set("paypal_client_id", PAYPAL_CLIENT).await.unwrap();
+    s.set("paypal_client_secret", PAYPAL_SECRET).await.unwrap();
+    s.set("paypal_currency", "usd").await.unwrap();
+    s.set("paypal_locale", "en_US").await.unwrap();
+    (app, fake)
+}
+
+/// Creates a PayPal order; returns (order id, tradeno, PayPal order id).
+async fn paypal_order(app: &TestApp, token: &str, amount: &str) -> (i64, String, String) {
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(token),
+            &json!({"amount": amount, "gateway": "paypal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d = &body["data"];
+    assert_eq!(d["action"]["type"], "redirect");
+    let url = d["action"]["url"].as_str().unwrap();
+    let (_, paypal_id) = url
+        .split_once("checkoutnow?token=")
+        .unwrap_or_else(|| panic!("not an approve link: {url}"));
+    (
+        d["order_id"].as_i64().unwrap(),
+        d["tradeno"].as_str().unwrap().to_string(),
+        paypal_id.to_string(),
+    )
+}
+
+/// The page's notify call: `POST {"order_id": …}`.
+async fn paypal_notify(app: &TestApp, paypal_id: &str) -> (StatusCode, Value) {
+    app.post(
+        "payment/notify/paypal",
+        None,
+        &json!({"order_id": paypal_id}),
+    )
+    .await
+}
+
+async fn paypal_round_trip(backend: Backend) {
+    let (app, fake) = paypal_app(backend).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (order, tradeno, paypal_id) = paypal_order(&app, &token, "10.05").await;
+    {
+        let f = fake.lock().unwrap();
+        let o = &f.orders[&paypal_id];
+        assert_eq!(
+            (o.reference.as_str(), o.currency.as_str(), o.value.as_str()),
+            (tradeno.as_str(), "USD", "10.05")
+        );
+    }
+    // The binding lives in the database, so any instance, after any restart, finds the order.
+    assert_eq!(
+        app.scalar_text(&format!(
+            "SELECT tradeno FROM spanel_gateway_order WHERE gateway = 'paypal' AND gateway_order_id = '{paypal_id}'"
+        ))
+        .await,
+        tradeno
+    );
+
+    // Ids spanel never created are not even sent to PayPal.
+    for bad in ["5O999999999999999", "../../v1/identity", ""] {
+        let (status, body) = paypal_notify(&app, bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["ret"], 0);
+    }
+    let (_, body) = paypal_notify(&app, "5O999999999999999").await;
+    assert_eq!(body["msg"], "unknown order");
+    assert_eq!(fake.lock().unwrap().captures, 0);
+
+    // PayPal refuses the capture: a clear error, nothing credited, and the call may be repeated.
+    fake.lock().unwrap().decline = true;
+    let (status, body) = paypal_notify(&app, &paypal_id).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["ret"], 0);
+    assert_eq!(
+        body["msg"],
+        "PayPal API error: HTTP 422 UNPROCESSABLE_ENTITY (INSTRUMENT_DECLINED), debug id f00dfeed"
+    );
+    assert_eq!(balance(&app, user).await, before);
+    fake.lock().unwrap().decline = false;
+
+    // Parallel notifies (the page's POST and the return URL's GET ?token=): one capture succeeds,
+    // the others find the order already captured and read it back; credited exactly once.
+    let replies = futures::future::join_all((0..20).map(|i| {
+        let (app, paypal_id) = (&app, paypal_id.clone());
+        async move {
+            if i % 2 == 0 {
+                paypal_notify(app, &paypal_id).await
+            } else {
+                app.get(
+                    &format!("payment/notify/paypal?token={paypal_id}&PayerID=PAYER1"),
+                    None,
+                )
+                .await
+            }
+        }
+    }))
+    .await;
+    for (status, body) in &replies {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert_eq!(body["ret"], 1);
+    }
+    let results: Vec<&str> = replies
+        .iter()
+        .map(|(_, b)| b["data"]["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results.iter().filter(|r| **r == "credited").count(), 1);
+    assert_eq!(balance(&app, user).await, before + m("10.05"));
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
+            .await,
+        1
+    );
+    assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 19);
+    assert_eq!(events(&app, "failed").await, 1);
+    assert_eq!(fake.lock().unwrap().captures, 21);
+
+    // Much later, once more: still acknowledged, still credited once.
+    let (status, body) = paypal_notify(&app, &paypal_id).await;
+    assert_eq!(
+        (status, body["data"]["result"].as_str()),
+        (StatusCode::OK, Some("duplicate"))
+    );
+    assert_eq!(balance(&app, user).await, before + m("10.05"));
+}
+
+async fn paypal_refusals(backend: Backend) {
+    let (app, fake) = paypal_app(backend).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+
+    // PayPal captured a different amount, or in another currency: refused, not credited.
+    let (order, _, paypal_id) = paypal_order(&app, &token, "10.00").await;
+    fake.lock().unwrap().captured_as = Some(("USD", "1.00"));
+    let (status, body) = paypal_notify(&app, &paypal_id).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["msg"], "amount 1.00 differs from the order's 10.00");
+    fake.lock().unwrap().captured_as = Some(("EUR", "10.00"));
+    let (status, body) = paypal_notify(&app, &paypal_id).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["msg"], "captured in EUR, the order is in USD");
+    assert_eq!(balance(&app, user).await, before);
+    assert_eq!(
+        app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
+            .await,
+        0
+    );
+    assert_eq!(events(&app, "rejected").await, 2);
+
+    // Wrong credentials: PayPal's token endpoint refuses; creation is unavailable, a notify fails
+    // with PayPal's error, and neither credits anything.
+    fake.lock().unwrap().captured_as = None;
+    let (_, _, second) = paypal_order(&app, &token, "5.00").await;
+    app.state
+        .settings
+        .set("paypal_client_secret", "wrong-secret")
+        .await
+        .unwrap();
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(&token),
+            &json!({"amount": "5.00", "gateway": "paypal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let (status, body) = paypal_notify(&app, &second).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["msg"], "PayPal API error: HTTP 401 invalid_client");
+    assert!(!body.to_string().contains("wrong-secret"));
+    assert_eq!(balance(&app, user).await, before);
+    assert_eq!(events(&app, "credited").await, 0);
+}
+
 both_backends!(
     create_then_debug_confirm,
     parallel_epay_callbacks_credit_once,
     bad_epay_callbacks_are_rejected,
     stripe_webhooks,
     alipay_round_trip,
+    wechat_round_trip,
+    paypal_round_trip,
+    paypal_refusals,
     others_orders_are_404,
     debug_confirm_absent_without_debug,
     rebate_modes,

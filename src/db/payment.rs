@@ -146,3 +146,51 @@ pub async fn insert_event(
     })?;
     Ok(())
 }
+
+/// An order's reference at a gateway that names orders itself (PayPal's order id), so a callback
+/// carrying only that id finds our order on any instance, after any restart.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct GatewayOrder {
+    pub tradeno: String,
+    /// The currency the gateway order was created in.
+    pub currency: String,
+}
+
+pub async fn insert_gateway_order(
+    db: &Db,
+    gateway: &str,
+    gateway_order_id: &str,
+    order: &GatewayOrder,
+    now_unix: i64,
+) -> sqlx::Result<()> {
+    on_db!(db, |p| {
+        sqlx::query(
+            "INSERT INTO `spanel_gateway_order` (`gateway`, `gateway_order_id`, `tradeno`, `currency`, `created_at`) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(gateway)
+        .bind(gateway_order_id)
+        .bind(&order.tradeno)
+        .bind(&order.currency)
+        .bind(now_unix)
+        .execute(p)
+        .await
+        .map(Done::from)
+    })?;
+    Ok(())
+}
+
+pub async fn find_gateway_order(
+    db: &Db,
+    gateway: &str,
+    gateway_order_id: &str,
+) -> sqlx::Result<Option<GatewayOrder>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT `tradeno`, `currency` FROM `spanel_gateway_order` \
+         WHERE `gateway` = ? AND `gateway_order_id` = ?"
+    )
+    .bind(gateway)
+    .bind(gateway_order_id)
+    .fetch_optional(p)
+    .await)
+}

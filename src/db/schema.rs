@@ -690,6 +690,25 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         created_at INTEGER NOT NULL
     )",
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_gateway_order` (
+        `gateway` varchar(32) NOT NULL,
+        `gateway_order_id` varchar(64) NOT NULL,
+        `tradeno` varchar(128) NOT NULL,
+        `currency` varchar(8) NOT NULL,
+        `created_at` bigint(20) NOT NULL,
+        PRIMARY KEY (`gateway`, `gateway_order_id`),
+        KEY `tradeno` (`tradeno`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_gateway_order (
+        gateway TEXT NOT NULL,
+        gateway_order_id TEXT NOT NULL,
+        tradeno TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (gateway, gateway_order_id)
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use super::{
     param, rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, text_ack,
-    CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, VerifiedPayment,
+    CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
+    VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -113,7 +114,11 @@ impl Gateway for Alipay {
         })
     }
 
-    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection> {
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        _ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection> {
         let params = req.params();
         let tradeno = param(&params, "out_trade_no");
         let reject = |r: &str| Rejection::new(r).with_tradeno(tradeno);
@@ -145,8 +150,8 @@ impl Gateway for Alipay {
         })
     }
 
-    fn ack(&self, ok: bool) -> Response {
-        text_ack(ok, "success", "failure")
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+        text_ack(verdict.accepted(), "success", "failure")
     }
 }
 

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 
 use super::{
     param, sorted_query, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
-    Rejection, VerifiedPayment,
+    Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -23,6 +23,39 @@ pub fn sign(params: &[(String, String)], key: &str) -> String {
     let mut text = sorted_query(params, &["sign", "sign_type"]);
     text.push_str(key);
     hex::encode(Md5::digest(text.as_bytes()))
+}
+
+impl Epay {
+    /// Checks the signature, merchant and status of a notify.
+    pub fn check(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection> {
+        let params = req.params();
+        let tradeno = param(&params, "out_trade_no");
+        let reject = |r: &str| Rejection::new(r).with_tradeno(tradeno);
+        if self.key.is_empty() {
+            return Err(reject("EPay is not configured"));
+        }
+        let given = param(&params, "sign").unwrap_or("");
+        let expected = sign(&params, &self.key);
+        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(reject("bad signature"));
+        }
+        if !self.pid.is_empty() && param(&params, "pid") != Some(self.pid.as_str()) {
+            return Err(reject("wrong merchant id"));
+        }
+        if param(&params, "trade_status") != Some("TRADE_SUCCESS") {
+            return Err(reject("not paid"));
+        }
+        let amount = param(&params, "money")
+            .and_then(|m| m.parse::<Money>().ok())
+            .ok_or_else(|| reject("bad amount"))?;
+        Ok(VerifiedPayment {
+            tradeno: tradeno
+                .ok_or_else(|| reject("no out_trade_no"))?
+                .to_string(),
+            amount,
+            currency: None,
+        })
+    }
 }
 
 #[async_trait::async_trait]
@@ -60,38 +93,16 @@ impl Gateway for Epay {
         })
     }
 
-    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection> {
-        let params = req.params();
-        let tradeno = param(&params, "out_trade_no");
-        let reject = |r: &str| Rejection::new(r).with_tradeno(tradeno);
-        if self.key.is_empty() {
-            return Err(reject("EPay is not configured"));
-        }
-        let given = param(&params, "sign").unwrap_or("");
-        let expected = sign(&params, &self.key);
-        if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            return Err(reject("bad signature"));
-        }
-        if !self.pid.is_empty() && param(&params, "pid") != Some(self.pid.as_str()) {
-            return Err(reject("wrong merchant id"));
-        }
-        if param(&params, "trade_status") != Some("TRADE_SUCCESS") {
-            return Err(reject("not paid"));
-        }
-        let amount = param(&params, "money")
-            .and_then(|m| m.parse::<Money>().ok())
-            .ok_or_else(|| reject("bad amount"))?;
-        Ok(VerifiedPayment {
-            tradeno: tradeno
-                .ok_or_else(|| reject("no out_trade_no"))?
-                .to_string(),
-            amount,
-            currency: None,
-        })
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        _ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection> {
+        self.check(req)
     }
 
-    fn ack(&self, ok: bool) -> Response {
-        text_ack(ok, "success", "fail")
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+        text_ack(verdict.accepted(), "success", "fail")
     }
 }
 
@@ -144,7 +155,7 @@ mod tests {
             query: serde_urlencoded::to_string(&params).unwrap(),
             ..Default::default()
         };
-        let v = gw.verify(&req).unwrap();
+        let v = gw.check(&req).unwrap();
         assert_eq!(v.tradeno, "20240101ABCD");
         assert_eq!(v.amount, Money::from_cents(1000));
 
@@ -152,12 +163,12 @@ mod tests {
             query: req.query.replace("money=10.00", "money=100.00"),
             ..Default::default()
         };
-        assert_eq!(gw.verify(&tampered).unwrap_err().reason, "bad signature");
+        assert_eq!(gw.check(&tampered).unwrap_err().reason, "bad signature");
         let wrong_key = Epay {
             key: "other".into(),
             ..gw
         };
-        assert!(wrong_key.verify(&req).is_err());
+        assert!(wrong_key.check(&req).is_err());
     }
 
     #[test]

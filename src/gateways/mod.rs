@@ -6,6 +6,7 @@
 
 pub mod alipay;
 pub mod epay;
+pub mod paypal;
 pub mod stripe;
 pub mod wechat;
 
@@ -20,11 +21,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::Config;
-use crate::db::Money;
+use crate::db::{Db, Money};
 use crate::settings::Settings;
 
 /// The names `payment_gateway` may list, in the order they are implemented.
-pub const NAMES: &[&str] = &["epay", "stripe", "alipay", "wechat"];
+pub const NAMES: &[&str] = &["epay", "stripe", "alipay", "wechat", "paypal"];
 
 /// What the client must do to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -72,14 +73,23 @@ pub struct OrderRef {
     pub total: Money,
 }
 
-/// What `create` may use: the HTTP client and the panel's addresses.
+/// What `create` may use: the HTTP client, the database (for gateway-side order references) and
+/// the panel's addresses.
 pub struct CreateCtx<'a> {
     pub http: &'a reqwest::Client,
     pub config: &'a Config,
+    pub db: &'a Db,
     /// Where the gateway sends its callback.
     pub notify_url: String,
     /// Where the user's browser returns to.
     pub return_url: String,
+}
+
+/// What `verify` may use, for gateways that confirm a payment through their own API.
+pub struct VerifyCtx<'a> {
+    pub http: &'a reqwest::Client,
+    pub config: &'a Config,
+    pub db: &'a Db,
 }
 
 /// A callback exactly as it arrived.
@@ -114,11 +124,23 @@ pub struct VerifiedPayment {
     pub currency: Option<String>,
 }
 
-/// Why a callback was refused. `tradeno` is filled when it could be read, for the audit trail.
+/// Why a callback was not credited. `tradeno` is filled when it could be read, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub reason: String,
     pub tradeno: Option<String>,
+    pub kind: RejectionKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// Not genuine or not acceptable: refused.
+    Refused,
+    /// Genuine, but nothing to credit (an event type spanel does not handle): acknowledged so the
+    /// gateway stops retrying.
+    Ignored,
+    /// Confirming the payment failed for now (the gateway's API or the database); may be retried.
+    Failed,
 }
 
 impl Rejection {
@@ -126,6 +148,21 @@ impl Rejection {
         Rejection {
             reason: reason.into(),
             tradeno: None,
+            kind: RejectionKind::Refused,
+        }
+    }
+
+    pub fn ignored(reason: impl Into<String>) -> Rejection {
+        Rejection {
+            kind: RejectionKind::Ignored,
+            ..Rejection::new(reason)
+        }
+    }
+
+    pub fn failed(reason: impl Into<String>) -> Rejection {
+        Rejection {
+            kind: RejectionKind::Failed,
+            ..Rejection::new(reason)
         }
     }
 
@@ -135,13 +172,57 @@ impl Rejection {
     }
 }
 
+/// What became of a callback; recorded in `spanel_payment_event.verdict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Credited,
+    Duplicate,
+    Ignored,
+    Rejected,
+    Failed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Credited => "credited",
+            Verdict::Duplicate => "duplicate",
+            Verdict::Ignored => "ignored",
+            Verdict::Rejected => "rejected",
+            Verdict::Failed => "failed",
+        }
+    }
+
+    /// Whether the gateway gets its success acknowledgement.
+    pub fn accepted(self) -> bool {
+        matches!(
+            self,
+            Verdict::Credited | Verdict::Duplicate | Verdict::Ignored
+        )
+    }
+}
+
+impl From<RejectionKind> for Verdict {
+    fn from(kind: RejectionKind) -> Verdict {
+        match kind {
+            RejectionKind::Refused => Verdict::Rejected,
+            RejectionKind::Ignored => Verdict::Ignored,
+            RejectionKind::Failed => Verdict::Failed,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait Gateway: Send + Sync {
     fn name(&self) -> &'static str;
     async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction>;
-    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection>;
-    /// The answer the gateway expects to the callback.
-    fn ack(&self, ok: bool) -> Response;
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection>;
+    /// The answer the gateway expects to the callback; `reason` explains a refusal.
+    fn ack(&self, verdict: Verdict, reason: &str) -> Response;
 }
 
 /// The `config` items each gateway reads.
@@ -151,6 +232,7 @@ pub fn settings_of(name: &str) -> &'static [&'static str] {
         "stripe" => stripe::SETTINGS,
         "alipay" => alipay::SETTINGS,
         "wechat" => wechat::SETTINGS,
+        "paypal" => paypal::SETTINGS,
         _ => &[],
     }
 }
@@ -186,6 +268,13 @@ pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dy
             private_key: get("wechat_private_key"),
             platform_public_key: get("wechat_platform_public_key"),
             apiv3_key: get("wechat_apiv3_key"),
+        }),
+        "paypal" => Box::new(paypal::Paypal {
+            mode: get("paypal_mode"),
+            client_id: get("paypal_client_id"),
+            client_secret: get("paypal_client_secret"),
+            currency: get("paypal_currency"),
+            locale: get("paypal_locale"),
         }),
         _ => return Ok(None),
     };

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::{
-    text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
-    VerifiedPayment,
+    text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
+    VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -55,6 +55,12 @@ fn from_minor_units(currency: &str, units: i64) -> Money {
     }
 }
 
+/// The event types that carry a paid Checkout Session; every other type is acknowledged and ignored.
+const PAID_EVENTS: &[&str] = &[
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+];
+
 #[derive(Deserialize)]
 struct Event {
     #[serde(rename = "type")]
@@ -64,7 +70,8 @@ struct Event {
 
 #[derive(Deserialize)]
 struct EventData {
-    object: Session,
+    /// Read as a Session only for the types in `PAID_EVENTS`: other objects have other shapes.
+    object: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -116,17 +123,22 @@ impl Stripe {
         }
         let event: Event =
             serde_json::from_slice(&req.body).map_err(|_| Rejection::new("unreadable event"))?;
-        let s = event.data.object;
+        if !PAID_EVENTS.contains(&event.kind.as_str()) {
+            return Err(Rejection::ignored(format!(
+                "unhandled event type {}",
+                event.kind
+            )));
+        }
+        let s: Session = serde_json::from_value(event.data.object)
+            .map_err(|_| Rejection::new("unreadable Checkout Session"))?;
         let tradeno = s
             .client_reference_id
             .clone()
             .or_else(|| s.metadata.get("tradeno").cloned());
         let reject = |r: &str| Rejection::new(r).with_tradeno(tradeno.as_deref());
-        if event.kind != "checkout.session.completed" {
-            return Err(reject("ignored event type"));
-        }
         if s.payment_status.as_deref() != Some("paid") {
-            return Err(reject("not paid"));
+            // Delayed methods complete unpaid; `async_payment_succeeded` follows when they settle.
+            return Err(Rejection::ignored("not paid yet").with_tradeno(tradeno.as_deref()));
         }
         let currency = s.currency.unwrap_or_default().to_ascii_lowercase();
         if currency != self.currency() {
@@ -196,18 +208,23 @@ impl Gateway for Stripe {
         })
     }
 
-    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection> {
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        _ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection> {
         self.verify_at(req, chrono::Utc::now().timestamp())
     }
 
-    fn ack(&self, ok: bool) -> Response {
-        text_ack(ok, "ok", "rejected")
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+        text_ack(verdict.accepted(), "ok", "rejected")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateways::RejectionKind;
 
     #[test]
     fn self_computed_vectors() {
@@ -270,6 +287,32 @@ mod tests {
         assert_eq!(bad.unwrap_err().reason, "bad signature");
         let eur = g.verify_at(&request(&event("eur"), 1000, "whsec_test_secret"), 1000);
         assert_eq!(eur.unwrap_err().reason, "wrong currency");
+    }
+
+    #[test]
+    fn other_event_types_and_unpaid_sessions_are_ignored() {
+        let g = gw();
+        let other = r#"{"id":"evt_2","type":"invoice.paid","data":{"object":{"id":"in_1","amount_paid":"not a session"}}}"#;
+        let r = g
+            .verify_at(&request(other, 1000, "whsec_test_secret"), 1000)
+            .unwrap_err();
+        assert_eq!(
+            (r.kind, r.reason.as_str()),
+            (RejectionKind::Ignored, "unhandled event type invoice.paid")
+        );
+        let unpaid = event("usd").replace(r#""paid""#, r#""unpaid""#);
+        let r = g
+            .verify_at(&request(&unpaid, 1000, "whsec_test_secret"), 1000)
+            .unwrap_err();
+        assert_eq!(
+            (r.kind, r.tradeno.as_deref()),
+            (RejectionKind::Ignored, Some("T1"))
+        );
+        // An unsigned event of any type is still refused.
+        let r = g
+            .verify_at(&request(other, 1000, "whsec_other"), 1000)
+            .unwrap_err();
+        assert_eq!(r.kind, RejectionKind::Refused);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{
     rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, CallbackRequest,
-    CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, VerifiedPayment,
+    CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -192,12 +192,16 @@ impl Gateway for Wechat {
         })
     }
 
-    fn verify(&self, req: &CallbackRequest) -> Result<VerifiedPayment, Rejection> {
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        _ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection> {
         self.verify_at(req, chrono::Utc::now().timestamp())
     }
 
-    fn ack(&self, ok: bool) -> Response {
-        if ok {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+        if verdict.accepted() {
             StatusCode::NO_CONTENT.into_response()
         } else {
             (

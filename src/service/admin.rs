@@ -735,7 +735,17 @@ pub struct SettingView {
     pub mark: String,
 }
 
-const SECRET_ITEMS: &[&str] = &["smtp_password", "monitor_telegram_token"];
+const SECRET_ITEMS: &[&str] = &[
+    "smtp_password",
+    "monitor_telegram_token",
+    "epay_key",
+    "stripe_sk",
+    "stripe_webhook_key",
+    "f2f_pay_private_key",
+    "wechat_private_key",
+    "wechat_apiv3_key",
+    "paypal_client_secret",
+];
 
 pub async fn settings(app: &App) -> ApiResult<Vec<SettingView>> {
     let mut out = Vec::with_capacity(KNOWN.len());

@@ -9,7 +9,9 @@ use crate::db::{rebate as balance, Money};
 use crate::domain::rebate::Trigger;
 use crate::domain::{now_naive, random_token};
 use crate::error::{ApiError, ApiResult};
-use crate::gateways::{self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction};
+use crate::gateways::{
+    self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction, Verdict, VerifyCtx,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
@@ -59,6 +61,7 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
     let ctx = CreateCtx {
         http: &app.http,
         config: &app.config,
+        db: &app.db,
         notify_url: format!("{base}/app/api/v0/payment/notify/{gateway}"),
         return_url: format!("{base}/user/payment/return/{gateway}?tradeno={tradeno}"),
     };
@@ -141,47 +144,78 @@ pub async fn credit_order(
     Ok(Credit::Credited)
 }
 
-/// Handles one gateway callback: verify, match the order and amount, credit, audit. Returns the
-/// gateway and whether to acknowledge the callback as accepted; `None` for an unknown gateway.
+/// How a callback was answered: the gateway (whose acknowledgement format to use), the verdict and
+/// its reason.
+pub struct Notified {
+    pub gateway: Box<dyn Gateway>,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+/// Handles one gateway callback: verify, match the order and amount, credit, audit. `None` for an
+/// unknown gateway.
 pub async fn notify(
     app: &App,
     gateway: &str,
     req: &CallbackRequest,
-) -> ApiResult<Option<(Box<dyn Gateway>, bool)>> {
+) -> ApiResult<Option<Notified>> {
     let Some(gw) = gateways::load(gateway, &app.settings).await? else {
         return Ok(None);
     };
-    let (tradeno, verdict, reason) = match gw.verify(req) {
-        Err(r) => (r.tradeno.unwrap_or_default(), "rejected", r.reason),
+    let ctx = VerifyCtx {
+        http: &app.http,
+        config: &app.config,
+        db: &app.db,
+    };
+    let (tradeno, verdict, reason) = match gw.verify(req, &ctx).await {
+        Err(r) => (
+            r.tradeno.unwrap_or_default(),
+            Verdict::from(r.kind),
+            r.reason,
+        ),
         Ok(paid) => match sql::find_by_tradeno(&app.db, &paid.tradeno).await? {
-            None => (paid.tradeno, "rejected", "unknown order".to_string()),
+            None => (paid.tradeno, Verdict::Rejected, "unknown order".to_string()),
             Some(order) if order.total != paid.amount => (
                 paid.tradeno,
-                "rejected",
+                Verdict::Rejected,
                 format!(
                     "amount {} differs from the order's {}",
                     paid.amount, order.total
                 ),
             ),
             Some(order) => match credit_order(app, &order, gateway, paid.amount).await? {
-                Credit::Credited => (paid.tradeno, "credited", String::new()),
-                Credit::AlreadyPaid => (paid.tradeno, "duplicate", "already paid".to_string()),
+                Credit::Credited => (paid.tradeno, Verdict::Credited, String::new()),
+                Credit::AlreadyPaid => {
+                    (paid.tradeno, Verdict::Duplicate, "already paid".to_string())
+                }
             },
         },
     };
     let now = now_naive().and_utc().timestamp();
     let reason: String = reason.chars().take(250).collect();
     let tradeno: String = tradeno.chars().take(128).collect();
-    sql::insert_event(&app.db, gateway, &tradeno, verdict, &reason, now).await?;
-    if verdict == "rejected" {
-        tracing::warn!(gateway, tradeno = %tradeno, reason = %reason, "payment callback rejected");
+    sql::insert_event(&app.db, gateway, &tradeno, verdict.as_str(), &reason, now).await?;
+    match verdict {
+        Verdict::Rejected | Verdict::Failed => {
+            tracing::warn!(gateway, tradeno = %tradeno, verdict = verdict.as_str(), reason = %reason, "payment callback not credited");
+        }
+        Verdict::Ignored => {
+            tracing::info!(gateway, tradeno = %tradeno, reason = %reason, "payment callback ignored");
+        }
+        Verdict::Credited | Verdict::Duplicate => {}
     }
-    Ok(Some((gw, verdict != "rejected")))
+    Ok(Some(Notified {
+        gateway: gw,
+        verdict,
+        reason,
+    }))
 }
 
-/// Debug only: credits an order of the caller's as if its gateway had confirmed it.
-pub async fn debug_confirm(app: &App, user_id: i64, order_id: i64) -> ApiResult<Credit> {
-    let order = own_order(app, user_id, order_id).await?;
+/// Debug only: credits an order as if its gateway had confirmed it.
+pub async fn debug_confirm(app: &App, order_id: i64) -> ApiResult<Credit> {
+    let order = sql::find_order(&app.db, order_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such order."))?;
     credit_order(app, &order, "debug", order.total).await
 }
 

@@ -53,6 +53,8 @@ struct UsageStats {
 }
 
 type UsageMap = BTreeMap<(i64, i64), (u64, u64)>;
+/// (id, a, b) rows as `sql::apply_traffic` takes them.
+type Rows = Vec<(u64, u64, u64)>;
 
 fn add_usage(map: &mut UsageMap, hour: i64, users: &[(u64, u64, u64)]) {
     for (id, u, d) in users {
@@ -245,7 +247,7 @@ fn rows_to_apply(
     batch: &TrafficBatch,
     present: &HashSet<i64>,
     raw: &BTreeMap<(i64, i64), u64>,
-) -> (Vec<(u64, u64, u64)>, Vec<(u64, u64, u64)>) {
+) -> (Rows, Rows) {
     let users = batch
         .users
         .iter()
@@ -406,7 +408,10 @@ mod tests {
         assert_eq!(stats.pending[&(1, 7200)], (15, 25));
         assert_eq!(
             by_hour(&stats.pending),
-            vec![(7200, vec![(1, 15, 25), (2, 1, 1)]), (10800, vec![(1, 1, 0)])]
+            vec![
+                (7200, vec![(1, 15, 25), (2, 1, 1)]),
+                (10800, vec![(1, 1, 0)])
+            ]
         );
         // A failed write gives back what it took, adding to what gathered meanwhile.
         stats.last_write = None;

@@ -1,0 +1,600 @@
+//! PayPal, Orders v2 REST API, with SSPanel-UIM's settings (`paypal_mode`, `paypal_client_id`,
+//! `paypal_client_secret`, `paypal_currency`, `paypal_locale`).
+//!
+//! Paying: an OAuth2 client-credentials token, `POST /v2/checkout/orders` (intent CAPTURE,
+//! `reference_id` = our tradeno) and a redirect to the approve link. The PayPal order id is bound to
+//! our order in `spanel_gateway_order`. After approval the panel's page calls the notify endpoint
+//! with the PayPal order id (`order_id`, as SSPanel's page does, or `token`, as PayPal appends to
+//! the return URL) and spanel captures the order (`POST /v2/checkout/orders/{id}/capture`). The
+//! capture is our own authenticated call, so its answer needs no signature; it is credited only when
+//! the capture is COMPLETED in the currency the order was created in (the amount is checked against
+//! the order by the caller). Ids that were never bound are not captured at all.
+
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    param, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
+    VerifiedPayment, VerifyCtx,
+};
+use crate::config::Config;
+use crate::db::payment::{find_gateway_order, insert_gateway_order, GatewayOrder};
+use crate::db::Money;
+use crate::error::{ok, ApiError};
+
+pub const SETTINGS: &[&str] = &[
+    "paypal_mode",
+    "paypal_client_id",
+    "paypal_client_secret",
+    "paypal_currency",
+    "paypal_locale",
+];
+
+const NAME: &str = "paypal";
+const LIVE_API: &str = "https://api-m.paypal.com";
+const SANDBOX_API: &str = "https://api-m.sandbox.paypal.com";
+/// Currencies PayPal counts in whole units.
+const ZERO_DECIMAL: &[&str] = &["HUF", "JPY", "TWD"];
+
+pub struct Paypal {
+    /// `live`, or anything else for the sandbox (SSPanel's values are `sandbox` and `live`).
+    pub mode: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub currency: String,
+    pub locale: String,
+}
+
+/// PayPal order ids match `^[A-Z0-9]+$` with at most 36 characters; nothing else goes into a URL.
+pub fn valid_order_id(id: &str) -> bool {
+    (1..=36).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// The amount as PayPal writes it: two decimals, or whole units for zero-decimal currencies
+/// (`None` when the amount has cents there).
+pub fn format_amount(currency: &str, amount: Money) -> Option<String> {
+    if ZERO_DECIMAL.contains(&currency) {
+        amount
+            .0
+            .fract()
+            .is_zero()
+            .then(|| amount.0.trunc().to_string())
+    } else {
+        Some(amount.to_string())
+    }
+}
+
+/// The create-order request body.
+pub fn order_request(
+    tradeno: &str,
+    currency: &str,
+    value: &str,
+    locale: &str,
+    return_url: &str,
+) -> Value {
+    let mut experience = json!({
+        "return_url": return_url,
+        "cancel_url": return_url,
+        "user_action": "PAY_NOW",
+        "shipping_preference": "NO_SHIPPING",
+    });
+    // SSPanel's setting may be written `en_US`; PayPal wants BCP 47 (`en-US`).
+    let locale = locale.trim().replace('_', "-");
+    if !locale.is_empty() {
+        experience["locale"] = json!(locale);
+    }
+    json!({
+        "intent": "CAPTURE",
+        "purchase_units": [{
+            "reference_id": tradeno,
+            "custom_id": tradeno,
+            "description": "Top-up",
+            "amount": {"currency_code": currency, "value": value},
+        }],
+        "payment_source": {"paypal": {"experience_context": experience}},
+    })
+}
+
+#[derive(Deserialize)]
+struct Token {
+    access_token: String,
+}
+
+#[derive(Deserialize)]
+struct Link {
+    href: String,
+    rel: String,
+}
+
+#[derive(Deserialize)]
+struct CreatedOrder {
+    id: String,
+    #[serde(default)]
+    links: Vec<Link>,
+}
+
+/// Where the buyer approves: `payer-action` when the request names a payment source, `approve`
+/// otherwise.
+fn approve_link(links: &[Link]) -> Option<&str> {
+    links
+        .iter()
+        .find(|l| l.rel == "payer-action" || l.rel == "approve")
+        .map(|l| l.href.as_str())
+}
+
+/// An order as the capture (or a later GET) returns it.
+#[derive(Debug, Deserialize)]
+pub struct OrderState {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    purchase_units: Vec<PurchaseUnit>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PurchaseUnit {
+    reference_id: Option<String>,
+    payments: Option<Payments>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Payments {
+    #[serde(default)]
+    captures: Vec<Capture>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Capture {
+    #[serde(default)]
+    status: String,
+    amount: Option<Amount>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Amount {
+    currency_code: String,
+    value: String,
+}
+
+/// What a captured order pays for `bound`: the capture must be COMPLETED, for our reference, in
+/// the currency the order was created in.
+pub fn check_capture(
+    order: &OrderState,
+    bound: &GatewayOrder,
+) -> Result<VerifiedPayment, Rejection> {
+    let reject = |r: String| Rejection::new(r).with_tradeno(Some(&bound.tradeno));
+    if order.status != "COMPLETED" {
+        return Err(reject(format!("PayPal order status is {}", order.status)));
+    }
+    let unit = order
+        .purchase_units
+        .iter()
+        .find(|u| u.reference_id.as_deref() == Some(bound.tradeno.as_str()))
+        .ok_or_else(|| reject("the PayPal order is for another reference".into()))?;
+    let capture = unit
+        .payments
+        .as_ref()
+        .and_then(|p| p.captures.first())
+        .ok_or_else(|| reject("the PayPal order has no capture".into()))?;
+    if capture.status != "COMPLETED" {
+        return Err(reject(format!(
+            "PayPal capture status is {}",
+            capture.status
+        )));
+    }
+    let amount = capture
+        .amount
+        .as_ref()
+        .ok_or_else(|| reject("the PayPal capture has no amount".into()))?;
+    if amount.currency_code != bound.currency {
+        return Err(reject(format!(
+            "captured in {}, the order is in {}",
+            amount.currency_code, bound.currency
+        )));
+    }
+    let paid = Money::parse_amount(&amount.value)
+        .ok_or_else(|| reject("unreadable captured amount".into()))?;
+    Ok(VerifiedPayment {
+        tradeno: bound.tradeno.clone(),
+        amount: paid,
+        currency: Some(amount.currency_code.clone()),
+    })
+}
+
+/// A failed PayPal API call, described with nothing secret in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    /// `None` when PayPal could not be reached or its answer could not be read.
+    pub status: Option<u16>,
+    /// PayPal's error `name` (or OAuth `error`).
+    pub name: String,
+    /// The first `details[].issue`, e.g. `ORDER_ALREADY_CAPTURED`.
+    pub issue: Option<String>,
+    pub debug_id: Option<String>,
+}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "HTTP {status} {}", self.name)?,
+            None => write!(f, "{}", self.name)?,
+        }
+        if let Some(issue) = &self.issue {
+            write!(f, " ({issue})")?;
+        }
+        if let Some(id) = &self.debug_id {
+            write!(f, ", debug id {id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+impl ApiFailure {
+    fn unreachable() -> ApiFailure {
+        ApiFailure {
+            status: None,
+            name: "unreachable".into(),
+            issue: None,
+            debug_id: None,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    name: Option<String>,
+    /// OAuth errors use `error` instead of `name`.
+    error: Option<String>,
+    debug_id: Option<String>,
+    #[serde(default)]
+    details: Vec<ErrorDetail>,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    issue: Option<String>,
+}
+
+/// Reads a PayPal error answer (REST `name`/`details[].issue`/`debug_id`, or OAuth `error`).
+pub fn describe_error(status: u16, body: &[u8]) -> ApiFailure {
+    let e: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+    ApiFailure {
+        status: Some(status),
+        name: e.name.or(e.error).unwrap_or_else(|| "error".into()),
+        issue: e.details.into_iter().find_map(|d| d.issue),
+        debug_id: e.debug_id,
+    }
+}
+
+async fn send<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, ApiFailure> {
+    let resp = req.send().await.map_err(|e| {
+        tracing::warn!(error = %e, "PayPal API unreachable");
+        ApiFailure::unreachable()
+    })?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(|_| ApiFailure::unreachable())?;
+    if !(200..300).contains(&status) {
+        return Err(describe_error(status, &body));
+    }
+    serde_json::from_slice(&body).map_err(|_| ApiFailure {
+        status: Some(status),
+        name: "unreadable answer".into(),
+        issue: None,
+        debug_id: None,
+    })
+}
+
+/// The order id a notify names: `order_id` (SSPanel's page) or `token` (PayPal's return URL), in
+/// the query, a form body or a JSON body.
+fn order_id_of(req: &CallbackRequest) -> Option<String> {
+    let params = req.params();
+    if let Some(id) = param(&params, "order_id").or_else(|| param(&params, "token")) {
+        return Some(id.to_string());
+    }
+    let body: Value = serde_json::from_slice(&req.body).ok()?;
+    ["order_id", "token"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+impl Paypal {
+    fn api(&self, config: &Config) -> String {
+        let default = if self.mode.trim().eq_ignore_ascii_case("live") {
+            LIVE_API
+        } else {
+            SANDBOX_API
+        };
+        config
+            .gateway_base_url(NAME, default)
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    fn currency(&self) -> String {
+        self.currency.trim().to_ascii_uppercase()
+    }
+
+    fn configured(&self) -> bool {
+        !self.client_id.is_empty() && !self.client_secret.is_empty()
+    }
+
+    async fn token(&self, http: &reqwest::Client, api: &str) -> Result<String, ApiFailure> {
+        let token: Token = send(
+            http.post(format!("{api}/v1/oauth2/token"))
+                .basic_auth(&self.client_id, Some(&self.client_secret))
+                .header(reqwest::header::ACCEPT, "application/json")
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await?;
+        Ok(token.access_token)
+    }
+
+    /// Captures the order; one that is already captured (a repeated or parallel notify, or a
+    /// crash after capturing) is read back instead, so it is judged the same way.
+    async fn capture(
+        &self,
+        http: &reqwest::Client,
+        api: &str,
+        id: &str,
+    ) -> Result<OrderState, ApiFailure> {
+        let token = self.token(http, api).await?;
+        let url = format!("{api}/v2/checkout/orders/{id}");
+        let captured = send(
+            http.post(format!("{url}/capture"))
+                .bearer_auth(&token)
+                .header("Prefer", "return=representation")
+                .json(&json!({})),
+        )
+        .await;
+        match captured {
+            Err(f) if f.issue.as_deref() == Some("ORDER_ALREADY_CAPTURED") => {
+                send(http.get(url).bearer_auth(&token)).await
+            }
+            other => other,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Gateway for Paypal {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction> {
+        anyhow::ensure!(self.configured(), "PayPal is not configured");
+        let currency = self.currency();
+        let value = format_amount(&currency, order.total)
+            .ok_or_else(|| anyhow::anyhow!("{} cannot be paid in {currency}", order.total))?;
+        let api = self.api(ctx.config);
+        let token = self.token(ctx.http, &api).await?;
+        let body = order_request(
+            &order.tradeno,
+            &currency,
+            &value,
+            &self.locale,
+            &ctx.return_url,
+        );
+        let created: CreatedOrder = send(
+            ctx.http
+                .post(format!("{api}/v2/checkout/orders"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
+        .await?;
+        anyhow::ensure!(
+            valid_order_id(&created.id),
+            "PayPal answered with a malformed order id"
+        );
+        let url = approve_link(&created.links)
+            .ok_or_else(|| anyhow::anyhow!("PayPal answered without an approve link"))?
+            .to_string();
+        let bound = GatewayOrder {
+            tradeno: order.tradeno.clone(),
+            currency,
+        };
+        let now = chrono::Utc::now().timestamp();
+        insert_gateway_order(ctx.db, NAME, &created.id, &bound, now).await?;
+        Ok(PaymentAction::Redirect { url })
+    }
+
+    async fn verify(
+        &self,
+        req: &CallbackRequest,
+        ctx: &VerifyCtx<'_>,
+    ) -> Result<VerifiedPayment, Rejection> {
+        let id = order_id_of(req).ok_or_else(|| Rejection::new("no PayPal order id"))?;
+        if !valid_order_id(&id) {
+            return Err(Rejection::new("malformed PayPal order id"));
+        }
+        let bound = find_gateway_order(ctx.db, NAME, &id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "PayPal order lookup failed");
+                Rejection::failed("Database unavailable, try again shortly.")
+            })?
+            .ok_or_else(|| Rejection::new("unknown order"))?;
+        if !self.configured() {
+            return Err(
+                Rejection::new("PayPal is not configured").with_tradeno(Some(&bound.tradeno))
+            );
+        }
+        let order = self
+            .capture(ctx.http, &self.api(ctx.config), &id)
+            .await
+            .map_err(|f| {
+                Rejection::failed(format!("PayPal API error: {f}"))
+                    .with_tradeno(Some(&bound.tradeno))
+            })?;
+        check_capture(&order, &bound)
+    }
+
+    /// The notify is called by the panel's page, so it answers with the API envelope.
+    fn ack(&self, verdict: Verdict, reason: &str) -> Response {
+        match verdict {
+            Verdict::Credited | Verdict::Duplicate | Verdict::Ignored => {
+                ok(json!({"result": verdict.as_str()})).into_response()
+            }
+            Verdict::Rejected => ApiError::bad_request(reason).into_response(),
+            Verdict::Failed => ApiError::BadGateway(reason.to_string()).into_response(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound() -> GatewayOrder {
+        GatewayOrder {
+            tradeno: "T1".into(),
+            currency: "USD".into(),
+        }
+    }
+
+    fn state(
+        status: &str,
+        reference: &str,
+        capture: &str,
+        currency: &str,
+        value: &str,
+    ) -> OrderState {
+        serde_json::from_value(json!({
+            "id": "5O190127TN364715T",
+            "status": status,
+            "purchase_units": [{
+                "reference_id": reference,
+                "payments": {"captures": [{
+                    "id": "3C679366HH908993F",
+                    "status": capture,
+                    "amount": {"currency_code": currency, "value": value},
+                }]},
+            }],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn order_ids() {
+        assert!(valid_order_id("5O190127TN364715T"));
+        assert!(!valid_order_id(""));
+        assert!(!valid_order_id("../../v1/identity"));
+        assert!(!valid_order_id("5o190127tn364715t"));
+        assert!(!valid_order_id(&"A".repeat(37)));
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(
+            format_amount("USD", Money::from_cents(1005)).as_deref(),
+            Some("10.05")
+        );
+        assert_eq!(
+            format_amount("JPY", Money::from_cents(50000)).as_deref(),
+            Some("500")
+        );
+        assert_eq!(format_amount("JPY", Money::from_cents(50001)), None);
+    }
+
+    #[test]
+    fn request_body() {
+        let b = order_request("T1", "USD", "10.00", "en_US", "https://panel/return");
+        assert_eq!(b["intent"], "CAPTURE");
+        assert_eq!(b["purchase_units"][0]["reference_id"], "T1");
+        assert_eq!(
+            b["purchase_units"][0]["amount"],
+            json!({"currency_code": "USD", "value": "10.00"})
+        );
+        let ctx = &b["payment_source"]["paypal"]["experience_context"];
+        assert_eq!(ctx["locale"], "en-US");
+        assert_eq!(ctx["return_url"], "https://panel/return");
+        let no_locale = order_request("T1", "USD", "10.00", " ", "https://panel/return");
+        assert!(no_locale["payment_source"]["paypal"]["experience_context"]
+            .get("locale")
+            .is_none());
+    }
+
+    #[test]
+    fn completed_capture_pays() {
+        let v = check_capture(
+            &state("COMPLETED", "T1", "COMPLETED", "USD", "10.05"),
+            &bound(),
+        )
+        .unwrap();
+        assert_eq!(v.tradeno, "T1");
+        assert_eq!(v.amount, Money::from_cents(1005));
+        assert_eq!(v.currency.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn other_captures_are_refused() {
+        let cases = [
+            (
+                state("APPROVED", "T1", "COMPLETED", "USD", "1.00"),
+                "PayPal order status is APPROVED",
+            ),
+            (
+                state("COMPLETED", "T2", "COMPLETED", "USD", "1.00"),
+                "the PayPal order is for another reference",
+            ),
+            (
+                state("COMPLETED", "T1", "PENDING", "USD", "1.00"),
+                "PayPal capture status is PENDING",
+            ),
+            (
+                state("COMPLETED", "T1", "COMPLETED", "EUR", "1.00"),
+                "captured in EUR, the order is in USD",
+            ),
+            (
+                state("COMPLETED", "T1", "COMPLETED", "USD", "1.001"),
+                "unreadable captured amount",
+            ),
+        ];
+        for (s, reason) in cases {
+            let r = check_capture(&s, &bound()).unwrap_err();
+            assert_eq!(r.reason, reason);
+            assert_eq!(r.tradeno.as_deref(), Some("T1"));
+        }
+    }
+
+    #[test]
+    fn errors_are_described() {
+        let rest = br#"{"name":"UNPROCESSABLE_ENTITY","details":[{"issue":"ORDER_ALREADY_CAPTURED","description":"Order already captured."}],"message":"The requested action could not be performed.","debug_id":"f1a2b3"}"#;
+        let f = describe_error(422, rest);
+        assert_eq!(f.issue.as_deref(), Some("ORDER_ALREADY_CAPTURED"));
+        assert_eq!(
+            f.to_string(),
+            "HTTP 422 UNPROCESSABLE_ENTITY (ORDER_ALREADY_CAPTURED), debug id f1a2b3"
+        );
+        let oauth =
+            br#"{"error":"invalid_client","error_description":"Client Authentication failed"}"#;
+        assert_eq!(
+            describe_error(401, oauth).to_string(),
+            "HTTP 401 invalid_client"
+        );
+        assert_eq!(describe_error(500, b"<html>").to_string(), "HTTP 500 error");
+    }
+
+    #[test]
+    fn order_id_from_query_form_or_json() {
+        let q = CallbackRequest {
+            query: "token=ABC123&PayerID=X".into(),
+            ..Default::default()
+        };
+        assert_eq!(order_id_of(&q).as_deref(), Some("ABC123"));
+        let j = CallbackRequest {
+            body: br#"{"order_id":"ABC124"}"#.to_vec().into(),
+            ..Default::default()
+        };
+        assert_eq!(order_id_of(&j).as_deref(), Some("ABC124"));
+        assert_eq!(order_id_of(&CallbackRequest::default()), None);
+    }
+}
