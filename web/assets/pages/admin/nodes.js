@@ -82,8 +82,9 @@ export default {
       ctx.rerender();
     };
     const body = h('div', {});
-    const draw = async () => {
-      const [nodes, status] = await Promise.all([api('GET', 'admin/nodes'), api('GET', 'admin/nodes/status')]);
+    // The periodic refresh is quiet: a failed poll keeps the last table instead of toasting.
+    const draw = async (opts) => {
+      const [nodes, status] = await Promise.all([api('GET', 'admin/nodes', undefined, opts), api('GET', 'admin/nodes/status', undefined, opts)]);
       if (!ctx.alive()) return;
       const byId = new Map(status.map((s) => [s.id, s]));
       mount(body,
@@ -108,7 +109,7 @@ export default {
         ], nodes, { empty: t('none') }));
     };
     await draw();
-    const timer = setInterval(() => { draw().catch(() => {}); }, REFRESH_MS);
+    const timer = setInterval(() => { draw({ quiet: true }).catch(() => {}); }, REFRESH_MS);
     ctx.onCleanup(() => clearInterval(timer));
     mount(el,
       h('div', { class: 'spread' }, h('h1', {}, t('title')), h('a', { class: 'btn btn-primary', href: '#/admin/nodes/new' }, t('new_node'))),

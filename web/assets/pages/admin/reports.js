@@ -93,13 +93,12 @@ export default {
       type: 'button', class: 'btn btn-small', 'aria-label': t('csv_of', { name: title }),
       onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv' }), `${name}.csv`, t('csv_failed')),
     }, t('csv'));
-    const rangePicker = h('div', { class: 'field' },
+    const rangePicker = h('div', { class: 'row' },
       h('label', { for: 'report-range' }, t('range')),
       h('select', { id: 'report-range', onchange: (e) => ctx.navigate(`/admin/reports?days=${e.target.value}`) },
         Object.keys(RANGES).map((d) => h('option', { value: d, selected: Number(d) === days }, t(`d${d}`)))));
     mount(el,
-      h('h1', {}, t('title')),
-      rangePicker,
+      h('div', { class: 'spread' }, h('h1', {}, t('title')), rangePicker),
       card(t('usage'),
         h('div', { class: 'spread' }, h('p', {}, t('total', { v: fmtBytes(usage.total_bytes) })), csv('admin/reports/usage', 'usage', t('usage'))),
         data.length ? barChart(data, { series: [{ key: 'bytes', label: t('traffic') }], format: fmtBytes, label: t('usage_label') }) : empty(t('none'))),

@@ -67,7 +67,7 @@ export default {
     const groupForm = (cls, items) => {
       const label = t(`class.${cls}`) === `class.${cls}` ? cls : t(`class.${cls}`);
       const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('save_group', { group: label }));
-      const f = h('form', { class: 'form', 'aria-label': label }, items.map(control), h('div', { class: 'form-actions' }, submit));
+      const f = h('form', { class: 'form', 'aria-label': label }, h('div', { class: 'grid' }, items.map(control)), h('div', { class: 'form-actions' }, submit));
       f.addEventListener('submit', async (e) => {
         e.preventDefault();
         clearErrors(f);
