@@ -112,6 +112,28 @@ test('admin creates a node and a plan and sees a user buy it', async ({ page, re
   await expect(page.getByTestId('user-balance')).toHaveText('2.50');
   await shot(page, 'user');
 
+  // Half of it refunded to the balance, once.
+  await openAdmin(page, 'Purchases');
+  await row.getByRole('button', { name: /Refund/ }).click();
+  await page.getByRole('dialog').getByLabel(/Amount/).fill('2.50');
+  await page.getByRole('dialog').getByLabel(/Reason/).fill('e2e: partial refund');
+  await page.getByRole('dialog').getByRole('button', { name: 'Refund' }).click();
+  await expect(page.getByRole('dialog')).toContainText(`2.50 returned to user #${reg.user_id}; balance now 5.00.`);
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  await row.getByRole('button', { name: /Refund/ }).click();
+  await page.getByRole('dialog').getByLabel(/Reason/).fill('e2e: again');
+  await page.getByRole('dialog').getByRole('button', { name: 'Refund' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: /already/i })).toBeVisible();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+  // Off sale and back.
+  await openAdmin(page, 'Plans');
+  await planRow.getByRole('button', { name: `Take off sale: ${planName}` }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Take off sale' }).click();
+  await expect(planRow.getByText('off sale', { exact: true })).toBeVisible();
+  await planRow.getByRole('button', { name: `Put on sale: ${planName}` }).click();
+  await expect(planRow.getByText('on sale', { exact: true })).toBeVisible();
+
   // The other main pages render, each captured.
   for (const [label, heading, name] of [
     ['Overview', 'Overview', 'overview'],
