@@ -14,3 +14,4 @@ pub mod kv;
 pub mod metrics;
 pub mod service;
 pub mod settings;
+pub mod web;

@@ -1,0 +1,2 @@
+// The admin console's pages (routes under /admin/…, `admin: true`), in menu order.
+export default [];
