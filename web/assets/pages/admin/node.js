@@ -100,7 +100,7 @@ export default {
         { name: 'server', label: t('server'), required: true, value: node.server, attrs: { maxlength: 512 } },
         { name: 'sort', label: t('protocol'), type: 'select', value: node.sort, options: protocols },
         { name: 'enabled', label: t('enabled'), type: 'checkbox', value: node.type !== 0 },
-        { name: 'custom_config', label: t('custom_config'), type: 'textarea', value: pretty, help: t('custom_config_help'), rows: 6, attrs: { spellcheck: 'false', class: 'mono' } },
+        { name: 'custom_config', label: t('custom_config'), type: 'textarea', value: pretty, help: t('custom_config_help'), rows: 6, attrs: { spellcheck: 'false' } },
         { name: 'info', label: t('info'), value: node.info },
         { name: 'traffic_rate', label: t('traffic_rate'), type: 'number', value: node.traffic_rate, attrs: { min: 0, step: 'any' } },
         { name: 'node_class', label: t('node_class'), type: 'number', value: node.node_class, attrs: { min: 0 } },
