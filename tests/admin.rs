@@ -43,6 +43,7 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("PUT", "admin/shop/1"),
     ("DELETE", "admin/shop/1"),
     ("POST", "admin/shop/1/off"),
+    ("GET", "admin/overview"),
     ("GET", "admin/coupon"),
     ("POST", "admin/coupon"),
     ("DELETE", "admin/coupon/1"),

@@ -19,7 +19,7 @@ use crate::service::admin::{
     UserEdit,
 };
 use crate::service::monitor::{self, LoadPoint, NodeStatus};
-use crate::service::reports::{self, NodeBandwidth, TopUser, UsageReport};
+use crate::service::reports::{self, NodeBandwidth, Overview, TopUser, UsageReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,12 +48,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report_usage))
         .routes(routes!(report_top_users))
         .routes(routes!(report_nodes))
+        .routes(routes!(overview))
 }
 
 type Env<T> = ApiResult<Json<Envelope<T>>>;
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// The dashboard: users, revenue of paid top-ups, today's traffic, nodes online (UTC days).
+#[utoipa::path(get, path = "/admin/overview", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, description = "Figures", body = Overview),
+        (status = 403, description = "Not an administrator")))]
+async fn overview(State(app): State<AppState>, _a: AdminUser) -> Env<Overview> {
+    Ok(ok(reports::overview(&app, now()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -66,6 +66,20 @@ fn clean_serde_message(msg: &str) -> String {
     }
 }
 
+/// Query parameters. A missing or mistyped parameter is a 422 envelope instead of axum's
+/// plain-text 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::invalid("query", e.body_text()))
+    }
+}
+
 /// The client's address: the socket peer, or the proxy headers when `trust_proxy` is on.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);

@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod mod_mu;
 pub mod node;
 pub mod payment;
+pub mod qr;
 pub mod shop;
 pub mod sub;
 pub mod tickets;
@@ -89,6 +90,7 @@ pub fn openapi_router_for(debug: bool) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/app/api/v0", v0(debug))
         .merge(health::router())
+        .merge(qr::router())
         .merge(mod_mu::router())
         .merge(metrics::router())
         .merge(sub::router())

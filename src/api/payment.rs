@@ -15,10 +15,11 @@ use crate::auth::CurrentUser;
 use crate::db::payment::Order;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::gateways::CallbackRequest;
-use crate::service::payment::{self, Created, Credit, OrderPage};
+use crate::service::payment::{self, Created, Credit, GatewayView, OrderPage};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(gateways))
         .routes(routes!(create))
         .routes(routes!(orders))
         .routes(routes!(status))
@@ -30,11 +31,24 @@ pub fn debug_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(debug_confirm))
 }
 
+/// The gateways the caller can pay with and how each is completed (`redirect`: open the action's
+/// URL; `qr`: show its content as a QR code; `debug`: confirm with `/payment/debug/confirm`, only
+/// when debug is on).
+#[utoipa::path(get, path = "/payment/gateways", tag = "payment", security(("bearer" = [])),
+    responses((status = 200, description = "Enabled gateways", body = Vec<GatewayView>),
+        (status = 401, description = "Not logged in")))]
+async fn gateways(
+    State(app): State<AppState>,
+    _user: CurrentUser,
+) -> ApiResult<axum::Json<Envelope<Vec<GatewayView>>>> {
+    Ok(ok(payment::gateways(&app).await?))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateRequest {
     /// Decimal, at most 2 places, e.g. "10.00".
     pub amount: String,
-    /// One of the enabled gateways (`payment_gateway`).
+    /// One of `/payment/gateways`.
     pub gateway: String,
 }
 

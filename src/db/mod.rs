@@ -253,3 +253,13 @@ pub fn placeholders(n: usize) -> String {
     }
     s
 }
+
+/// An SQL expression for the exact sum of a money column in integer cents (0 when no rows): MySQL
+/// sums DECIMALs exactly; SQLite keeps money as TEXT and would sum it as floats, so each value is
+/// turned into whole cents first.
+pub fn cents_sum(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::MySql => format!("CAST(COALESCE(SUM({column}), 0) * 100 AS SIGNED)"),
+        Backend::Sqlite => format!("COALESCE(SUM(CAST(ROUND({column} * 100) AS INTEGER)), 0)"),
+    }
+}

@@ -346,7 +346,8 @@ pub async fn apply_traffic_per_row(
 
 /// Moves finished hours of `spanel_traffic_hourly` into SSPanel's `user_hourly_usage`
 /// (`traffic` = the user's total at the time, `hourly_usage` = bytes used in the hour starting at
-/// `datetime`). Returns the rows written.
+/// `datetime`) and into the per-day upload/download sums of `spanel_traffic_daily`. Returns the
+/// `user_hourly_usage` rows written.
 pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result<u64> {
     let moved = on_tx!(tx, |c| sqlx::query(
         "INSERT INTO `user_hourly_usage` (`user_id`, `traffic`, `hourly_usage`, `datetime`) \
@@ -357,6 +358,27 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .execute(c)
     .await
     .map(Done::from))?;
+    let daily = match tx.backend() {
+        Backend::MySql => {
+            "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
+             SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
+             FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
+             ON DUPLICATE KEY UPDATE `u` = `spanel_traffic_daily`.`u` + VALUES(`u`), \
+             `d` = `spanel_traffic_daily`.`d` + VALUES(`d`)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
+             SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
+             FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
+             ON CONFLICT (`user_id`, `day`) DO UPDATE SET `u` = `u` + excluded.`u`, \
+             `d` = `d` + excluded.`d`"
+        }
+    };
+    on_tx!(tx, |c| sqlx::query(daily)
+        .bind(before_hour)
+        .execute(c)
+        .await
+        .map(Done::from))?;
     on_tx!(tx, |c| sqlx::query(
         "DELETE FROM `spanel_traffic_hourly` WHERE `hour` < ?"
     )

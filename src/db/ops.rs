@@ -1,6 +1,6 @@
 //! SQL of node monitoring, the e-mail queue and traffic reports.
 
-use super::{Backend, Db, Done, Int, Tx};
+use super::{Backend, Db, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
@@ -260,4 +260,48 @@ pub async fn top_users(
     .fetch_all(p)
     .await)?;
     Ok(rows.into_iter().map(|(u, e, b)| (u.0, e, b.0)).collect())
+}
+
+/// Users: (all, enabled, with a paid class that has not expired at `now`).
+pub async fn user_counts(db: &Db, now: chrono::NaiveDateTime) -> sqlx::Result<(i64, i64, i64)> {
+    let (total, enabled, paid): (i64, Int, Int) = on_db!(db, |p| sqlx::query_as(
+        "SELECT COUNT(*), \
+         COALESCE(SUM(CASE WHEN `enable` = 1 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN `class` > 0 AND `class_expire` > ? THEN 1 ELSE 0 END), 0) \
+         FROM `user`"
+    )
+    .bind(now)
+    .fetch_one(p)
+    .await)?;
+    Ok((total, enabled.0, paid.0))
+}
+
+/// The sum of paid top-up orders (`paylist.status = 1`) created since `from`.
+pub async fn paid_top_ups_since(db: &Db, from: i64) -> sqlx::Result<Money> {
+    let sql = format!(
+        "SELECT {} FROM `paylist` WHERE `status` = 1 AND `datetime` >= ?",
+        super::cents_sum(db.backend(), "`total`")
+    );
+    let cents: Int = on_db!(db, |p| sqlx::query_scalar(&sql)
+        .bind(from)
+        .fetch_one(p)
+        .await)?;
+    Ok(Money::from_cents(cents.0))
+}
+
+/// Bytes (upload + download) of every user since `from`, a UTC midnight: the days rolled up into
+/// `spanel_traffic_daily` plus the hours still in `spanel_traffic_hourly`.
+pub async fn traffic_since(db: &Db, from: i64) -> sqlx::Result<i64> {
+    let mut total = 0;
+    for sql in [
+        "SELECT COALESCE(SUM(`u` + `d`), 0) FROM `spanel_traffic_daily` WHERE `day` >= ?",
+        "SELECT COALESCE(SUM(`u` + `d`), 0) FROM `spanel_traffic_hourly` WHERE `hour` >= ?",
+    ] {
+        let part: Int = on_db!(db, |p| sqlx::query_scalar(sql)
+            .bind(from)
+            .fetch_one(p)
+            .await)?;
+        total += part.0;
+    }
+    Ok(total)
 }

@@ -573,6 +573,26 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         PRIMARY KEY (user_id, hour)
     )",
     ),
+    // Finished hours of `spanel_traffic_hourly` summed per UTC day (`day` = unix time of midnight),
+    // upload and download apart, for the users' usage charts; pruned after `USAGE_DAYS_KEPT`.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_traffic_daily` (
+        `user_id` bigint(20) unsigned NOT NULL,
+        `day` bigint(20) NOT NULL,
+        `u` bigint(20) unsigned NOT NULL DEFAULT 0,
+        `d` bigint(20) unsigned NOT NULL DEFAULT 0,
+        PRIMARY KEY (`user_id`, `day`),
+        KEY `day` (`day`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_traffic_daily (
+        user_id INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        u INTEGER NOT NULL DEFAULT 0,
+        d INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, day)
+    );
+    CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day ON spanel_traffic_daily (day)",
+    ),
     (
         "CREATE TABLE IF NOT EXISTS `spanel_job_run` (
         `job` varchar(64) NOT NULL,

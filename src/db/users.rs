@@ -239,3 +239,71 @@ pub async fn admin_count(db: &Db) -> sqlx::Result<i64> {
     .fetch_one(p)
     .await)
 }
+
+/// A user's traffic since `from` as (unix time, upload, download): whole days already rolled up
+/// (`spanel_traffic_daily`, stamped at midnight) and the hours not yet rolled up
+/// (`spanel_traffic_hourly`, stamped at the hour).
+pub async fn traffic_since(db: &Db, user_id: i64, from: i64) -> sqlx::Result<Vec<(i64, u64, u64)>> {
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT `day`, `u`, `d` FROM `spanel_traffic_daily` WHERE `user_id` = ? AND `day` >= ?",
+        "SELECT `hour`, `u`, `d` FROM `spanel_traffic_hourly` WHERE `user_id` = ? AND `hour` >= ?",
+    ] {
+        let part: Vec<(i64, Int, Int)> = on_db!(db, |p| sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(from)
+            .fetch_all(p)
+            .await)?;
+        rows.extend(part.into_iter().map(|(t, u, d)| (t, u.into(), d.into())));
+    }
+    Ok(rows)
+}
+
+/// How many users name `user_id` as their inviter.
+pub async fn invited_count(db: &Db, user_id: i64) -> sqlx::Result<i64> {
+    on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `user` WHERE `ref_by` = ?"
+    )
+    .bind(user_id)
+    .fetch_one(p)
+    .await)
+}
+
+/// One referral commission (`payback`) paid to the inviter.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct CommissionRow {
+    pub id: i64,
+    /// The invitee whose payment earned it.
+    #[sqlx(rename = "userid")]
+    pub from_user: i64,
+    #[sqlx(rename = "ref_get")]
+    #[schema(value_type = String, example = "1.23")]
+    pub amount: Money,
+    /// Unix seconds.
+    pub datetime: i64,
+}
+
+/// The latest `limit` commissions paid to `user_id`, newest first.
+pub async fn commissions(db: &Db, user_id: i64, limit: i64) -> sqlx::Result<Vec<CommissionRow>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT `id`, `userid`, `ref_get`, `datetime` FROM `payback` WHERE `ref_by` = ? \
+         ORDER BY `datetime` DESC, `id` DESC LIMIT ?"
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// Everything ever paid to `user_id` as commission.
+pub async fn commission_total(db: &Db, user_id: i64) -> sqlx::Result<Money> {
+    let sql = format!(
+        "SELECT {} FROM `payback` WHERE `ref_by` = ?",
+        super::cents_sum(db.backend(), "`ref_get`")
+    );
+    let cents: Int = on_db!(db, |p| sqlx::query_scalar(&sql)
+        .bind(user_id)
+        .fetch_one(p)
+        .await)?;
+    Ok(Money::from_cents(cents.0))
+}

@@ -200,6 +200,54 @@ pub fn traffic_view(u: u64, d: u64, transfer_enable: u64, last_day_t: u64) -> Tr
     }
 }
 
+/// The longest usage history (`/user/usage?days=`) a user can ask for.
+pub const USAGE_DAYS_MAX: i64 = 90;
+/// Days of per-day traffic the prune job keeps: the longest history plus a margin.
+pub const USAGE_DAYS_KEPT: i64 = USAGE_DAYS_MAX + 2;
+
+const DAY: i64 = 86_400;
+
+/// Unix time of the UTC midnight that starts the day containing `t`.
+pub fn day_start(t: i64) -> i64 {
+    t - t.rem_euclid(DAY)
+}
+
+/// One UTC day of a user's traffic, in bytes.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct DayUsage {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    pub upload: u64,
+    pub download: u64,
+}
+
+/// The `days` UTC days ending with the one containing `now`, oldest first and zero-filled, each
+/// with the traffic of the `rows` (unix time, upload, download) that fall in it. Rows outside the
+/// window are ignored.
+pub fn daily_usage(now: i64, days: i64, rows: &[(i64, u64, u64)]) -> Vec<DayUsage> {
+    let days = days.max(0);
+    let first = day_start(now) - (days - 1) * DAY;
+    let mut totals = vec![(0u64, 0u64); days as usize];
+    for &(t, u, d) in rows {
+        let index = (t - first).div_euclid(DAY);
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| totals.get_mut(i)) {
+            slot.0 = slot.0.saturating_add(u);
+            slot.1 = slot.1.saturating_add(d);
+        }
+    }
+    totals
+        .into_iter()
+        .enumerate()
+        .map(|(i, (upload, download))| DayUsage {
+            date: super::from_unix(first + i as i64 * DAY)
+                .format("%Y-%m-%d")
+                .to_string(),
+            upload,
+            download,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +324,50 @@ mod tests {
         assert!(!invite_allowed(0));
         assert!(invite_allowed(3));
         assert!(invite_allowed(-1));
+    }
+
+    #[test]
+    fn daily_usage_is_zero_filled_oldest_first_ending_today() {
+        // 2026-03-02 13:00 UTC
+        let now = 1_772_456_400;
+        let days = daily_usage(now, 3, &[]);
+        let dates: Vec<&str> = days.iter().map(|d| d.date.as_str()).collect();
+        assert_eq!(dates, ["2026-02-28", "2026-03-01", "2026-03-02"]);
+        assert!(days.iter().all(|d| d.upload == 0 && d.download == 0));
+    }
+
+    #[test]
+    fn daily_usage_buckets_by_utc_day_and_ignores_rows_outside() {
+        let today = day_start(1_772_456_400);
+        let rows = [
+            (today, 1, 2),                  // today's first second
+            (today + 86_399, 10, 20),       // today's last second
+            (today - 1, 100, 200),          // yesterday's last second
+            (today - 86_400, 1_000, 2_000), // yesterday's first second
+            (today - 2 * 86_400, 7, 7),     // before the window
+            (today + 86_400, 9, 9),         // tomorrow (clock skew)
+        ];
+        let days = daily_usage(today + 3_600, 2, &rows);
+        assert_eq!(days.len(), 2);
+        assert_eq!((days[0].upload, days[0].download), (1_100, 2_200));
+        assert_eq!((days[1].upload, days[1].download), (11, 22));
+    }
+
+    #[test]
+    fn daily_usage_spans_ninety_days_and_month_ends() {
+        let now = 1_772_456_400;
+        let days = daily_usage(now, USAGE_DAYS_MAX, &[(now - 89 * 86_400, 5, 6)]);
+        assert_eq!(days.len(), 90);
+        assert_eq!(days[0].date, "2025-12-03");
+        assert_eq!((days[0].upload, days[0].download), (5, 6));
+        assert_eq!(days[89].date, "2026-03-02");
+        assert!(daily_usage(now, 0, &[(now, 1, 1)]).is_empty());
+    }
+
+    #[test]
+    fn day_start_is_utc_midnight_also_before_1970() {
+        assert_eq!(day_start(86_400 + 5), 86_400);
+        assert_eq!(day_start(86_400), 86_400);
+        assert_eq!(day_start(-1), -86_400);
     }
 }

@@ -36,6 +36,32 @@ pub enum PaymentAction {
     QrCode { content: String },
     /// Hand this secret to the gateway's client library.
     ClientSecret { secret: String },
+    /// Debug only: nothing to pay; `POST /payment/debug/confirm` credits the order.
+    Debug,
+}
+
+/// The pseudo-gateway of debug mode, whose orders only `/payment/debug/confirm` pays.
+pub const DEBUG: &str = "debug";
+
+/// How the client completes a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    /// The action is a URL to open.
+    Redirect,
+    /// The action is content to show as a QR code.
+    Qr,
+    /// The debug pseudo-gateway.
+    Debug,
+}
+
+/// The flow of a gateway's payments; `None` for an unknown name.
+pub fn flow(name: &str) -> Option<Flow> {
+    match name {
+        "epay" | "stripe" => Some(Flow::Redirect),
+        "alipay" | "wechat" => Some(Flow::Qr),
+        _ => None,
+    }
 }
 
 /// The order a payment is created for.

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::app::App;
 use crate::db::jobs as sql;
+use crate::domain::account::{day_start, USAGE_DAYS_KEPT};
 use crate::domain::{from_unix, GB};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +29,8 @@ pub enum Job {
     AutoResetDay,
     /// Daily: nodes whose `bandwidthlimit_resetday` is today get `node_bandwidth = 0`.
     NodeBandwidthReset,
-    /// Daily: old `alive_ip`, `node_info` and `node_online_log` rows are deleted.
+    /// Daily: old `alive_ip`, `node_info`, `node_online_log` and `spanel_traffic_daily` rows are
+    /// deleted.
     Prune,
     /// Every minute: one down notice when a node goes silent past `node_offline_timeout`, one up
     /// notice when it reports again.
@@ -185,6 +187,12 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
                     &mut tx,
                     "DELETE FROM `node_online_log` WHERE `log_time` < ?",
                     &[ts - 30 * day],
+                )
+                .await?
+                + sql::execute(
+                    &mut tx,
+                    "DELETE FROM `spanel_traffic_daily` WHERE `day` < ?",
+                    &[day_start(ts) - USAGE_DAYS_KEPT * day],
                 )
                 .await?
         }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::db::{self, users, Money};
-use crate::domain::account::{self, RegMode, SignUpDefaults, TrafficView};
+use crate::domain::account::{self, DayUsage, RegMode, SignUpDefaults, TrafficView};
 use crate::domain::password::{hash_password, verify_password, PasswordMethod};
 use crate::domain::{now_naive, random_token, GB};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -330,6 +330,76 @@ pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
             token,
         }),
     })
+}
+
+/// The caller's traffic per UTC day: `days` (default 30, at most `USAGE_DAYS_MAX`) days ending
+/// today, oldest first.
+pub async fn usage(
+    app: &App,
+    user_id: i64,
+    days: Option<i64>,
+    now: i64,
+) -> ApiResult<Vec<DayUsage>> {
+    let days = days.unwrap_or(30);
+    if !(1..=account::USAGE_DAYS_MAX).contains(&days) {
+        return Err(ApiError::invalid(
+            "days",
+            format!("Must be between 1 and {}.", account::USAGE_DAYS_MAX),
+        ));
+    }
+    let from = account::day_start(now) - (days - 1) * 86_400;
+    let rows = users::traffic_since(&app.db, user_id, from).await?;
+    Ok(account::daily_usage(now, days, &rows))
+}
+
+/// How many of the latest commissions the invite view lists.
+const COMMISSIONS_SHOWN: i64 = 100;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InviteView {
+    pub code: String,
+    /// The sign-up page with the code filled in.
+    pub link: String,
+    /// Users who signed up with the code.
+    pub invited: i64,
+    /// Every commission ever paid.
+    #[schema(value_type = String, example = "0.00")]
+    pub commission_total: Money,
+    /// The latest 100, newest first.
+    pub commissions: Vec<users::CommissionRow>,
+}
+
+pub async fn invite(app: &App, user_id: i64) -> ApiResult<InviteView> {
+    let code = invite_code(app, user_id).await?;
+    let base = app.config.base_url.trim_end_matches('/');
+    let encoded = percent_encoding::utf8_percent_encode(&code, percent_encoding::NON_ALPHANUMERIC);
+    Ok(InviteView {
+        link: format!("{base}/#/signup?code={encoded}"),
+        code,
+        invited: users::invited_count(&app.db, user_id).await?,
+        commission_total: users::commission_total(&app.db, user_id).await?,
+        commissions: users::commissions(&app.db, user_id, COMMISSIONS_SHOWN).await?,
+    })
+}
+
+/// The user's invite code, created as sign-up does for accounts that have none (made elsewhere).
+async fn invite_code(app: &App, user_id: i64) -> ApiResult<String> {
+    if let Some(code) = users::invite_code(&app.db, user_id).await? {
+        return Ok(code);
+    }
+    if users::find_user(&app.db, user_id).await?.is_none() {
+        return Err(ApiError::not_found("User not found."));
+    }
+    let mut tx = app.db.begin().await?;
+    match users::insert_invite_code(&mut tx, user_id, &random_token(10)).await {
+        Ok(()) => tx.commit().await?,
+        // A concurrent request created it first.
+        Err(e) if db::is_unique_violation(&e) => tx.rollback().await?,
+        Err(e) => return Err(e.into()),
+    }
+    users::invite_code(&app.db, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("invite code vanished")))
 }
 
 /// Creates an administrator (command line and first start).

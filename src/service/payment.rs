@@ -9,7 +9,7 @@ use crate::db::{rebate as balance, Money};
 use crate::domain::rebate::Trigger;
 use crate::domain::{now_naive, random_token};
 use crate::error::{ApiError, ApiResult};
-use crate::gateways::{self, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction};
+use crate::gateways::{self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
@@ -40,13 +40,18 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
             format!("The amount must be between {min} and {max}."),
         ));
     }
-    let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
-    if !enabled.iter().any(|g| g == gateway) {
-        return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
-    }
-    let gw = gateways::load(gateway, &app.settings)
-        .await?
-        .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
+    let gw = if app.config.debug && gateway == gateways::DEBUG {
+        None
+    } else {
+        let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
+        if !enabled.iter().any(|g| g == gateway) {
+            return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
+        }
+        let gw = gateways::load(gateway, &app.settings)
+            .await?
+            .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
+        Some(gw)
+    };
     let tradeno = random_token(24);
     let now = now_naive().and_utc().timestamp();
     let id = sql::insert_order(&app.db, user_id, amount, &tradeno, now).await?;
@@ -62,10 +67,13 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
         tradeno: tradeno.clone(),
         total: amount,
     };
-    let action = gw.create(&order, &ctx).await.map_err(|e| {
-        tracing::warn!(gateway, error = %e, "payment creation failed");
-        ApiError::Unavailable("The payment gateway is unavailable, try again shortly.".into())
-    })?;
+    let action = match gw {
+        None => PaymentAction::Debug,
+        Some(gw) => gw.create(&order, &ctx).await.map_err(|e| {
+            tracing::warn!(gateway, error = %e, "payment creation failed");
+            ApiError::Unavailable("The payment gateway is unavailable, try again shortly.".into())
+        })?,
+    };
     Ok(Created {
         order_id: id,
         tradeno,
@@ -73,6 +81,29 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
         gateway: gateway.to_string(),
         action,
     })
+}
+
+/// A gateway the client may pay with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GatewayView {
+    pub name: String,
+    pub flow: Flow,
+}
+
+/// The enabled gateways (`payment_gateway`, known names only, in its order), plus the debug
+/// pseudo-gateway when debug is on.
+pub async fn gateways(app: &App) -> ApiResult<Vec<GatewayView>> {
+    let mut list: Vec<GatewayView> = gateways::enabled(&app.settings.get("payment_gateway").await?)
+        .into_iter()
+        .filter_map(|name| gateways::flow(&name).map(|flow| GatewayView { name, flow }))
+        .collect();
+    if app.config.debug {
+        list.push(GatewayView {
+            name: gateways::DEBUG.to_string(),
+            flow: Flow::Debug,
+        });
+    }
+    Ok(list)
 }
 
 /// Credits a paid order exactly once: the `0 → 1` status change, the balance, the recharge

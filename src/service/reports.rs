@@ -1,12 +1,16 @@
-//! Traffic reports from `user_hourly_usage` (bytes used in the hour starting at `datetime`) and node
-//! bandwidth counters, as rows that the HTTP layer renders as JSON or CSV.
+//! The admin overview, and traffic reports from `user_hourly_usage` (bytes used in the hour
+//! starting at `datetime`) and node bandwidth counters, as rows that the HTTP layer renders as JSON
+//! or CSV.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::db::ops as sql;
-use crate::domain::ops::Bucket;
+use crate::db::Money;
+use crate::domain::account::day_start;
+use crate::domain::from_unix;
+use crate::domain::ops::{is_online, Bucket};
 use crate::error::{ApiError, ApiResult};
 
 /// A time range `[from, to)` in unix seconds; defaults to the last 24 hours.
@@ -97,4 +101,46 @@ pub async fn node_bandwidth(app: &App) -> ApiResult<Vec<NodeBandwidth>> {
             limit,
         })
         .collect())
+}
+
+/// The admin dashboard's figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub users_total: i64,
+    pub users_enabled: i64,
+    /// Users with a class above 0 that has not expired.
+    pub users_paid: i64,
+    /// Paid top-ups of orders created since UTC midnight.
+    #[schema(value_type = String, example = "0.00")]
+    pub revenue_today: Money,
+    /// Paid top-ups of orders created in the last 30 UTC days, today included.
+    #[schema(value_type = String, example = "0.00")]
+    pub revenue_30d: Money,
+    /// Bytes (upload + download) of all users since UTC midnight.
+    pub traffic_today: i64,
+    pub nodes_total: i64,
+    /// Nodes whose last heartbeat is within `node_offline_timeout`.
+    pub nodes_online: i64,
+}
+
+pub async fn overview(app: &App, now: i64) -> ApiResult<Overview> {
+    let today = day_start(now);
+    let (users_total, users_enabled, users_paid) =
+        sql::user_counts(&app.db, from_unix(now)).await?;
+    let timeout = app.settings.get_i64("node_offline_timeout").await?;
+    let nodes = sql::node_heartbeats(&app.db).await?;
+    let nodes_online = nodes
+        .iter()
+        .filter(|(_, _, heartbeat, _, _)| is_online(*heartbeat, now, timeout))
+        .count();
+    Ok(Overview {
+        users_total,
+        users_enabled,
+        users_paid,
+        revenue_today: sql::paid_top_ups_since(&app.db, today).await?,
+        revenue_30d: sql::paid_top_ups_since(&app.db, today - 29 * 86_400).await?,
+        traffic_today: sql::traffic_since(&app.db, today).await?,
+        nodes_total: nodes.len() as i64,
+        nodes_online: nodes_online as i64,
+    })
 }

@@ -137,6 +137,7 @@ function runCleanups() {
 async function render() {
   const gen = ++generation;
   runCleanups();
+  document.querySelectorAll('dialog[open]').forEach((d) => d.close());
   const { path, query } = currentLocation();
   if (path === '/') {
     navigate(getToken() ? '/dashboard' : '/login');
@@ -163,15 +164,18 @@ async function render() {
   }
   const me = session.me;
   const main = layout(page, me);
+  // Each render gets its own container: a slow, superseded render writes into a detached node.
+  const view = h('div', { class: 'view' });
+  mount(main, view);
   if (!page) {
-    mount(main, h('h1', {}, t('app.not_found')), h('p', {}, h('a', { href: '#/dashboard' }, t('app.back_home'))));
+    mount(view, h('h1', {}, t('app.not_found')), h('p', {}, h('a', { href: '#/dashboard' }, t('app.back_home'))));
     document.title = `${t('app.not_found')} · ${t('app.name')}`;
     return;
   }
   const pt = translator(page.strings);
   document.title = `${pt(page.title)} · ${t('app.name')}`;
   if (page.admin && !(me && me.is_admin)) {
-    mount(main, h('h1', {}, pt(page.title)), h('p', { class: 'notice' }, t('app.forbidden')));
+    mount(view, h('h1', {}, pt(page.title)), h('p', { class: 'notice' }, t('app.forbidden')));
     return;
   }
   const ctx = {
@@ -179,7 +183,7 @@ async function render() {
     query,
     t: pt,
     api,
-    me,
+    get me() { return session.me; },
     navigate,
     refreshMe,
     setToken,
@@ -188,14 +192,14 @@ async function render() {
     alive: () => gen === generation,
     onCleanup: (fn) => cleanups.push(fn),
   };
-  mount(main, h('p', { class: 'loading', role: 'status' }, t('app.loading')));
+  mount(view, h('p', { class: 'loading', role: 'status' }, t('app.loading')));
   try {
-    await page.render(main, ctx);
+    await page.render(view, ctx);
   } catch (err) {
     if (gen !== generation) return;
     console.error(err);
     if (!getToken() && !page.public) return;
-    mount(main, h('h1', {}, pt(page.title)), h('p', { class: 'notice notice-error', role: 'alert' }, t('app.load_failed', { msg: err.message || String(err) })));
+    mount(view, h('h1', {}, pt(page.title)), h('p', { class: 'notice notice-error', role: 'alert' }, t('app.load_failed', { msg: err.message || String(err) })));
   }
   if (gen === generation && focusMain) {
     focusMain = false;

@@ -384,3 +384,48 @@ export function lineChart(data, { series, format = String, label = '', height = 
   return h('figure', { class: 'chart-box' }, svg,
     h('figcaption', {}, h('span', { class: 'chart-range' }, first, last && last !== first ? ` – ${last}` : '', ` · max ${format(max)}`), legend(series)));
 }
+
+// ---- rich text --------------------------------------------------------------------------------
+
+const RICH_TAGS = new Set(['P', 'BR', 'B', 'STRONG', 'I', 'EM', 'U', 'UL', 'OL', 'LI', 'CODE', 'PRE', 'BLOCKQUOTE', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'A', 'HR']);
+
+/**
+ * Announcement-style HTML (as SSPanel stores it) rebuilt with a small allow-list: formatting
+ * tags and http(s) links are kept, every other element is reduced to its text, attributes dropped.
+ * Plain text keeps its line breaks.
+ */
+export function richText(source) {
+  const text = String(source ?? '');
+  const box = h('div', { class: 'rich' });
+  if (!/<[a-z!/][^>]*>/i.test(text)) {
+    box.classList.add('pre');
+    box.textContent = text;
+    return box;
+  }
+  const doc = new DOMParser().parseFromString(text, 'text/html');
+  const copy = (node, into) => {
+    for (const n of node.childNodes) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        into.appendChild(document.createTextNode(n.textContent));
+      } else if (n.nodeType === Node.ELEMENT_NODE) {
+        if (n.tagName === 'SCRIPT' || n.tagName === 'STYLE') continue;
+        if (!RICH_TAGS.has(n.tagName)) { copy(n, into); continue; }
+        let tag = n.tagName.toLowerCase();
+        if (/^h[1-6]$/.test(tag)) tag = 'h3';
+        const attrs = {};
+        if (tag === 'a') {
+          const href = n.getAttribute('href') || '';
+          if (!/^https?:\/\//i.test(href)) { copy(n, into); continue; }
+          attrs.href = href;
+          attrs.rel = 'noopener noreferrer';
+          attrs.target = '_blank';
+        }
+        const el = h(tag, attrs);
+        copy(n, el);
+        into.appendChild(el);
+      }
+    }
+  };
+  copy(doc.body, box);
+  return box;
+}

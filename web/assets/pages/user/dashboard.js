@@ -1,4 +1,4 @@
-import { h, mount, card, dl, meter, fmtBytes, fmtMoney, fmtDateTime, fmtDate, barChart, empty } from '../../ui.js';
+import { h, mount, card, dl, meter, fmtBytes, fmtMoney, fmtDateTime, fmtDate, barChart, empty, richText } from '../../ui.js';
 
 export default {
   path: '/dashboard',
@@ -95,7 +95,7 @@ export default {
       card(t('usage'), usageChart(usage, t)),
       card(t('announcements'),
         news && news.length
-          ? [news.slice(0, 3).map((n) => h('article', { class: 'news' }, h('h3', {}, fmtDate(n.date)), h('p', { class: 'pre' }, n.content))),
+          ? [news.slice(0, 3).map((n) => h('article', { class: 'news' }, h('h3', {}, fmtDate(n.date)), richText(n.content))),
             h('p', {}, h('a', { href: '#/announcements' }, t('all_announcements')))]
           : empty(t('no_announcements'))),
     );

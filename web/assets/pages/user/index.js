@@ -2,5 +2,13 @@
 import login from './login.js';
 import signup from './signup.js';
 import dashboard from './dashboard.js';
+import shop from './shop.js';
+import topup from './topup.js';
+import orders from './orders.js';
+import subscription from './subscription.js';
+import invite from './invite.js';
+import tickets from './tickets.js';
+import ticket from './ticket.js';
+import announcements from './announcements.js';
 
-export default [login, signup, dashboard];
+export default [login, signup, dashboard, shop, topup, orders, subscription, invite, tickets, ticket, announcements];
