@@ -1,4 +1,4 @@
-import { h, mount, card, form, confirmDialog, toast, empty, fmtDateTime } from '../../ui.js';
+import { h, mount, card, form, confirmDialog, toast, empty, richText, fmtDateTime } from '../../ui.js';
 import { formDialog, utcText } from './common.js';
 
 export default {
@@ -73,13 +73,13 @@ export default {
         ctx.rerender();
       },
     });
-    // Content is HTML meant for users; here it is shown as its source text, never rendered.
+    // Shown as users see it: richText keeps only an allow-list of formatting tags.
     const item = (a) => h('article', { class: 'card' },
       h('div', { class: 'spread' }, h('h2', {}, `#${a.id} · ${fmtDateTime(a.date)}`),
         h('div', { class: 'row' },
           h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('edit_of', { id: a.id }), onclick: () => edit(a) }, t('edit')),
           h('button', { type: 'button', class: 'btn btn-small btn-danger', 'aria-label': t('delete_of', { id: a.id }), onclick: () => remove(a) }, t('ui.delete')))),
-      h('div', { class: 'pre' }, a.markdown || a.content));
+      richText(a.content || a.markdown));
     mount(el,
       h('h1', {}, t('title')),
       card(t('new'), create),

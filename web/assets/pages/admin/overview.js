@@ -59,26 +59,21 @@ export default {
   async render(el, ctx) {
     const { t, api } = ctx;
     const quiet = { quiet: true };
-    const [ov, status, alerts, bought] = await Promise.all([
-      api('GET', 'admin/overview', undefined, quiet).catch(() => null),
-      api('GET', 'admin/nodes/status'),
+    const [ov, nodes, alerts, bought] = await Promise.all([
+      api('GET', 'admin/overview'),
+      api('GET', 'admin/nodes', undefined, quiet).catch(() => []),
       api('GET', 'admin/nodes/alerts', undefined, quiet).catch(() => []),
       api('GET', 'admin/bought?per_page=5', undefined, quiet).catch(() => []),
     ]);
-    // Without the overview endpoint the node figures still come from the status list.
-    const nodesTotal = ov ? ov.nodes_total : status.length;
-    const nodesOnline = ov ? ov.nodes_online : status.filter((n) => n.online).length;
-    const names = new Map(status.map((n) => [n.id, n.name]));
-    const dash = '—';
+    const names = new Map(nodes.map((n) => [n.id, n.name]));
     mount(el,
       h('h1', {}, t('title')),
       h('div', { class: 'grid' },
-        stat(t('users'), ov ? String(ov.users_total) : dash,
-          ov ? t('users_sub', { enabled: ov.users_enabled, paid: ov.users_paid }) : null, 'ov-users'),
-        stat(t('revenue_today'), ov ? fmtMoney(ov.revenue_today) : dash, null, 'ov-revenue-today'),
-        stat(t('revenue_30d'), ov ? fmtMoney(ov.revenue_30d) : dash, null, 'ov-revenue-30d'),
-        stat(t('traffic_today'), ov ? fmtBytes(ov.traffic_today) : dash, null, 'ov-traffic'),
-        stat(t('nodes'), String(nodesOnline), t('nodes_sub', { total: nodesTotal }), 'ov-nodes')),
+        stat(t('users'), String(ov.users_total), t('users_sub', { enabled: ov.users_enabled, paid: ov.users_paid }), 'ov-users'),
+        stat(t('revenue_today'), fmtMoney(ov.revenue_today), null, 'ov-revenue-today'),
+        stat(t('revenue_30d'), fmtMoney(ov.revenue_30d), null, 'ov-revenue-30d'),
+        stat(t('traffic_today'), fmtBytes(ov.traffic_today), null, 'ov-traffic'),
+        stat(t('nodes'), String(ov.nodes_online), t('nodes_sub', { total: ov.nodes_total }), 'ov-nodes')),
       h('div', { class: 'grid' },
         card(t('recent_alerts'),
           table([
