@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Starts MariaDB and Redis if they are down, waits until they answer, and creates the test login.
+# Installs Debian's Chromium (and Node.js) for the web UI's end-to-end tests when missing.
 set -euo pipefail
+
+if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1; then
+  echo "installing chromium and nodejs for the e2e tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null
+fi
 
 if ! mysqladmin ping --silent >/dev/null 2>&1; then
   echo "starting MariaDB"

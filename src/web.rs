@@ -3,7 +3,7 @@
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
@@ -23,6 +23,13 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
+        .route("/user/payment/return/{gateway}", get(payment_return))
+}
+
+/// Where gateways send the payer back after paying (the `return_url` of every order): the order
+/// history, which shows the order once the gateway's callback has credited it.
+async fn payment_return() -> Redirect {
+    Redirect::to("/#/orders")
 }
 
 async fn index(headers: HeaderMap) -> Response {
