@@ -3,7 +3,7 @@
 // and the administrator finds that purchase on the purchases page, refunds part of it, and manages
 // users, coupons, tickets, announcements and settings. Screenshots go to e2e/screenshots/admin-*.png.
 const { test, expect } = require('@playwright/test');
-const { api, adminToken, uniqueEmail, shot: saveShot, ADMIN_EMAIL, ADMIN_PASSWORD } = require('./helpers');
+const { api, adminToken, uniqueEmail, shot: saveShot, uiLogin, ADMIN_EMAIL, ADMIN_PASSWORD } = require('./helpers');
 
 const apiCall = (request, method, p, token, body) => api(request, method, p, { token, body });
 const shot = (page, name) => saveShot(page, `admin-${name}`);
@@ -232,4 +232,31 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
   await expect(page.getByRole('heading', { level: 1, name: '用户' })).toBeVisible();
   await page.getByRole('combobox', { name: '语言' }).selectOption('en');
   expect(reg.user_id).toBeGreaterThan(0);
+});
+
+test('admin console on a phone, by keyboard', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  // On a phone the menu is collapsed, so the login waits for the dashboard instead of the menu.
+  await uiLogin(page, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.goto('/#/admin/nodes');
+  await expect(page.getByRole('heading', { level: 1, name: 'Nodes' })).toBeVisible();
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await shot(page, 'phone-menu');
+  await page.getByRole('navigation', { name: 'Menu' }).locator('a[href="#/admin/users"]').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+  await shot(page, 'phone-users');
+
+  // The first user's page; the edit dialog opens by keyboard, keeps focus inside and closes on Esc.
+  await page.getByRole('link', { name: ADMIN_EMAIL }).click();
+  const edit = page.getByRole('button', { name: 'Edit account' });
+  await edit.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  expect(await page.evaluate(() => !!document.activeElement.closest('dialog'))).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await shot(page, 'phone-user');
 });
