@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
+use tower_http::compression::CompressionLayer;
 
 use crate::error::ApiError;
 
@@ -24,6 +25,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
         .route("/user/payment/return/{gateway}", get(payment_return))
+        // Only the UI's files are compressed; API answers are small or latency-bound.
+        .layer(CompressionLayer::new())
 }
 
 /// Where gateways send the payer back after paying (the `return_url` of every order): the order

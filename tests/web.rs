@@ -56,6 +56,15 @@ async fn serves_the_ui() {
         assert_eq!(stale.status(), StatusCode::OK, "{path}");
     }
 
+    let gz = app
+        .client
+        .get(app.url("/assets/ui.js"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header_of(&gz, header::CONTENT_ENCODING), "gzip");
+
     // Missing files, the README and paths outside assets/ are JSON 404s like any unknown route.
     for path in [
         "/assets/missing.js",

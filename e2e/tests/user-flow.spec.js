@@ -103,6 +103,8 @@ test('sign up, top up, buy a plan, subscribe with Clash', async ({ page, request
   // Invite, tickets, announcements.
   await page.getByRole('navigation').getByRole('link', { name: 'Invite' }).click();
   await expect(page.getByLabel('Invite link')).toHaveValue(/#\/signup\?code=/);
+  const inviteLink = await page.getByLabel('Invite link').inputValue();
+  const inviteCode = await page.getByLabel('Invite code').inputValue();
   await shot(page, 'invite');
 
   await page.getByRole('navigation').getByRole('link', { name: 'Tickets' }).click();
@@ -128,6 +130,11 @@ test('sign up, top up, buy a plan, subscribe with Clash', async ({ page, request
   // Log out ends the session.
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Log in' })).toBeVisible();
+
+  // The invite link opens the sign-up form with the code filled in.
+  await page.goto(inviteLink);
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign up' })).toBeVisible();
+  await expect(page.getByLabel('Invite code')).toHaveValue(inviteCode);
 
   expect(errors).toEqual([]);
 });

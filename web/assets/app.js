@@ -245,6 +245,8 @@ function layout(page, me) {
   const key = `${bare ? 'bare' : 'full'}:${getLang()}:${me && me.is_admin}`;
   const root = document.getElementById('app');
   if (!shell || shell.key !== key) {
+    const skipLink = document.getElementById('skip-link');
+    if (skipLink) skipLink.textContent = t('app.skip');
     const main = h('main', { id: 'main', tabindex: '-1' });
     if (bare) {
       mount(root, h('div', { class: 'bare' },
@@ -280,8 +282,6 @@ function layout(page, me) {
   return shell.main;
 }
 
-const skip = document.getElementById('skip-link');
-if (skip) skip.textContent = t('app.skip');
 // The skip link targets <main> without touching the hash (the hash is the route).
 document.getElementById('skip-link')?.addEventListener('click', (e) => {
   e.preventDefault();
