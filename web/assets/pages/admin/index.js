@@ -1,2 +1,22 @@
 // The admin console's pages (routes under /admin/…, `admin: true`), in menu order.
-export default [];
+import overview from './overview.js';
+import users from './users.js';
+import user from './user.js';
+import nodes from './nodes.js';
+import node from './node.js';
+import plans from './plans.js';
+import plan from './plan.js';
+import coupons from './coupons.js';
+import orders from './orders.js';
+import purchases from './purchases.js';
+import tickets from './tickets.js';
+import ticket from './ticket.js';
+import announcements from './announcements.js';
+import settings from './settings.js';
+import alerts from './alerts.js';
+import reports from './reports.js';
+
+export default [
+  overview, users, user, nodes, node, plans, plan, coupons, orders, purchases,
+  tickets, ticket, announcements, settings, alerts, reports,
+];

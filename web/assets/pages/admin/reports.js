@@ -1,0 +1,122 @@
+import { h, mount, card, table, barChart, empty, toast, fmtBytes, fmtDateTime, fmtDate } from '../../ui.js';
+import { getToken } from '../../app.js';
+import { withQuery } from './common.js';
+
+const RANGES = { '1': 1, '7': 7, '30': 30 };
+
+/** Fetches a CSV report with the session's token and saves it (a plain link would carry no token). */
+async function downloadCsv(path, name, failMsg) {
+  const resp = await fetch(`/app/api/v0/${path}`, { headers: { Authorization: `Bearer ${getToken()}` } });
+  if (!resp.ok) {
+    toast(failMsg, 'error');
+    return;
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export default {
+  path: '/admin/reports',
+  title: 'title',
+  nav: true,
+  admin: true,
+  strings: {
+    en: {
+      title: 'Reports',
+      range: 'Range',
+      d1: 'Last 24 hours',
+      d7: 'Last 7 days',
+      d30: 'Last 30 days',
+      usage: 'Traffic of all users',
+      usage_label: 'Traffic per period of all users',
+      total: 'Total: {v}',
+      traffic: 'Traffic',
+      top: 'Top users',
+      nodes: 'Node bandwidth',
+      user: 'User',
+      email: 'E-mail',
+      node: 'Node',
+      used: 'Used',
+      limit: 'Limit',
+      csv: 'Download CSV',
+      csv_of: 'Download {name} as CSV',
+      csv_failed: 'The download failed.',
+      none: 'No traffic in this range.',
+      no_nodes: 'No nodes.',
+    },
+    'zh-CN': {
+      title: '报表',
+      range: '时间范围',
+      d1: '最近 24 小时',
+      d7: '最近 7 天',
+      d30: '最近 30 天',
+      usage: '全部用户流量',
+      usage_label: '全部用户各时段流量',
+      total: '合计：{v}',
+      traffic: '流量',
+      top: '流量最多的用户',
+      nodes: '节点流量',
+      user: '用户',
+      email: '邮箱',
+      node: '节点',
+      used: '已用',
+      limit: '上限',
+      csv: '下载 CSV',
+      csv_of: '下载 CSV：{name}',
+      csv_failed: '下载失败。',
+      none: '该时间范围内没有流量。',
+      no_nodes: '暂无节点。',
+    },
+  },
+  async render(el, ctx) {
+    const { t, api } = ctx;
+    const days = RANGES[ctx.query.days] ? Number(ctx.query.days) : 7;
+    const to = Math.floor(Date.now() / 1000);
+    const from = to - days * 86400;
+    const granularity = days === 1 ? 'hour' : 'day';
+    const q = { from, to, granularity };
+    const [usage, top, nodes] = await Promise.all([
+      api('GET', withQuery('admin/reports/usage', q)),
+      api('GET', withQuery('admin/reports/top-users', { from, to, limit: 20 })),
+      api('GET', 'admin/reports/nodes'),
+    ]);
+    // The usage rows are per user and period; the chart sums each period.
+    const sums = new Map();
+    for (const r of usage.rows) sums.set(r.period_start, (sums.get(r.period_start) || 0) + r.bytes);
+    const data = [...sums].sort((a, b) => a[0] - b[0])
+      .map(([p, bytes]) => ({ label: granularity === 'hour' ? fmtDateTime(p) : fmtDate(p), bytes }));
+    const csv = (path, name, title) => h('button', {
+      type: 'button', class: 'btn btn-small', 'aria-label': t('csv_of', { name: title }),
+      onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv' }), `${name}.csv`, t('csv_failed')),
+    }, t('csv'));
+    const rangePicker = h('div', { class: 'row' },
+      h('label', { for: 'report-range' }, t('range')),
+      h('select', { id: 'report-range', onchange: (e) => ctx.navigate(`/admin/reports?days=${e.target.value}`) },
+        Object.keys(RANGES).map((d) => h('option', { value: d, selected: Number(d) === days }, t(`d${d}`)))));
+    mount(el,
+      h('div', { class: 'spread' }, h('h1', {}, t('title')), rangePicker),
+      card(t('usage'),
+        h('div', { class: 'spread' }, h('p', {}, t('total', { v: fmtBytes(usage.total_bytes) })), csv('admin/reports/usage', 'usage', t('usage'))),
+        data.length ? barChart(data, { series: [{ key: 'bytes', label: t('traffic') }], format: fmtBytes, label: t('usage_label') }) : empty(t('none'))),
+      h('div', { class: 'grid' },
+        card(t('top'),
+          h('div', { class: 'row' }, csv('admin/reports/top-users', 'top-users', t('top'))),
+          table([
+            { label: t('user'), value: (r) => h('a', { href: `#/admin/users/${r.user_id}` }, `#${r.user_id}`) },
+            { label: t('email'), value: (r) => r.email },
+            { label: t('traffic'), value: (r) => fmtBytes(r.bytes), class: 'num' },
+          ], top, { empty: t('none') })),
+        card(t('nodes'),
+          h('div', { class: 'row' }, csv('admin/reports/nodes', 'nodes', t('nodes'))),
+          table([
+            { label: t('node'), value: (n) => h('a', { href: `#/admin/nodes/${n.node_id}` }, n.name) },
+            { label: t('used'), value: (n) => fmtBytes(n.used), class: 'num' },
+            { label: t('limit'), value: (n) => (n.limit > 0 ? fmtBytes(n.limit) : t('ui.unlimited')), class: 'num' },
+          ], nodes, { empty: t('no_nodes') }))),
+    );
+  },
+};
