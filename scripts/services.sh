@@ -3,10 +3,12 @@
 # Installs Debian's Chromium (and Node.js) for the web UI's end-to-end tests when missing.
 set -euo pipefail
 
-if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1; then
-  echo "installing chromium and nodejs for the e2e tests"
+# (A CJK font, so the zh-CN screenshots show Chinese rather than empty boxes.)
+if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1 \
+  || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+  echo "installing chromium, nodejs and a CJK font for the e2e tests"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm fonts-wqy-microhei >/dev/null
 fi
 
 if ! mysqladmin ping --silent >/dev/null 2>&1; then
