@@ -46,6 +46,9 @@ pub struct Config {
     pub node_api_version: String,
     /// Check that `/mod_mu` callers come from a known node IP (or loopback).
     pub check_node_ip: bool,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (Prometheus'
+    /// `authorization` setting); unset, it is open, for a scrape over a private network.
+    pub metrics_token: Option<String>,
     /// Run the in-process job scheduler.
     pub jobs_enabled: bool,
     /// Merge concurrent traffic reports into one transaction (group commit). Off = one
@@ -85,6 +88,7 @@ impl Default for Config {
             gateway_base_urls: Default::default(),
             node_api_version: "2023.2".into(),
             check_node_ip: false,
+            metrics_token: None,
             jobs_enabled: true,
             traffic_batching: true,
             usage_stats_flush_secs: 10,

@@ -580,6 +580,26 @@ async fn metrics_count_routes(backend: Backend) {
     assert!(text.contains("spanel_redis_up"));
 }
 
+async fn metrics_token_guards_the_scrape(backend: Backend) {
+    let app =
+        TestApp::spawn_with(backend, |c| c.metrics_token = Some("scrape-secret".into())).await;
+    let get = |token: Option<&'static str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(Some("wrong")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let resp = get(Some("scrape-secret")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("spanel_redis_up"));
+}
+
 both_backends!(
     non_admins_are_refused_everywhere,
     user_edits_are_exact_and_logged,
@@ -587,4 +607,5 @@ both_backends!(
     nodes_announcements_and_settings,
     reports_as_json_and_csv,
     metrics_count_routes,
+    metrics_token_guards_the_scrape,
 );

@@ -3,13 +3,16 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use subtle::ConstantTimeEq;
+
 use crate::app::AppState;
+use crate::error::ApiError;
 use crate::kv::KvState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -17,9 +20,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Request counts and latency per route, job runs, e-mail, node notices, DB pool and Redis state.
+/// With `SPANEL_METRICS_TOKEN` set, the scrape must carry it as a bearer token.
 #[utoipa::path(get, path = "/metrics", tag = "ops",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-async fn metrics(State(app): State<AppState>) -> Response {
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "A metrics token is configured and was not presented")))]
+async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = app
+        .config
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(presented.as_bytes().ct_eq(token.as_bytes())) {
+            return ApiError::Unauthorized("A valid metrics token is required.".into())
+                .into_response();
+        }
+    }
     let (size, idle) = crate::on_db!(&app.db, |p| (p.size() as f64, p.num_idle() as f64));
     let redis = match app.kv.state() {
         KvState::Ok => 1.0,
