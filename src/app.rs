@@ -38,6 +38,13 @@ impl Deref for AppState {
 impl AppState {
     /// Connects to the database and Redis and creates the schema if the database is empty.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let zone = config.datetime_zone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "SPANEL_TIMEZONE '{}' is not an IANA time zone",
+                config.timezone
+            )
+        })?;
+        crate::domain::set_datetime_zone(zone);
         let db = Db::connect(&config.database_url, config.database_max_connections).await?;
         let created = db.ensure_schema().await?;
         let settings = Settings::new(db.clone());

@@ -49,6 +49,9 @@ pub struct Config {
     /// When set, `/metrics` answers only `Authorization: Bearer <token>` (Prometheus'
     /// `authorization` setting); unset, it is open, for a scrape over a private network.
     pub metrics_token: Option<String>,
+    /// IANA time zone of SSPanel's DATETIME columns: PHP SSPanel's `timeZone` (often
+    /// `Asia/Shanghai`), so both panels read `expire_in`, `class_expire`… the same way.
+    pub timezone: String,
     /// Run the in-process job scheduler.
     pub jobs_enabled: bool,
     /// Merge concurrent traffic reports into one transaction (group commit). Off = one
@@ -89,6 +92,7 @@ impl Default for Config {
             node_api_version: "2023.2".into(),
             check_node_ip: false,
             metrics_token: None,
+            timezone: "UTC".into(),
             jobs_enabled: true,
             traffic_batching: true,
             usage_stats_flush_secs: 10,
@@ -138,6 +142,12 @@ impl Config {
                 self.password_method
             ));
         }
+        if self.datetime_zone().is_none() {
+            out.push(format!(
+                "SPANEL_TIMEZONE '{}' is not an IANA time zone such as UTC or Asia/Shanghai",
+                self.timezone
+            ));
+        }
         if self.min_port <= 0 || self.max_port > 65535 || self.min_port >= self.max_port {
             out.push("min_port..max_port must be a range inside 1..65535".to_string());
         }
@@ -159,6 +169,10 @@ impl Config {
             }
         }
         out
+    }
+
+    pub fn datetime_zone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.trim().parse().ok()
     }
 
     pub fn gateway_base_url(&self, gateway: &str, default: &str) -> String {

@@ -545,7 +545,7 @@ async fn report_usage(
                 vec![
                     r.user_id.to_string(),
                     r.period_start.to_string(),
-                    crate::domain::from_unix(r.period_start)
+                    crate::domain::utc_datetime(r.period_start)
                         .format("%Y-%m-%d %H:%M:%S")
                         .to_string(),
                     r.bytes.to_string(),

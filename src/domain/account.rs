@@ -239,7 +239,7 @@ pub fn daily_usage(now: i64, days: i64, rows: &[(i64, u64, u64)]) -> Vec<DayUsag
         .into_iter()
         .enumerate()
         .map(|(i, (upload, download))| DayUsage {
-            date: super::from_unix(first + i as i64 * DAY)
+            date: super::utc_datetime(first + i as i64 * DAY)
                 .format("%Y-%m-%d")
                 .to_string(),
             upload,

@@ -271,9 +271,9 @@ pub struct Me {
     pub email: String,
     pub is_admin: bool,
     pub class: i64,
-    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    /// `YYYY-MM-DD HH:MM:SS` in the panel's DATETIME time zone (`datetime_offset`).
     pub class_expire: String,
-    /// Account expiry, UTC.
+    /// Account expiry, like `class_expire`.
     pub expire_in: String,
     pub reg_date: String,
     /// Bytes.
@@ -289,6 +289,9 @@ pub struct Me {
     pub invite_code: Option<String>,
     pub invite_num: i64,
     pub subscription: Option<SubscriptionLinks>,
+    /// Seconds east of UTC of the panel's DATETIME time zone (SPANEL_TIMEZONE) now: add it to
+    /// read the date-time strings as UTC.
+    pub datetime_offset: i64,
 }
 
 fn fmt_time(t: chrono::NaiveDateTime) -> String {
@@ -324,6 +327,10 @@ pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
         node_connector: row.node_connector,
         invite_code,
         invite_num: row.invite_num,
+        datetime_offset: {
+            let now = chrono::Utc::now().timestamp();
+            crate::domain::from_unix(now).and_utc().timestamp() - now
+        },
         subscription: token.map(|token| SubscriptionLinks {
             url: format!("{base}/sub/{token}"),
             classic_url: format!("{base}/link/{token}?sub=1"),

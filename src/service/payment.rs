@@ -55,7 +55,7 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
         Some(gw)
     };
     let tradeno = random_token(24);
-    let now = now_naive().and_utc().timestamp();
+    let now = chrono::Utc::now().timestamp();
     let id = sql::insert_order(&app.db, user_id, amount, &tradeno, now).await?;
     let base = app.config.base_url.trim_end_matches('/');
     let ctx = CreateCtx {
@@ -191,7 +191,7 @@ pub async fn notify(
             },
         },
     };
-    let now = now_naive().and_utc().timestamp();
+    let now = chrono::Utc::now().timestamp();
     let reason: String = reason.chars().take(250).collect();
     let tradeno: String = tradeno.chars().take(128).collect();
     sql::insert_event(&app.db, gateway, &tradeno, verdict.as_str(), &reason, now).await?;

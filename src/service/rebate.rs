@@ -64,7 +64,7 @@ pub async fn pay_commission(
                     beneficiary,
                     amount,
                     due,
-                    now.and_utc().timestamp(),
+                    crate::domain::to_unix(now),
                 )
                 .await?;
                 sql::set_balance(tx, beneficiary, balance + due).await?;

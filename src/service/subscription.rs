@@ -108,7 +108,7 @@ pub async fn fetch(app: &App, req: Request<'_>) -> ApiResult<Subscription> {
         upload: user.u,
         download: user.d,
         total: user.transfer_enable,
-        expire: user.expire_in.and_utc().timestamp(),
+        expire: crate::domain::to_unix(user.expire_in),
     };
     let template = app.settings.get("sub_clash_template").await?;
     let body = render(target, &proxies, &usage, &template).map_err(ApiError::Internal)?;

@@ -2,7 +2,7 @@
 // Page modules are listed in pages/user/index.js and pages/admin/index.js (see web/README.md).
 
 import { LANGS, getLang, setLang, t, translator } from './i18n.js';
-import { h, mount, toast, fmtMoney } from './ui.js';
+import { h, mount, toast, fmtMoney, setPanelOffset } from './ui.js';
 import userPages from './pages/user/index.js';
 import adminPages from './pages/admin/index.js';
 
@@ -78,6 +78,7 @@ const session = { me: null };
 /** Reloads the logged-in account (`GET user/me`) and the header; returns it. */
 export async function refreshMe() {
   session.me = await api('GET', 'user/me');
+  setPanelOffset(session.me.datetime_offset);
   renderHeaderInfo();
   return session.me;
 }

@@ -70,7 +70,7 @@ function pad(n) {
   return String(n).padStart(2, '0');
 }
 
-/** A date-time in the browser's time zone. Accepts unix seconds or the API's UTC `YYYY-MM-DD HH:MM:SS`. */
+/** A date-time in the browser's time zone. Accepts unix seconds or the panel's `YYYY-MM-DD HH:MM:SS`. */
 export function fmtDateTime(v) {
   const d = toDate(v);
   if (!d) return '—';
@@ -83,12 +83,23 @@ export function fmtDate(v) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** unix seconds, or UTC `YYYY-MM-DD HH:MM:SS`, to a Date (null for 0/empty). */
+/** Seconds east of UTC of the panel's date-time strings (`datetime_offset` of `user/me`). */
+let panelOffset = 0;
+export function setPanelOffset(seconds) {
+  panelOffset = Number(seconds) || 0;
+}
+
+/** unix seconds, or the panel's `YYYY-MM-DD HH:MM:SS`, to a Date (null for 0/empty). */
 export function toDate(v) {
   if (v === null || v === undefined || v === '' || v === 0) return null;
   if (typeof v === 'number') return new Date(v * 1000);
-  const d = new Date(String(v).replace(' ', 'T') + (String(v).length > 10 ? 'Z' : ''));
-  return Number.isNaN(d.getTime()) ? null : d;
+  const s = String(v);
+  if (s.length <= 10) {
+    const day = new Date(s);
+    return Number.isNaN(day.getTime()) ? null : day;
+  }
+  const d = new Date(s.replace(' ', 'T') + 'Z');
+  return Number.isNaN(d.getTime()) ? null : new Date(d.getTime() - panelOffset * 1000);
 }
 
 // ---- feedback ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { h, mount, card, form, confirmDialog, toast, empty, richText, fmtDateTime } from '../../ui.js';
-import { formDialog, utcText } from './common.js';
+import { formDialog, panelTimeText } from './common.js';
 
 export default {
   path: '/admin/announcements',
@@ -12,7 +12,7 @@ export default {
       new: 'New announcement',
       content: 'Content (HTML shown to users)',
       markdown: 'Markdown source (optional)',
-      date: 'Date (UTC, YYYY-MM-DD HH:MM:SS; empty = now)',
+      date: 'Date (panel time zone, YYYY-MM-DD HH:MM:SS; empty = now)',
       publish: 'Publish',
       edit: 'Edit',
       edit_of: 'Edit announcement #{id}',
@@ -28,7 +28,7 @@ export default {
       new: '新建公告',
       content: '内容（向用户显示的 HTML）',
       markdown: 'Markdown 源文本（可选）',
-      date: '日期（UTC，YYYY-MM-DD HH:MM:SS；留空 = 现在）',
+      date: '日期（面板时区，YYYY-MM-DD HH:MM:SS；留空 = 现在）',
       publish: '发布',
       edit: '编辑',
       edit_of: '编辑公告 #{id}',
@@ -46,7 +46,7 @@ export default {
     const fields = (a) => [
       { name: 'content', label: t('content'), type: 'textarea', rows: 6, value: a ? a.content : '' },
       { name: 'markdown', label: t('markdown'), type: 'textarea', rows: 3, value: a ? a.markdown : '' },
-      { name: 'date', label: t('date'), value: a ? utcText(a.date) : '' },
+      { name: 'date', label: t('date'), value: a ? panelTimeText(a.date) : '' },
     ];
     const body = (v) => ({ content: v.content, markdown: v.markdown, date: v.date.trim() || null });
     const edit = async (a) => {

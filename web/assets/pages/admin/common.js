@@ -5,8 +5,9 @@ import { t } from '../../i18n.js';
 
 export const GB = 1024 ** 3;
 
-/** The API's UTC date-time ("2026-01-02T03:04:05" or with a space) as "YYYY-MM-DD HH:MM:SS". */
-export function utcText(v) {
+/** The API's date-time in the panel's time zone ("2026-01-02T03:04:05" or with a space) as
+ * "YYYY-MM-DD HH:MM:SS", for editing as is. */
+export function panelTimeText(v) {
   if (!v) return '';
   return String(v).replace('T', ' ').slice(0, 19);
 }

@@ -1,5 +1,5 @@
 import { h, mount, card, dl, table, badge, meter, modal, copyField, confirmDialog, toast, fmtBytes, fmtMoney, fmtDateTime } from '../../ui.js';
-import { formDialog, utcText, toGb, fromGb } from './common.js';
+import { formDialog, panelTimeText, toGb, fromGb } from './common.js';
 
 export default {
   path: '/admin/users/:id',
@@ -18,8 +18,8 @@ export default {
       disabled: 'disabled',
       admin: 'administrator',
       class: 'Class',
-      class_expire: 'Class expires (UTC)',
-      expire_in: 'Account expires (UTC)',
+      class_expire: 'Class expires (panel time zone)',
+      expire_in: 'Account expires (panel time zone)',
       registered: 'Registered',
       traffic: 'Traffic',
       used: '{used} of {total} used (upload {u}, download {d})',
@@ -39,7 +39,7 @@ export default {
       password_note: 'Give this password to the user; it is shown only once.',
       confirm_reset_traffic: 'Set the used traffic of {email} to zero?',
       saved: 'Saved.',
-      time_help: 'YYYY-MM-DD HH:MM:SS, UTC',
+      time_help: 'YYYY-MM-DD HH:MM:SS, in the panel time zone (SPANEL_TIMEZONE)',
       purchases: 'Purchases',
       orders: 'Top-up orders',
       log: 'Audit log',
@@ -67,8 +67,8 @@ export default {
       disabled: '禁用',
       admin: '管理员',
       class: '等级',
-      class_expire: '等级到期（UTC）',
-      expire_in: '账号到期（UTC）',
+      class_expire: '等级到期（面板时区）',
+      expire_in: '账号到期（面板时区）',
       registered: '注册时间',
       traffic: '流量',
       used: '已用 {used} / 共 {total}（上传 {u}，下载 {d}）',
@@ -88,7 +88,7 @@ export default {
       password_note: '请把此密码告诉用户；它只显示这一次。',
       confirm_reset_traffic: '把 {email} 的已用流量清零？',
       saved: '已保存。',
-      time_help: 'YYYY-MM-DD HH:MM:SS，UTC 时间',
+      time_help: 'YYYY-MM-DD HH:MM:SS，面板时区（SPANEL_TIMEZONE）',
       purchases: '购买记录',
       orders: '充值订单',
       log: '审计日志',
@@ -124,8 +124,8 @@ export default {
       title: t('edit'),
       fields: [
         { name: 'class', label: t('class'), type: 'number', value: u.class, attrs: { min: 0, max: 255 } },
-        { name: 'class_expire', label: t('class_expire'), value: utcText(u.class_expire), help: t('time_help') },
-        { name: 'expire_in', label: t('expire_in'), value: utcText(u.expire_in), help: t('time_help') },
+        { name: 'class_expire', label: t('class_expire'), value: panelTimeText(u.class_expire), help: t('time_help') },
+        { name: 'expire_in', label: t('expire_in'), value: panelTimeText(u.expire_in), help: t('time_help') },
         { name: 'transfer_enable', label: t('transfer_gb'), type: 'number', value: toGb(u.transfer_enable), attrs: { min: 0, step: 'any' } },
         { name: 'money', label: t('balance'), value: u.money, attrs: { inputmode: 'decimal' } },
         { name: 'node_group', label: t('group'), type: 'number', value: u.node_group, attrs: { min: 0 } },
@@ -136,8 +136,8 @@ export default {
         // Only what changed is sent, so an untouched field never rewrites a value.
         const body = { reason: v.reason };
         if (Number(v.class) !== u.class) body.class = Number(v.class);
-        if (v.class_expire.trim() !== utcText(u.class_expire)) body.class_expire = v.class_expire.trim();
-        if (v.expire_in.trim() !== utcText(u.expire_in)) body.expire_in = v.expire_in.trim();
+        if (v.class_expire.trim() !== panelTimeText(u.class_expire)) body.class_expire = v.class_expire.trim();
+        if (v.expire_in.trim() !== panelTimeText(u.expire_in)) body.expire_in = v.expire_in.trim();
         if (v.transfer_enable !== toGb(u.transfer_enable)) body.transfer_enable = fromGb(v.transfer_enable);
         if (v.money.trim() !== u.money) body.money = v.money.trim();
         if (Number(v.node_group) !== u.node_group) body.node_group = Number(v.node_group);
@@ -185,8 +185,8 @@ export default {
           [t('name'), u.user_name],
           [t('state'), [badge(u.enable ? t('enabled') : t('disabled'), u.enable ? 'ok' : 'danger'), u.is_admin ? [' ', badge(t('admin'), 'warn')] : null]],
           [t('class'), h('span', { 'data-testid': 'user-class' }, String(u.class))],
-          [t('class_expire'), utcText(u.class_expire)],
-          [t('expire_in'), utcText(u.expire_in)],
+          [t('class_expire'), panelTimeText(u.class_expire)],
+          [t('expire_in'), panelTimeText(u.expire_in)],
           [t('registered'), fmtDateTime(u.reg_date)],
           [t('balance'), h('span', { 'data-testid': 'user-balance' }, fmtMoney(u.money))],
           [t('group'), String(u.node_group)],
