@@ -374,12 +374,32 @@ async fn auto_renew_resets_traffic_when_the_plan_says_so(backend: Backend) {
     assert_eq!(app.scalar_i64(&q("u + d")).await, 0);
     assert_eq!(app.scalar_text(&q("money")).await, "0.00");
 
-    // A deleted plan ends the renewal instead of retrying it forever.
-    app.exec(&format!("DELETE FROM shop WHERE id = {shop}"))
-        .await;
+    // Unpaid: the user is told once. A top-up to 12.00 (more than 4.00 as a number, less as
+    // text) brings the waiting renewal back.
     let next = renew + 7 * 86_400;
     assert_eq!(
         jobs::run(&app.state, Job::AutoRenew, at(next))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(mails_to(&app, "reset@example.com").await, 2);
+    app.exec(&format!("UPDATE user SET money = '12.00' WHERE id = {id}"))
+        .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(next + 60))
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(app.scalar_text(&q("money")).await, "8.00");
+
+    // A deleted plan ends the renewal instead of retrying it forever.
+    app.exec(&format!("DELETE FROM shop WHERE id = {shop}"))
+        .await;
+    let last = next + 60 + 7 * 86_400;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(last))
             .await
             .unwrap(),
         Some(0)

@@ -259,7 +259,7 @@ async fn gateways_list_enabled_ones_and_debug_only_in_debug(backend: Backend) {
         .settings
         .set(
             "payment_gateway",
-            r#"["epay","alipay","nonsense","wechat","stripe"]"#,
+            r#"["epay","alipay","nonsense","wechat","stripe","paypal"]"#,
         )
         .await
         .unwrap();
@@ -271,6 +271,7 @@ async fn gateways_list_enabled_ones_and_debug_only_in_debug(backend: Backend) {
             {"name": "alipay", "flow": "qr"},
             {"name": "wechat", "flow": "qr"},
             {"name": "stripe", "flow": "redirect"},
+            {"name": "paypal", "flow": "redirect"},
             {"name": "debug", "flow": "debug"},
         ])
     );

@@ -372,16 +372,28 @@ pub async fn list_bought(db: &Db, user_id: i64) -> sqlx::Result<Vec<BoughtRow>> 
     .await)
 }
 
-/// Purchases whose automatic renewal is due before `before`: (bought id, user id), oldest first.
+/// Purchases whose automatic renewal is due before `before` and can be acted on: (bought id, user
+/// id), oldest first. A renewal the user was already told they cannot pay comes back only once the
+/// balance covers the price, so unpaid renewals never crowd out the others.
 pub async fn due_renewals(db: &Db, before: i64, limit: i64) -> sqlx::Result<Vec<(i64, i64)>> {
-    let rows: Vec<(Int, Int)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT `id`, `userid` FROM `bought` WHERE `renew` <> 0 AND `renew` < ? \
-         ORDER BY `renew`, `id` LIMIT ?"
-    )
-    .bind(before)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
+    // A pre-filter only: the renewal compares exact decimals again under the row lock. SQLite
+    // keeps money as text, which must not be compared as text.
+    let (money, price) = match db.backend() {
+        super::Backend::MySql => ("u.`money`", "s.`price`"),
+        super::Backend::Sqlite => ("CAST(u.`money` AS REAL)", "CAST(s.`price` AS REAL)"),
+    };
+    let sql = format!(
+        "SELECT b.`id`, b.`userid` FROM `bought` b JOIN `user` u ON u.`id` = b.`userid` \
+         LEFT JOIN `shop` s ON s.`id` = b.`shopid` \
+         WHERE b.`renew` <> 0 AND b.`renew` < ? \
+         AND (b.`is_notified` = 0 OR s.`id` IS NULL OR {money} >= {price}) \
+         ORDER BY b.`renew`, b.`id` LIMIT ?"
+    );
+    let rows: Vec<(Int, Int)> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
     Ok(rows.into_iter().map(|(id, user)| (id.0, user.0)).collect())
 }
 

@@ -59,7 +59,7 @@ pub enum Flow {
 /// The flow of a gateway's payments; `None` for an unknown name.
 pub fn flow(name: &str) -> Option<Flow> {
     match name {
-        "epay" | "stripe" => Some(Flow::Redirect),
+        "epay" | "stripe" | "paypal" => Some(Flow::Redirect),
         "alipay" | "wechat" => Some(Flow::Qr),
         _ => None,
     }
@@ -382,6 +382,18 @@ pub fn rsa_sha256_verify(key: &rsa::RsaPublicKey, message: &[u8], signature_b64:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_gateway_has_a_flow() {
+        for name in NAMES {
+            assert!(
+                flow(name).is_some(),
+                "{name} has no payment flow for the UI"
+            );
+        }
+        assert_eq!(flow("paypal"), Some(Flow::Redirect));
+        assert_eq!(flow("nope"), None);
+    }
 
     #[test]
     fn sorted_query_skips_empty_and_named() {
