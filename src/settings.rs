@@ -379,6 +379,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "PayPal currency (ISO 4217, e.g. USD)",
     ),
     s(
+        "paypal_webhook_id",
+        "",
+        "pay",
+        "string",
+        "PayPal webhook id (developer dashboard); webhooks are verified through PayPal's API with it",
+    ),
+    s(
         "paypal_locale",
         "",
         "pay",

@@ -651,6 +651,9 @@ async fn wechat_round_trip(backend: Backend) {
 const PAYPAL_CLIENT: &str = "paypal-client-id";
 const PAYPAL_SECRET: &str = "paypal-client-secret";
 const PAYPAL_TOKEN: &str = "A21AAtest-access-token";
+const PAYPAL_WEBHOOK: &str = "8PT597110X687430LKGECATA";
+/// The transmission signature the fake PayPal accepts.
+const PAYPAL_GOOD_SIG: &str = "good-transmission-signature";
 
 struct FakePaypalOrder {
     reference: String,
@@ -772,6 +775,21 @@ async fn fake_paypal() -> (String, FakePaypal) {
             }),
         )
         .route(
+            "/v1/notifications/verify-webhook-signature",
+            post(|headers: HeaderMap, axum::Json(b): axum::Json<Value>| async move {
+                if !bearer_ok(&headers) {
+                    return StatusCode::UNAUTHORIZED.into_response();
+                }
+                for field in ["auth_algo", "cert_url", "transmission_id", "transmission_time"] {
+                    assert!(b[field].is_string(), "{field} missing in {b}");
+                }
+                assert!(b["webhook_event"].is_object());
+                let genuine = b["webhook_id"] == PAYPAL_WEBHOOK && b["transmission_sig"] == PAYPAL_GOOD_SIG;
+                axum::Json(json!({"verification_status": if genuine { "SUCCESS" } else { "FAILURE" }}))
+                    .into_response()
+            }),
+        )
+        .route(
             "/v2/checkout/orders/{id}",
             get(|State(s): State<FakePaypal>, Path(id): Path<String>, headers: HeaderMap| async move {
                 if !bearer_ok(&headers) {
@@ -808,7 +826,100 @@ async fn paypal_app(backend: Backend) -> (TestApp, FakePaypal) {
     s.set("paypal_client_secret", PAYPAL_SECRET).await.unwrap();
     s.set("paypal_currency", "usd").await.unwrap();
     s.set("paypal_locale", "en_US").await.unwrap();
+    s.set("paypal_webhook_id", PAYPAL_WEBHOOK).await.unwrap();
     (app, fake)
+}
+
+/// A PayPal webhook delivery of `event_type` about `resource`, signed with `sig`.
+async fn paypal_webhook(
+    app: &TestApp,
+    sig: &str,
+    event_type: &str,
+    resource: Value,
+) -> (StatusCode, Value) {
+    let event = json!({"id": "WH-58D329510W468432D-8HN650336L201105X", "event_version": "1.0",
+        "resource_type": "checkout-order", "event_type": event_type, "resource": resource});
+    let resp = app
+        .client
+        .post(app.url("payment/notify/paypal"))
+        .header("PAYPAL-AUTH-ALGO", "SHA256withRSA")
+        .header(
+            "PAYPAL-CERT-URL",
+            "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-1",
+        )
+        .header(
+            "PAYPAL-TRANSMISSION-ID",
+            "69cd13f0-d67a-11e5-baa3-778b53f4ae55",
+        )
+        .header("PAYPAL-TRANSMISSION-SIG", sig)
+        .header("PAYPAL-TRANSMISSION-TIME", "2026-11-25T10:00:00Z")
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn paypal_webhooks(backend: Backend) {
+    let (app, fake) = paypal_app(backend).await;
+    let (user, token) = app
+        .register_and_login("hook@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let (_, _, paypal_id) = paypal_order(&app, &token, "7.50").await;
+    let approved = json!({"id": paypal_id, "status": "APPROVED", "intent": "CAPTURE"});
+
+    // A forged signature: refused, nothing captured or credited.
+    let (status, body) =
+        paypal_webhook(&app, "forged", "CHECKOUT.ORDER.APPROVED", approved.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(fake.lock().unwrap().captures, 0);
+    assert_eq!(balance(&app, user).await, before);
+
+    // The buyer approved and closed the tab: PayPal's own webhook captures and credits, once,
+    // however often it is delivered.
+    let replies = futures::future::join_all((0..8).map(|_| {
+        paypal_webhook(
+            &app,
+            PAYPAL_GOOD_SIG,
+            "CHECKOUT.ORDER.APPROVED",
+            approved.clone(),
+        )
+    }))
+    .await;
+    for (status, body) in &replies {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(balance(&app, user).await, before + m("7.50"));
+    let captured = json!({"id": "7TK53561YB803214S", "status": "COMPLETED",
+        "amount": {"currency_code": "USD", "value": "7.50"},
+        "supplementary_data": {"related_ids": {"order_id": paypal_id}}});
+    let (status, body) =
+        paypal_webhook(&app, PAYPAL_GOOD_SIG, "PAYMENT.CAPTURE.COMPLETED", captured).await;
+    assert_eq!(
+        (status, body["data"]["result"].as_str()),
+        (StatusCode::OK, Some("duplicate"))
+    );
+    assert_eq!(balance(&app, user).await, before + m("7.50"));
+
+    // Events that pay nothing, and orders of other shops on the same PayPal account, are
+    // acknowledged so PayPal stops resending them.
+    let refunded = json!({"id": "7TK53561YB803214S", "status": "REFUNDED"});
+    let (status, body) =
+        paypal_webhook(&app, PAYPAL_GOOD_SIG, "PAYMENT.CAPTURE.REFUNDED", refunded).await;
+    assert_eq!(
+        (status, body["data"]["result"].as_str()),
+        (StatusCode::OK, Some("ignored"))
+    );
+    let foreign = json!({"id": "5O999999999999999", "status": "APPROVED"});
+    let (status, body) =
+        paypal_webhook(&app, PAYPAL_GOOD_SIG, "CHECKOUT.ORDER.APPROVED", foreign).await;
+    assert_eq!(
+        (status, body["data"]["result"].as_str()),
+        (StatusCode::OK, Some("ignored"))
+    );
+    assert_eq!(balance(&app, user).await, before + m("7.50"));
 }
 
 /// Creates a PayPal order; returns (order id, tradeno, PayPal order id).
@@ -994,6 +1105,7 @@ both_backends!(
     alipay_round_trip,
     wechat_round_trip,
     paypal_round_trip,
+    paypal_webhooks,
     paypal_refusals,
     others_orders_are_404,
     debug_confirm_absent_without_debug,

@@ -275,6 +275,7 @@ pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dy
             client_secret: get("paypal_client_secret"),
             currency: get("paypal_currency"),
             locale: get("paypal_locale"),
+            webhook_id: get("paypal_webhook_id"),
         }),
         _ => return Ok(None),
     };

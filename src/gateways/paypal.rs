@@ -9,6 +9,12 @@
 //! capture is our own authenticated call, so its answer needs no signature; it is credited only when
 //! the capture is COMPLETED in the currency the order was created in (the amount is checked against
 //! the order by the caller). Ids that were never bound are not captured at all.
+//!
+//! Webhooks (requests carrying `PAYPAL-TRANSMISSION-*` headers) are verified through PayPal's API
+//! (`POST /v1/notifications/verify-webhook-signature` with `paypal_webhook_id`).
+//! `CHECKOUT.ORDER.APPROVED` captures the order, so a buyer who closes the tab after approving is
+//! still credited; `PAYMENT.CAPTURE.COMPLETED` reads the order back and judges it as above; other
+//! events are acknowledged without crediting.
 
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -30,6 +36,7 @@ pub const SETTINGS: &[&str] = &[
     "paypal_client_secret",
     "paypal_currency",
     "paypal_locale",
+    "paypal_webhook_id",
 ];
 
 const NAME: &str = "paypal";
@@ -45,6 +52,52 @@ pub struct Paypal {
     pub client_secret: String,
     pub currency: String,
     pub locale: String,
+    pub webhook_id: String,
+}
+
+/// The transmission headers of a PayPal webhook, as `verify-webhook-signature` wants them.
+const WEBHOOK_HEADERS: [(&str, &str); 5] = [
+    ("paypal-auth-algo", "auth_algo"),
+    ("paypal-cert-url", "cert_url"),
+    ("paypal-transmission-id", "transmission_id"),
+    ("paypal-transmission-sig", "transmission_sig"),
+    ("paypal-transmission-time", "transmission_time"),
+];
+
+/// The body of a `verify-webhook-signature` call for this webhook, or why it cannot be one.
+pub fn webhook_verification(req: &CallbackRequest, webhook_id: &str) -> Result<Value, Rejection> {
+    let mut body = serde_json::Map::new();
+    for (header, field) in WEBHOOK_HEADERS {
+        let value = req
+            .header(header)
+            .ok_or_else(|| Rejection::new(format!("webhook without {header}")))?;
+        body.insert(field.into(), Value::String(value.into()));
+    }
+    body.insert("webhook_id".into(), Value::String(webhook_id.into()));
+    let event: Value = serde_json::from_slice(&req.body)
+        .map_err(|_| Rejection::new("webhook body is not JSON"))?;
+    body.insert("webhook_event".into(), event);
+    Ok(Value::Object(body))
+}
+
+/// The PayPal order a verified webhook event is about, for the events that can pay one: the order
+/// itself for `CHECKOUT.ORDER.APPROVED` / `CHECKOUT.ORDER.COMPLETED`, the capture's order for
+/// `PAYMENT.CAPTURE.COMPLETED`. `None` for every other event.
+pub fn webhook_order_id(event: &Value) -> Option<String> {
+    let resource = &event["resource"];
+    let id = match event["event_type"].as_str()? {
+        "CHECKOUT.ORDER.APPROVED" | "CHECKOUT.ORDER.COMPLETED" => resource["id"].as_str(),
+        "PAYMENT.CAPTURE.COMPLETED" => {
+            resource["supplementary_data"]["related_ids"]["order_id"].as_str()
+        }
+        _ => None,
+    }?;
+    Some(id.to_string())
+}
+
+#[derive(Deserialize)]
+struct WebhookVerdict {
+    verification_status: String,
 }
 
 /// PayPal order ids match `^[A-Z0-9]+$` with at most 36 characters; nothing else goes into a URL.
@@ -337,6 +390,42 @@ impl Paypal {
         Ok(token.access_token)
     }
 
+    /// Checks a webhook with PayPal and returns the order it is about; events that pay nothing are
+    /// `ignored` (acknowledged, so PayPal stops sending them).
+    async fn verified_webhook_order(
+        &self,
+        req: &CallbackRequest,
+        ctx: &VerifyCtx<'_>,
+    ) -> Result<String, Rejection> {
+        if self.webhook_id.trim().is_empty() || !self.configured() {
+            return Err(Rejection::new("PayPal webhooks are not configured"));
+        }
+        let body = webhook_verification(req, self.webhook_id.trim())?;
+        let api = self.api(ctx.config);
+        let failed = |f: ApiFailure| Rejection::failed(format!("PayPal API error: {f}"));
+        let token = self.token(ctx.http, &api).await.map_err(failed)?;
+        let verdict: WebhookVerdict = send(
+            ctx.http
+                .post(format!("{api}/v1/notifications/verify-webhook-signature"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
+        .await
+        .map_err(failed)?;
+        if verdict.verification_status != "SUCCESS" {
+            return Err(Rejection::new(format!(
+                "webhook signature {}",
+                verdict.verification_status
+            )));
+        }
+        webhook_order_id(&body["webhook_event"]).ok_or_else(|| {
+            Rejection::ignored(format!(
+                "PayPal event {} pays nothing",
+                body["webhook_event"]["event_type"].as_str().unwrap_or("?")
+            ))
+        })
+    }
+
     /// Captures the order; one that is already captured (a repeated or parallel notify, or a
     /// crash after capturing) is read back instead, so it is judged the same way.
     async fn capture(
@@ -411,7 +500,12 @@ impl Gateway for Paypal {
         req: &CallbackRequest,
         ctx: &VerifyCtx<'_>,
     ) -> Result<VerifiedPayment, Rejection> {
-        let id = order_id_of(req).ok_or_else(|| Rejection::new("no PayPal order id"))?;
+        let webhook = req.header("paypal-transmission-id").is_some();
+        let id = if webhook {
+            self.verified_webhook_order(req, ctx).await?
+        } else {
+            order_id_of(req).ok_or_else(|| Rejection::new("no PayPal order id"))?
+        };
         if !valid_order_id(&id) {
             return Err(Rejection::new("malformed PayPal order id"));
         }
@@ -421,7 +515,12 @@ impl Gateway for Paypal {
                 tracing::error!(error = %e, "PayPal order lookup failed");
                 Rejection::failed("Database unavailable, try again shortly.")
             })?
-            .ok_or_else(|| Rejection::new("unknown order"))?;
+            // A webhook about someone else's order (the PayPal account may serve other shops)
+            // is acknowledged, or PayPal would resend it for days.
+            .ok_or_else(|| match webhook {
+                true => Rejection::ignored("not an order of this panel"),
+                false => Rejection::new("unknown order"),
+            })?;
         if !self.configured() {
             return Err(
                 Rejection::new("PayPal is not configured").with_tradeno(Some(&bound.tradeno))
@@ -480,6 +579,48 @@ mod tests {
             }],
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn webhook_events_name_their_order() {
+        let approved = json!({"event_type": "CHECKOUT.ORDER.APPROVED",
+            "resource": {"id": "5O190127TN364715T", "status": "APPROVED"}});
+        assert_eq!(
+            webhook_order_id(&approved).as_deref(),
+            Some("5O190127TN364715T")
+        );
+        let captured = json!({"event_type": "PAYMENT.CAPTURE.COMPLETED",
+            "resource": {"id": "7TK53561YB803214S", "status": "COMPLETED",
+                "supplementary_data": {"related_ids": {"order_id": "5O190127TN364715T"}}}});
+        assert_eq!(
+            webhook_order_id(&captured).as_deref(),
+            Some("5O190127TN364715T")
+        );
+        let refund = json!({"event_type": "PAYMENT.CAPTURE.REFUNDED", "resource": {"id": "X"}});
+        assert_eq!(webhook_order_id(&refund), None);
+        assert_eq!(webhook_order_id(&json!({"resource": {}})), None);
+    }
+
+    #[test]
+    fn webhook_verification_needs_every_transmission_header() {
+        let mut req = CallbackRequest {
+            body: br#"{"id":"WH-1","event_type":"CHECKOUT.ORDER.APPROVED"}"#
+                .to_vec()
+                .into(),
+            ..Default::default()
+        };
+        for (header, _) in WEBHOOK_HEADERS {
+            assert!(webhook_verification(&req, "WH").is_err());
+            req.headers
+                .insert(header, format!("v-{header}").parse().unwrap());
+        }
+        let body = webhook_verification(&req, "WH-ID").unwrap();
+        assert_eq!(body["webhook_id"], "WH-ID");
+        assert_eq!(body["auth_algo"], "v-paypal-auth-algo");
+        assert_eq!(body["transmission_sig"], "v-paypal-transmission-sig");
+        assert_eq!(body["webhook_event"]["id"], "WH-1");
+        req.body = b"not json".to_vec().into();
+        assert!(webhook_verification(&req, "WH-ID").is_err());
     }
 
     #[test]
