@@ -668,6 +668,8 @@ struct Paypal {
     orders: HashMap<String, FakePaypalOrder>,
     /// Capture calls received.
     captures: usize,
+    /// Access tokens issued.
+    tokens: usize,
     /// Answer captures with INSTRUMENT_DECLINED.
     decline: bool,
     /// Report captures of this (currency, value) instead of the order's.
@@ -712,7 +714,7 @@ async fn fake_paypal() -> (String, FakePaypal) {
     let router = axum::Router::new()
         .route(
             "/v1/oauth2/token",
-            post(|headers: HeaderMap, body: String| async move {
+            post(|State(s): State<FakePaypal>, headers: HeaderMap, body: String| async move {
                 let basic = base64::engine::general_purpose::STANDARD
                     .encode(format!("{PAYPAL_CLIENT}:{PAYPAL_SECRET}"));
                 let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
@@ -721,6 +723,7 @@ async fn fake_paypal() -> (String, FakePaypal) {
                         "error_description": "Client Authentication failed"});
                     return (StatusCode::UNAUTHORIZED, axum::Json(err)).into_response();
                 }
+                s.lock().unwrap().tokens += 1;
                 axum::Json(json!({"scope": "https://uri.paypal.com/services/payments/payment",
                     "access_token": PAYPAL_TOKEN, "token_type": "Bearer", "expires_in": 32400}))
                 .into_response()
@@ -1037,6 +1040,8 @@ async fn paypal_round_trip(backend: Backend) {
     assert_eq!(events(&app, "duplicate").await, 19);
     assert_eq!(events(&app, "failed").await, 1);
     assert_eq!(fake.lock().unwrap().captures, 21);
+    // One access token served the create and all 21 captures (PayPal wants tokens reused).
+    assert_eq!(fake.lock().unwrap().tokens, 1);
 
     // Much later, once more: still acknowledged, still credited once.
     let (status, body) = paypal_notify(&app, &paypal_id).await;

@@ -16,6 +16,8 @@
 //! still credited; `PAYMENT.CAPTURE.COMPLETED` reads the order back and judges it as above; other
 //! events are acknowledged without crediting.
 
+use std::time::{Duration, Instant};
+
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -156,7 +158,16 @@ pub fn order_request(
 #[derive(Deserialize)]
 struct Token {
     access_token: String,
+    /// Seconds the token lives (PayPal issues them for hours).
+    #[serde(default)]
+    expires_in: u64,
 }
+
+/// Access tokens by credentials (API base, client id, secret), with when to stop using them:
+/// PayPal asks clients to reuse a token until it expires instead of requesting one per call.
+type TokenCache = std::collections::HashMap<(String, String, String), (String, Instant)>;
+static TOKENS: std::sync::LazyLock<std::sync::Mutex<TokenCache>> =
+    std::sync::LazyLock::new(Default::default);
 
 #[derive(Deserialize)]
 struct Link {
@@ -379,7 +390,22 @@ impl Paypal {
         !self.client_id.is_empty() && !self.client_secret.is_empty()
     }
 
+    fn token_key(&self, api: &str) -> (String, String, String) {
+        (
+            api.to_string(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+        )
+    }
+
+    /// An access token: the cached one while it lives, else a new one (client credentials).
     async fn token(&self, http: &reqwest::Client, api: &str) -> Result<String, ApiFailure> {
+        let key = self.token_key(api);
+        if let Some((token, until)) = TOKENS.lock().expect("token cache").get(&key) {
+            if Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
         let token: Token = send(
             http.post(format!("{api}/v1/oauth2/token"))
                 .basic_auth(&self.client_id, Some(&self.client_secret))
@@ -387,7 +413,35 @@ impl Paypal {
                 .form(&[("grant_type", "client_credentials")]),
         )
         .await?;
+        // Renewed five minutes early, so a token never expires on its way to PayPal.
+        let lives = Duration::from_secs(token.expires_in.saturating_sub(300));
+        TOKENS
+            .lock()
+            .expect("token cache")
+            .insert(key, (token.access_token.clone(), Instant::now() + lives));
         Ok(token.access_token)
+    }
+
+    /// An authenticated API call; when PayPal no longer accepts the cached token (401), once more
+    /// with a new one.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        http: &reqwest::Client,
+        api: &str,
+        request: impl Fn(&str) -> reqwest::RequestBuilder + Send + Sync,
+    ) -> Result<T, ApiFailure> {
+        let token = self.token(http, api).await?;
+        match send(request(&token)).await {
+            Err(f) if f.status == Some(401) => {
+                TOKENS
+                    .lock()
+                    .expect("token cache")
+                    .remove(&self.token_key(api));
+                let token = self.token(http, api).await?;
+                send(request(&token)).await
+            }
+            other => other,
+        }
     }
 
     /// Checks a webhook with PayPal and returns the order it is about; events that pay nothing are
@@ -402,16 +456,13 @@ impl Paypal {
         }
         let body = webhook_verification(req, self.webhook_id.trim())?;
         let api = self.api(ctx.config);
-        let failed = |f: ApiFailure| Rejection::failed(format!("PayPal API error: {f}"));
-        let token = self.token(ctx.http, &api).await.map_err(failed)?;
-        let verdict: WebhookVerdict = send(
-            ctx.http
-                .post(format!("{api}/v1/notifications/verify-webhook-signature"))
-                .bearer_auth(&token)
-                .json(&body),
-        )
-        .await
-        .map_err(failed)?;
+        let url = format!("{api}/v1/notifications/verify-webhook-signature");
+        let verdict: WebhookVerdict = self
+            .call(ctx.http, &api, |token| {
+                ctx.http.post(&url).bearer_auth(token).json(&body)
+            })
+            .await
+            .map_err(|f| Rejection::failed(format!("PayPal API error: {f}")))?;
         if verdict.verification_status != "SUCCESS" {
             return Err(Rejection::new(format!(
                 "webhook signature {}",
@@ -434,18 +485,20 @@ impl Paypal {
         api: &str,
         id: &str,
     ) -> Result<OrderState, ApiFailure> {
-        let token = self.token(http, api).await?;
         let url = format!("{api}/v2/checkout/orders/{id}");
-        let captured = send(
-            http.post(format!("{url}/capture"))
-                .bearer_auth(&token)
-                .header("Prefer", "return=representation")
-                .json(&json!({})),
-        )
-        .await;
+        let capture_url = format!("{url}/capture");
+        let captured = self
+            .call(http, api, |token| {
+                http.post(&capture_url)
+                    .bearer_auth(token)
+                    .header("Prefer", "return=representation")
+                    .json(&json!({}))
+            })
+            .await;
         match captured {
             Err(f) if f.issue.as_deref() == Some("ORDER_ALREADY_CAPTURED") => {
-                send(http.get(url).bearer_auth(&token)).await
+                self.call(http, api, |token| http.get(&url).bearer_auth(token))
+                    .await
             }
             other => other,
         }
@@ -464,7 +517,6 @@ impl Gateway for Paypal {
         let value = format_amount(&currency, order.total)
             .ok_or_else(|| anyhow::anyhow!("{} cannot be paid in {currency}", order.total))?;
         let api = self.api(ctx.config);
-        let token = self.token(ctx.http, &api).await?;
         let body = order_request(
             &order.tradeno,
             &currency,
@@ -472,13 +524,12 @@ impl Gateway for Paypal {
             &self.locale,
             &ctx.return_url,
         );
-        let created: CreatedOrder = send(
-            ctx.http
-                .post(format!("{api}/v2/checkout/orders"))
-                .bearer_auth(&token)
-                .json(&body),
-        )
-        .await?;
+        let url = format!("{api}/v2/checkout/orders");
+        let created: CreatedOrder = self
+            .call(ctx.http, &api, |token| {
+                ctx.http.post(&url).bearer_auth(token).json(&body)
+            })
+            .await?;
         anyhow::ensure!(
             valid_order_id(&created.id),
             "PayPal answered with a malformed order id"
