@@ -171,7 +171,7 @@ pub fn traffic_rows(n: u64) {
     );
 }
 
-/// A payment callback's verdict (e.g. "paid", "duplicate", "bad_signature") per gateway.
+/// A payment callback's verdict (credited, duplicate, ignored, rejected, failed) per gateway.
 pub fn payment(gateway: &str, verdict: &str) {
     counter(
         "spanel_payments_total",
@@ -184,13 +184,14 @@ pub fn payment(gateway: &str, verdict: &str) {
     );
 }
 
-/// The size of one batch (of node reports, queued mails…).
-pub fn batch_size(n: u64) {
+/// The size of one processed batch: `kind` "traffic" (reports merged into one group commit) or
+/// "email" (queued mails sent in one run).
+pub fn batch_size(kind: &'static str, n: u64) {
     observe(
         "spanel_batch_size",
-        "Rows per processed batch",
+        "Items per processed batch: traffic reports per group commit, e-mails per queue run",
         &SIZE_BUCKETS,
-        vec![],
+        vec![("kind", kind.to_string())],
         n as f64,
     );
 }

@@ -189,6 +189,26 @@ async fn parallel_epay_callbacks_credit_once(backend: Backend) {
     );
     assert_eq!(events(&app, "credited").await, 1);
     assert_eq!(events(&app, "duplicate").await, 99);
+    // /metrics counts callbacks by gateway and verdict (process-wide: other tests may add).
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |verdict: &str| -> u64 {
+        let series = format!("spanel_payments_total{{gateway=\"epay\",verdict=\"{verdict}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(series.as_str()))
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(count("credited") >= 1);
+    assert!(count("duplicate") >= 99);
 }
 
 async fn bad_epay_callbacks_are_rejected(backend: Backend) {

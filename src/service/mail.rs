@@ -91,7 +91,7 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
     };
     let max = app.settings.get_i64("email_max_attempts").await?.max(1);
     let due = sql::due_emails(&app.db, now, max, 50).await?;
-    crate::metrics::batch_size(due.len() as u64);
+    crate::metrics::batch_size("email", due.len() as u64);
     let mut sent = 0;
     for (id, to, subject, body, attempts) in due {
         match smtp.send(&to, &subject, &body).await {

@@ -195,6 +195,7 @@ pub async fn notify(
     let reason: String = reason.chars().take(250).collect();
     let tradeno: String = tradeno.chars().take(128).collect();
     sql::insert_event(&app.db, gateway, &tradeno, verdict.as_str(), &reason, now).await?;
+    crate::metrics::payment(gateway, verdict.as_str());
     match verdict {
         Verdict::Rejected | Verdict::Failed => {
             tracing::warn!(gateway, tradeno = %tradeno, verdict = verdict.as_str(), reason = %reason, "payment callback not credited");

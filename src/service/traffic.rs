@@ -212,7 +212,7 @@ async fn flusher(
         let result = flush(&db, &known, &reports, stats)
             .await
             .map(|applied| {
-                crate::metrics::batch_size(batch.len() as u64);
+                crate::metrics::batch_size("traffic", batch.len() as u64);
                 crate::metrics::traffic_rows(applied as u64);
             })
             .map_err(|e| {
