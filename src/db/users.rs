@@ -202,18 +202,6 @@ pub async fn record_login(db: &Db, user_id: i64, ip: &str, failed: bool) -> sqlx
     Ok(())
 }
 
-pub async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> sqlx::Result<()> {
-    on_db!(db, |p| sqlx::query(
-        "UPDATE `user` SET `pass` = ? WHERE `id` = ?"
-    )
-    .bind(hash)
-    .bind(user_id)
-    .execute(p)
-    .await
-    .map(Done::from))?;
-    Ok(())
-}
-
 pub async fn subscription_token(db: &Db, user_id: i64) -> sqlx::Result<Option<String>> {
     on_db!(db, |p| sqlx::query_scalar(
         "SELECT `token` FROM `link` WHERE `userid` = ?"

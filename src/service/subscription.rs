@@ -9,7 +9,7 @@ use crate::domain::random_token;
 use crate::domain::subscription::{
     build_proxy, render, unique_names, NodeInfo, Proxy, Target, Usage, UserInfo,
 };
-use crate::domain::{now_naive, subscription::clash};
+use crate::domain::now_naive;
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::SubscriptionLinks;
 
@@ -163,9 +163,4 @@ pub async fn reset_token(app: &App, user_id: i64) -> ApiResult<SubscriptionLinks
     Err(ApiError::conflict(
         "Could not allocate a new token, try again.",
     ))
-}
-
-/// The built-in Clash template, for operators writing their own.
-pub fn default_clash_template() -> &'static str {
-    clash::DEFAULT_TEMPLATE
 }
