@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::db::subscription::{self as db, LogEntry, SubUser};
+use crate::domain::now_naive;
 use crate::domain::random_token;
 use crate::domain::subscription::{
     build_proxy, render, unique_names, NodeInfo, Proxy, Target, Usage, UserInfo,
 };
-use crate::domain::now_naive;
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::SubscriptionLinks;
 
