@@ -19,7 +19,7 @@ test('sign up, top up, buy a plan, subscribe with Clash', async ({ page, request
   });
   await api(request, 'POST', 'admin/shop', {
     token: admin,
-    body: { name: planName, price: '15.00', content: { bandwidth: 100, class: 1, class_expire: 30, expire: 30 } },
+    body: { name: planName, price: '15.00', auto_renew: 30, content: { bandwidth: 100, class: 1, class_expire: 30, expire: 30 } },
   });
   await api(request, 'POST', 'admin/announcements', { token: admin, body: { content: `<p>Welcome to the <b>e2e run ${suffix}</b></p><script>window.injected = 1</script>` } });
 
@@ -56,11 +56,17 @@ test('sign up, top up, buy a plan, subscribe with Clash', async ({ page, request
   await plan.getByRole('button', { name: 'Buy' }).click();
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByTestId('to-pay')).toHaveText('15.00');
+  await dialog.getByLabel('Renew automatically every 30 days').check();
   await dialog.getByRole('button', { name: 'Buy' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Orders' })).toBeVisible();
-  await expect(page.getByRole('table').first()).toContainText(planName);
+  const purchases = page.getByRole('table').first();
+  await expect(purchases).toContainText(planName);
   await expect(page.getByTestId('header-balance')).toContainText('5.00');
   await shot(page, 'orders');
+  // The renewal can be turned off from the purchase list.
+  await purchases.getByRole('button', { name: `Stop the automatic renewal of ${planName}` }).click();
+  await expect(page.getByText('Automatic renewal stopped.')).toBeVisible();
+  await expect(purchases.getByRole('button', { name: /Stop the automatic renewal/ })).toHaveCount(0);
 
   // The node reports traffic for the user; the dashboard charts it and shows the plan's class.
   const token = await page.evaluate(() => localStorage.getItem('spanel.token'));

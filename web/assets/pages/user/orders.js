@@ -1,4 +1,4 @@
-import { h, mount, card, table, pager, badge, fmtMoney, fmtDateTime } from '../../ui.js';
+import { h, mount, card, table, pager, badge, toast, fmtMoney, fmtDateTime } from '../../ui.js';
 
 const PER_PAGE = 20;
 
@@ -16,6 +16,9 @@ export default {
       coupon: 'Coupon',
       date: 'Date',
       renew: 'Next renewal',
+      stop_renew: 'Stop',
+      stop_renew_label: 'Stop the automatic renewal of {plan}',
+      renew_stopped: 'Automatic renewal stopped.',
       deleted: '(deleted plan)',
       no_purchases: 'No purchases yet.',
       no_orders: 'No top-up orders yet.',
@@ -34,6 +37,9 @@ export default {
       coupon: '优惠码',
       date: '时间',
       renew: '下次续费',
+      stop_renew: '停止',
+      stop_renew_label: '停止 {plan} 的自动续费',
+      renew_stopped: '已停止自动续费。',
       deleted: '（已删除的套餐）',
       no_purchases: '暂无购买记录。',
       no_orders: '暂无充值订单。',
@@ -51,13 +57,24 @@ export default {
       api('GET', 'user/bought'),
       api('GET', `payment/orders?page=${page}&per_page=${PER_PAGE}`),
     ]);
+    const renewal = (b) => h('span', {}, fmtDateTime(b.renew), ' ',
+      h('button', {
+        type: 'button',
+        class: 'btn btn-small',
+        'aria-label': t('stop_renew_label', { plan: b.name || `#${b.shop_id}` }),
+        onclick: async () => {
+          await api('DELETE', `user/bought/${b.id}/renew`);
+          toast(t('renew_stopped'), 'ok');
+          ctx.rerender();
+        },
+      }, t('stop_renew')));
     mount(el, h('h1', {}, t('title')),
       card(t('purchases'), table([
         { label: t('plan'), value: (b) => b.name || t('deleted') },
         { label: t('price'), value: (b) => fmtMoney(b.price), class: 'num' },
         { label: t('coupon'), value: (b) => b.coupon || '—' },
         { label: t('date'), value: (b) => fmtDateTime(b.datetime) },
-        { label: t('renew'), value: (b) => (b.renew ? fmtDateTime(b.renew) : '—') },
+        { label: t('renew'), value: (b) => (b.renew ? renewal(b) : '—') },
       ], bought, { empty: t('no_purchases') })),
       card(t('topups'), table([
         { label: t('order'), value: (o) => `#${o.id}` },
