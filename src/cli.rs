@@ -176,7 +176,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         crate::jobs::spawn_scheduler(state.clone());
     }
     let addr = listener.local_addr()?;
-    println!("spanel listening on http://{addr} (API docs at http://{addr}/docs)");
+    println!("spanel listening: log in at http://{addr}/ (API docs at http://{addr}/docs)");
     tracing::info!(%addr, backend = ?state.db.backend(), "listening");
     app::serve(state, listener).await
 }
