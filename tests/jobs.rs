@@ -249,6 +249,19 @@ async fn buy_renewing(app: &TestApp, token: &str, shop: i64) -> i64 {
     renew
 }
 
+/// Sets the user's balance to `money` and runs the renewal job at `ts`: exactly one renewal goes
+/// through.
+async fn top_up_and_renew(app: &TestApp, user: i64, money: &str, ts: i64) {
+    app.exec(&format!(
+        "UPDATE user SET money = '{money}' WHERE id = {user}"
+    ))
+    .await;
+    assert_eq!(
+        jobs::run(&app.state, Job::AutoRenew, at(ts)).await.unwrap(),
+        Some(1)
+    );
+}
+
 fn at(ts: i64) -> chrono::DateTime<Utc> {
     Utc.timestamp_opt(ts, 0).unwrap()
 }
@@ -331,14 +344,7 @@ async fn auto_renew_charges_and_applies_once(backend: Backend) {
     assert_eq!(app.scalar_text(&q("money")).await, "5.00");
     assert_eq!(mails_to(&app, "renew@example.com").await, 2);
     // A top-up lets the still-due renewal go through on the next run.
-    app.exec(&format!("UPDATE user SET money = '12.00' WHERE id = {id}"))
-        .await;
-    assert_eq!(
-        jobs::run(&app.state, Job::AutoRenew, at(next + 60))
-            .await
-            .unwrap(),
-        Some(1)
-    );
+    top_up_and_renew(&app, id, "12.00", next + 60).await;
     assert_eq!(app.scalar_text(&q("money")).await, "2.00");
 }
 
@@ -384,14 +390,7 @@ async fn auto_renew_resets_traffic_when_the_plan_says_so(backend: Backend) {
         Some(0)
     );
     assert_eq!(mails_to(&app, "reset@example.com").await, 2);
-    app.exec(&format!("UPDATE user SET money = '12.00' WHERE id = {id}"))
-        .await;
-    assert_eq!(
-        jobs::run(&app.state, Job::AutoRenew, at(next + 60))
-            .await
-            .unwrap(),
-        Some(1)
-    );
+    top_up_and_renew(&app, id, "12.00", next + 60).await;
     assert_eq!(app.scalar_text(&q("money")).await, "8.00");
 
     // A deleted plan ends the renewal instead of retrying it forever.
