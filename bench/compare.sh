@@ -4,11 +4,13 @@
 # ratios. Nothing here is a test: figures go to the terminal and bench/results/.
 #
 #   bench/compare.sh                        # DURATION=15 USERS=10000 NODES=100 CONC=64 K=50
-#   MODES="traffic users" bench/compare.sh  # a subset (traffic users buy notify)
+#   MODES="traffic users" bench/compare.sh  # a subset (traffic users buy notify callbacks)
 #   SKIP_YARDSTICK=1 bench/compare.sh       # spanel only
 #   SKIP_BUILD=1 bench/compare.sh           # use the release binary already built
 # With traffic in MODES, spanel also runs once with SPANEL_TRAFFIC_BATCHING=false: the naive
 # baseline (one transaction and one UPDATE per row per report) in the same binary.
+# callbacks (spanel only: the yardstick has no gateways) sends EPay-signed notifications through
+# /payment/notify/epay (bench/callbacks.py); its figure is set against the yardstick's confirmations.
 #
 # Needs a Python virtualenv with ../shared/bench/requirements.txt (PyPI only):
 #   python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install -r ../shared/bench/requirements.txt
@@ -24,10 +26,11 @@ USERS="${USERS:-10000}"
 NODES="${NODES:-100}"
 CONC="${CONC:-64}"
 K="${K:-50}"
-MODES="${MODES:-traffic users buy notify}"
+MODES="${MODES:-traffic users buy notify callbacks}"
 FLAVOUR="${FLAVOUR:-seed}"
 SOCK="${DB_SOCKET:-/run/mysqld/mysqld.sock}"
 KEY="bench-mu-key"
+EPAY_KEY="bench-epay-key-0123456789"
 SECRET="bench-jwt-secret-0123456789abcdef"
 OUT="${OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
@@ -82,11 +85,27 @@ run_modes() {
         echo "  $name notify"
         "$PY" "$YS/load.py" notify "${common[@]}" -c "$CONC" -t "$DURATION" \
           --json-out "$OUT/${name}_notify.json" >"$OUT/${name}_notify.out" || true ;;
+      callbacks)
+        [ "$name" = spanel ] || continue
+        echo "  $name callbacks"
+        YARDSTICK_DIR="$YS" "$PY" "$HERE/callbacks.py" --url "$url" --db "$DB" --db-socket "$SOCK" \
+          --epay-key "$EPAY_KEY" -c "$CONC" -t "$DURATION" \
+          --json-out "$OUT/${name}_callbacks.json" >"$OUT/${name}_callbacks.out" || true ;;
     esac
   done
 }
 
-seed() { (cd "$YS" && "$PY" seed_db.py --db "$DB" --users "$USERS" --nodes "$NODES" --socket "$SOCK" >/dev/null); }
+# Seeds the data; EPay is configured in SSPanel's `config` table for the callbacks mode.
+seed() {
+  (cd "$YS" && "$PY" seed_db.py --db "$DB" --users "$USERS" --nodes "$NODES" --socket "$SOCK" >/dev/null)
+  mysql -uroot "$DB" <<SQL
+UPDATE config SET value = '["epay"]' WHERE item = 'payment_gateway';
+INSERT INTO config (item, value, class, is_public, type, \`default\`, mark) VALUES
+  ('epay_url', 'https://pay.example.com/', 'pay', 0, 'string', '', 'EPay gateway URL'),
+  ('epay_pid', '1001', 'pay', 0, 'string', '', 'EPay merchant id'),
+  ('epay_key', '$EPAY_KEY', 'pay', 0, 'string', '', 'EPay merchant key');
+SQL
+}
 
 if [ -z "${SKIP_YARDSTICK:-}" ]; then
   echo "== yardstick"

@@ -32,6 +32,10 @@ def figures(server):
     if n:
         rows["notify: req/s"] = (n["ops_per_s"], n["verdict"])
         rows["notify: p99 ms"] = (n["p99_ms"], "")
+    c = load(f"{server}_callbacks")
+    if c:
+        rows["signed EPay callbacks: req/s"] = (c["ops_per_s"], c["verdict"])
+        rows["signed EPay callbacks: p99 ms"] = (c["p99_ms"], "")
     return rows
 
 
@@ -57,6 +61,9 @@ for k in keys:
     fa = "-" if a is None else a
     fb = "-" if b is None else b
     print(f"{k:<{w}}  {fa!s:>12} {fb!s:>12} {ratio:>8}  {check}")
+cb, confirm = sp.get("signed EPay callbacks: req/s"), ys.get("notify: req/s")
+if cb and confirm and cb[0] and confirm[0]:
+    print(f"spanel's signed EPay callbacks against the yardstick's debug confirmations: {cb[0] / confirm[0]:.1f}x")
 rss = out / "spanel_rss.txt"
 if rss.exists():
     print(rss.read_text().strip())

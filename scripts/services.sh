@@ -3,12 +3,16 @@
 # Installs Debian's Chromium (and Node.js) for the web UI's end-to-end tests when missing.
 set -euo pipefail
 
-# (A CJK font, so the zh-CN screenshots show Chinese rather than empty boxes.)
-if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null 2>&1 \
-  || [ ! -d /usr/share/fonts/truetype/wqy ]; then
-  echo "installing chromium, nodejs and a CJK font for the e2e tests"
+# Only what is missing is installed: Node.js may come from elsewhere (NodeSource bundles npm, and
+# Debian's npm package conflicts with it). A CJK font, so the zh-CN screenshots show Chinese.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+[ -d /usr/share/fonts/truetype/wqy ] || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} for the e2e tests"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm fonts-wqy-microhei >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if ! mysqladmin ping --silent >/dev/null 2>&1; then
