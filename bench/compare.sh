@@ -52,10 +52,14 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# wait_up URL: polls every 10 ms until the server answers; UP_MS = milliseconds since START_NS.
 wait_up() {
-  for _ in $(seq 1 150); do
-    curl -fsS -H "Key: $KEY" "$1/app/api/v0/node/info/1" >/dev/null 2>&1 && return 0
-    sleep 0.2
+  for _ in $(seq 1 3000); do
+    if curl -fsS -H "Key: $KEY" "$1/app/api/v0/node/info/1" >/dev/null 2>&1; then
+      UP_MS=$(( ($(date +%s%N) - START_NS) / 1000000 ))
+      return 0
+    fi
+    sleep 0.01
   done
   echo "server at $1 did not come up" >&2
   return 1
@@ -111,11 +115,13 @@ if [ -z "${SKIP_YARDSTICK:-}" ]; then
   echo "== yardstick"
   seed
   port=$(free_port)
+  START_NS=$(date +%s%N)
   (cd "$YS" && YS_DATABASE_URL="mysql+aiomysql://root@localhost/$DB?unix_socket=$SOCK&charset=utf8mb4" \
     YS_MU_KEY="$KEY" YS_JWT_SECRET="$SECRET" exec "$VENV/bin/uvicorn" yardstick.app:app --host 127.0.0.1 \
     --port "$port" --workers 2 --no-access-log --log-level warning) >"$OUT/yardstick.log" 2>&1 &
   SERVER_PID=$!
   wait_up "http://127.0.0.1:$port"
+  echo "  yardstick start-up: $UP_MS ms" | tee "$OUT/yardstick_startup.txt"
   run_modes yardstick "http://127.0.0.1:$port"
   stop_server
 fi
@@ -123,6 +129,7 @@ fi
 start_spanel() { # start_spanel BATCHING
   seed
   port=$(free_port)
+  START_NS=$(date +%s%N)
   SPANEL_DATABASE_URL="mysql://root@localhost/$DB?socket=$SOCK" SPANEL_LISTEN="127.0.0.1:$port" \
     SPANEL_MU_KEY="$KEY" SPANEL_JWT_SECRET="$SECRET" SPANEL_DEBUG=true SPANEL_JOBS_ENABLED=false \
     SPANEL_TRAFFIC_BATCHING="$1" SPANEL_LOG=warn SPANEL_REDIS_URL="redis://127.0.0.1:6379/" \
@@ -141,11 +148,13 @@ fi
 echo "== spanel"
 seed
 port=$(free_port)
+START_NS=$(date +%s%N)
 SPANEL_DATABASE_URL="mysql://root@localhost/$DB?socket=$SOCK" SPANEL_LISTEN="127.0.0.1:$port" \
   SPANEL_MU_KEY="$KEY" SPANEL_JWT_SECRET="$SECRET" SPANEL_DEBUG=true SPANEL_JOBS_ENABLED=false \
   SPANEL_LOG=warn SPANEL_REDIS_URL="redis://127.0.0.1:6379/" "$SPANEL" >"$OUT/spanel.log" 2>&1 &
 SERVER_PID=$!
 wait_up "http://127.0.0.1:$port"
+echo "  spanel start-up on the seeded MariaDB: $UP_MS ms" | tee "$OUT/spanel_startup.txt"
 sleep 1
 echo "  spanel idle RSS: $(awk '/VmRSS/{print $2" kB"}' /proc/$SERVER_PID/status)" | tee "$OUT/spanel_rss.txt"
 run_modes spanel "http://127.0.0.1:$port"

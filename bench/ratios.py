@@ -64,7 +64,7 @@ for k in keys:
 cb, confirm = sp.get("signed EPay callbacks: req/s"), ys.get("notify: req/s")
 if cb and confirm and cb[0] and confirm[0]:
     print(f"spanel's signed EPay callbacks against the yardstick's debug confirmations: {cb[0] / confirm[0]:.1f}x")
-rss = out / "spanel_rss.txt"
-if rss.exists():
-    print(rss.read_text().strip())
+for name in ("spanel_rss.txt", "yardstick_startup.txt", "spanel_startup.txt"):
+    if (out / name).exists():
+        print((out / name).read_text().strip())
 print(f"(ratio: how many times better spanel is; raw results in {out})")

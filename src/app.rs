@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::kv::Kv;
 use crate::service::node::ListCache;
+use crate::service::tradeno_index::TradenoIndex;
 use crate::service::traffic::TrafficRecorder;
 use crate::settings::Settings;
 
@@ -21,6 +22,8 @@ pub struct App {
     pub jwt: JwtKeys,
     pub traffic: TrafficRecorder,
     pub node_lists: ListCache,
+    /// Top-up orders by trade number, for gateway callbacks.
+    pub orders: TradenoIndex,
     /// Outgoing HTTP (gateway APIs, webhooks, Telegram), with timeouts.
     pub http: reqwest::Client,
 }
@@ -68,6 +71,7 @@ impl AppState {
             jwt,
             traffic,
             node_lists: ListCache::default(),
+            orders: TradenoIndex::default(),
             http: crate::gateways::http_client(),
         })))
     }

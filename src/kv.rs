@@ -39,8 +39,14 @@ pub enum KvState {
 
 impl Kv {
     /// `url` None = in-process only. A Redis that is down at start is retried on use.
+    /// Without a URL (or with an empty one, as container environments often pass) state stays in
+    /// process.
     pub async fn new(url: Option<&str>) -> anyhow::Result<Kv> {
-        let client = url.map(redis::Client::open).transpose()?;
+        let client = url
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(redis::Client::open)
+            .transpose()?;
         let kv = Kv {
             client,
             conn: RwLock::new(None),

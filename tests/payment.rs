@@ -249,6 +249,48 @@ async fn bad_epay_callbacks_are_rejected(backend: Backend) {
     );
 }
 
+/// Orders PHP SSPanel wrote are found by their trade number too: one added after the index was
+/// first read, and one committed with an id below what the index had read (it falls back to the
+/// table scan). Each is credited once.
+async fn callbacks_find_orders_sspanel_wrote(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    setup(&app).await;
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    let before = balance(&app, user).await;
+    let php_order = |id: i64, tradeno: &str, total: &str| {
+        format!(
+            "INSERT INTO paylist (id, userid, total, status, tradeno, datetime) \
+             VALUES ({id}, {user}, {total}, 0, '{tradeno}', 1700000000)"
+        )
+    };
+    app.exec(&php_order(1000, "php-order-1000", "1.00")).await;
+    let (_, tradeno) = epay_order(&app, &token, "2.00").await;
+    let paid = |q: String| {
+        let app = &app;
+        async move {
+            let (status, text) = epay_notify(app, &q).await;
+            assert_eq!((status, text.as_str()), (StatusCode::OK, "success"), "{q}");
+        }
+    };
+    paid(epay_query(&tradeno, "2.00", EPAY_KEY)).await;
+    app.exec(&php_order(2000, "php-order-2000", "4.00")).await;
+    paid(epay_query("php-order-2000", "4.00", EPAY_KEY)).await;
+    app.exec(&php_order(500, "php-order-500", "8.00")).await;
+    paid(epay_query("php-order-500", "8.00", EPAY_KEY)).await;
+    paid(epay_query("php-order-1000", "1.00", EPAY_KEY)).await;
+    paid(epay_query("php-order-500", "8.00", EPAY_KEY)).await;
+    assert_eq!(balance(&app, user).await, before + m("15.00"));
+    assert_eq!(events(&app, "credited").await, 4);
+    assert_eq!(events(&app, "duplicate").await, 1);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM paylist WHERE status = 1")
+            .await,
+        4
+    );
+}
+
 async fn stripe_post(app: &TestApp, body: &str, t: i64) -> (StatusCode, String) {
     let sig = stripe::signature(STRIPE_SECRET, t, body.as_bytes());
     let resp = app
@@ -1126,6 +1168,7 @@ both_backends!(
     create_then_debug_confirm,
     parallel_epay_callbacks_credit_once,
     bad_epay_callbacks_are_rejected,
+    callbacks_find_orders_sspanel_wrote,
     stripe_webhooks,
     alipay_round_trip,
     wechat_round_trip,

@@ -55,12 +55,37 @@ pub async fn find_order(db: &Db, id: i64) -> sqlx::Result<Option<Order>> {
         .await)
 }
 
+/// Reads the whole table (`tradeno` has no index): `service::tradeno_index` avoids it.
 pub async fn find_by_tradeno(db: &Db, tradeno: &str) -> sqlx::Result<Option<Order>> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM `paylist` WHERE `tradeno` = ?");
     on_db!(db, |p| sqlx::query_as(&sql)
         .bind(tradeno)
         .fetch_optional(p)
         .await)
+}
+
+/// The highest order id (0 without orders).
+pub async fn max_order_id(db: &Db) -> sqlx::Result<i64> {
+    on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COALESCE(MAX(`id`), 0) FROM `paylist`"
+    )
+    .fetch_one(p)
+    .await)
+}
+
+/// (id, tradeno) of up to `limit` orders with ids above `after`, in id order.
+pub async fn tradenos_after(
+    db: &Db,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, Option<String>)>> {
+    on_db!(db, |p| sqlx::query_as(
+        "SELECT `id`, `tradeno` FROM `paylist` WHERE `id` > ? ORDER BY `id` LIMIT ?"
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
 }
 
 /// A user's orders, newest first.

@@ -11,4 +11,5 @@ pub mod renewal;
 pub mod reports;
 pub mod shop;
 pub mod subscription;
+pub mod tradeno_index;
 pub mod traffic;

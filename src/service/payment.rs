@@ -173,7 +173,7 @@ pub async fn notify(
             Verdict::from(r.kind),
             r.reason,
         ),
-        Ok(paid) => match sql::find_by_tradeno(&app.db, &paid.tradeno).await? {
+        Ok(paid) => match app.orders.find(&app.db, &paid.tradeno).await? {
             None => (paid.tradeno, Verdict::Rejected, "unknown order".to_string()),
             Some(order) if order.total != paid.amount => (
                 paid.tradeno,
