@@ -192,27 +192,26 @@ pub async fn existing_users(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> 
     Ok(found)
 }
 
-/// Sizes of the multi-row `INSERT`s that fill the temporary delta tables. A batch is padded up to
-/// one of them, so each connection prepares a handful of statement shapes once and reuses them,
-/// instead of preparing (one more round trip, thousands of placeholders parsed) a new shape for
-/// every batch size.
-const INSERT_SHAPES: [usize; 5] = [16, 64, 256, 1024, 4096];
+/// Sizes of the multi-row `INSERT`s that fill the temporary delta tables: powers of two, so each
+/// connection prepares a handful of statement shapes once and reuses them, instead of preparing
+/// (one more round trip, thousands of placeholders parsed) a new shape for every batch size.
+const INSERT_SHAPES: [usize; 9] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 /// Padding rows carry ids above every real one (ids are stored as `i64`), so they match nothing.
 const PADDING_IDS_FROM: u64 = 1 << 63;
 
-/// The statement shapes covering `n` rows: full 4096-row chunks, then the smallest shape that
-/// holds the rest.
+/// The statement shapes covering `n` rows: the largest shapes that fit, then one 16-row statement
+/// padded for the last few rows (under 16 padding rows in all).
 fn insert_shapes(n: usize) -> Vec<usize> {
-    let largest = INSERT_SHAPES[INSERT_SHAPES.len() - 1];
-    let mut shapes = vec![largest; n / largest];
-    let rest = n % largest;
+    let mut shapes = Vec::new();
+    let mut rest = n;
+    for shape in INSERT_SHAPES.iter().rev() {
+        while rest >= *shape {
+            shapes.push(*shape);
+            rest -= shape;
+        }
+    }
     if rest > 0 {
-        shapes.push(
-            *INSERT_SHAPES
-                .iter()
-                .find(|s| **s >= rest)
-                .unwrap_or(&largest),
-        );
+        shapes.push(INSERT_SHAPES[0]);
     }
     shapes
 }
@@ -473,14 +472,15 @@ mod tests {
         assert_eq!(insert_shapes(0), Vec::<usize>::new());
         assert_eq!(insert_shapes(1), vec![16]);
         assert_eq!(insert_shapes(16), vec![16]);
-        assert_eq!(insert_shapes(17), vec![64]);
-        assert_eq!(insert_shapes(3200), vec![4096]);
-        assert_eq!(insert_shapes(4096), vec![4096]);
-        assert_eq!(insert_shapes(9000), vec![4096, 4096, 1024]);
+        assert_eq!(insert_shapes(17), vec![16, 16]);
+        assert_eq!(insert_shapes(1600), vec![1024, 512, 64]);
+        assert_eq!(insert_shapes(3200), vec![2048, 1024, 128]);
+        assert_eq!(insert_shapes(9000), vec![4096, 4096, 512, 256, 32, 16]);
         for n in 0..10_000 {
             let shapes = insert_shapes(n);
             let room: usize = shapes.iter().sum();
-            assert!(room >= n && room < n + 4096, "{n}: {shapes:?}");
+            assert!(room >= n && room < n + 16, "{n}: {shapes:?}");
+            assert!(shapes.len() <= n / 4096 + 9, "{n}: {shapes:?}");
         }
     }
 }
