@@ -8,11 +8,20 @@ use std::collections::BTreeMap;
 use common::{fresh_mysql_database, Backend, TestApp};
 use sqlx::Connection;
 
+/// SSPanel's schema dump from the shared folder: `SPANEL_SHARED_DIR`, else `../shared` beside the
+/// checkout, else `/work/shared` (a checkout made elsewhere on the development machine).
 fn fixture() -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/sspanel-classic-schema.sql");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("fixture {} not readable: {e}", path.display()))
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates: Vec<std::path::PathBuf> = std::env::var_os("SPANEL_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain([manifest.join("../shared"), "/work/shared".into()])
+        .map(|dir| dir.join("fixtures/sspanel-classic-schema.sql"))
+        .collect();
+    candidates
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_else(|| panic!("SSPanel's schema dump is not at any of {candidates:?}"))
 }
 
 /// A database loaded from SSPanel's own schema dump.

@@ -147,15 +147,17 @@ pub async fn insert_recharge_record(
     Ok(())
 }
 
+/// Writes one callback's audit row inside the caller's transaction (a credit's own, so the row
+/// and the credit commit together).
 pub async fn insert_event(
-    db: &Db,
+    tx: &mut Tx,
     gateway: &str,
     tradeno: &str,
     verdict: &str,
     reason: &str,
     now_unix: i64,
 ) -> sqlx::Result<()> {
-    on_db!(db, |p| {
+    on_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO `spanel_payment_event` (`gateway`, `tradeno`, `verdict`, `reason`, `created_at`) \
          VALUES (?, ?, ?, ?, ?)"
@@ -165,7 +167,7 @@ pub async fn insert_event(
     .bind(verdict)
     .bind(reason)
     .bind(now_unix)
-    .execute(p)
+    .execute(c)
     .await
     .map(Done::from)
     })?;

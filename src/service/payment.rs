@@ -110,12 +110,14 @@ pub async fn gateways(app: &App) -> ApiResult<Vec<GatewayView>> {
 }
 
 /// Credits a paid order exactly once: the `0 → 1` status change, the balance, the recharge
-/// record and the referral commission commit together or not at all.
+/// record, the referral commission and (for a gateway's callback, `audited`) its `credited` audit
+/// row commit together or not at all.
 pub async fn credit_order(
     app: &App,
     order: &Order,
     gateway: &str,
     paid_amount: Money,
+    audited: bool,
 ) -> ApiResult<Credit> {
     if paid_amount != order.total {
         return Err(ApiError::conflict(
@@ -140,8 +142,30 @@ pub async fn credit_order(
         Trigger::Recharge,
     )
     .await?;
+    if audited {
+        let tradeno = order.tradeno.as_deref().unwrap_or_default();
+        let (tradeno, reason) = audit_texts(tradeno, "");
+        let now = chrono::Utc::now().timestamp();
+        sql::insert_event(
+            &mut tx,
+            gateway,
+            &tradeno,
+            Verdict::Credited.as_str(),
+            &reason,
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Credit::Credited)
+}
+
+/// A trade number and a reason cut to the audit table's columns.
+fn audit_texts(tradeno: &str, reason: &str) -> (String, String) {
+    (
+        tradeno.chars().take(128).collect(),
+        reason.chars().take(250).collect(),
+    )
 }
 
 /// How a callback was answered: the gateway (whose acknowledgement format to use), the verdict and
@@ -183,7 +207,7 @@ pub async fn notify(
                     paid.amount, order.total
                 ),
             ),
-            Some(order) => match credit_order(app, &order, gateway, paid.amount).await? {
+            Some(order) => match credit_order(app, &order, gateway, paid.amount, true).await? {
                 Credit::Credited => (paid.tradeno, Verdict::Credited, String::new()),
                 Credit::AlreadyPaid => {
                     (paid.tradeno, Verdict::Duplicate, "already paid".to_string())
@@ -191,10 +215,13 @@ pub async fn notify(
             },
         },
     };
-    let now = chrono::Utc::now().timestamp();
-    let reason: String = reason.chars().take(250).collect();
-    let tradeno: String = tradeno.chars().take(128).collect();
-    sql::insert_event(&app.db, gateway, &tradeno, verdict.as_str(), &reason, now).await?;
+    let (tradeno, reason) = audit_texts(&tradeno, &reason);
+    if verdict != Verdict::Credited {
+        let now = chrono::Utc::now().timestamp();
+        let mut tx = app.db.begin().await?;
+        sql::insert_event(&mut tx, gateway, &tradeno, verdict.as_str(), &reason, now).await?;
+        tx.commit().await?;
+    }
     crate::metrics::payment(gateway, verdict.as_str());
     match verdict {
         Verdict::Rejected | Verdict::Failed => {
@@ -217,7 +244,7 @@ pub async fn debug_confirm(app: &App, order_id: i64) -> ApiResult<Credit> {
     let order = sql::find_order(&app.db, order_id)
         .await?
         .ok_or_else(|| ApiError::not_found("No such order."))?;
-    credit_order(app, &order, "debug", order.total).await
+    credit_order(app, &order, "debug", order.total, false).await
 }
 
 pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ApiResult<Order> {
