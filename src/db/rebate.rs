@@ -3,24 +3,21 @@
 use super::{Done, Int, Money, Tx};
 use crate::on_tx;
 
-/// (ref_by, reg_date) of a user.
-pub async fn inviter_of(
-    tx: &mut Tx,
-    user_id: i64,
-) -> sqlx::Result<Option<(i64, chrono::NaiveDateTime)>> {
-    let row: Option<(Int, chrono::NaiveDateTime)> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT `ref_by`, `reg_date` FROM `user` WHERE `id` = ?"
-    )
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)?;
-    Ok(row.map(|(r, d)| (r.0, d)))
+/// A user row locked for a balance change, with what the referral chain needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LockedBalance {
+    pub enable: i64,
+    pub money: Money,
+    /// The inviter (0 for none).
+    #[sqlx(try_from = "Int")]
+    pub ref_by: i64,
+    pub reg_date: chrono::NaiveDateTime,
 }
 
-/// Locks a user row and returns (enable, money).
-pub async fn lock_balance(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<(i64, Money)>> {
+/// Locks a user row and returns its balance, inviter and sign-up time.
+pub async fn lock_balance(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<LockedBalance>> {
     let sql = format!(
-        "SELECT `enable`, `money` FROM `user` WHERE `id` = ?{}",
+        "SELECT `enable`, `money`, `ref_by`, `reg_date` FROM `user` WHERE `id` = ?{}",
         tx.for_update()
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)

@@ -247,6 +247,9 @@ pub struct LockedUser {
     pub node_speedlimit: Money,
     #[sqlx(try_from = "Int")]
     pub node_connector: i64,
+    #[sqlx(try_from = "Int")]
+    pub ref_by: i64,
+    pub reg_date: NaiveDateTime,
 }
 
 impl LockedUser {
@@ -268,7 +271,8 @@ impl LockedUser {
 pub async fn lock_user(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<LockedUser>> {
     let sql = format!(
         "SELECT `money`, `transfer_enable`, `u`, `d`, `last_day_t`, `expire_in`, `class`, \
-         `class_expire`, `node_speedlimit`, `node_connector` FROM `user` WHERE `id` = ?{}",
+         `class_expire`, `node_speedlimit`, `node_connector`, `ref_by`, `reg_date` FROM `user` \
+         WHERE `id` = ?{}",
         tx.for_update()
     );
     on_tx!(tx, |c| sqlx::query_as(&sql)

@@ -538,10 +538,10 @@ pub async fn refund_bought(
     if sql::refund_logged(&mut tx, &target).await? {
         return Err(ApiError::conflict("This purchase was already refunded."));
     }
-    let (_, balance) = crate::db::rebate::lock_balance(&mut tx, bought.userid)
+    let buyer = crate::db::rebate::lock_balance(&mut tx, bought.userid)
         .await?
         .ok_or_else(|| ApiError::not_found("The buyer no longer exists."))?;
-    let new_balance = balance + amount;
+    let new_balance = buyer.money + amount;
     crate::db::rebate::set_balance(&mut tx, bought.userid, new_balance).await?;
     sql::stop_renew(&mut tx, id).await?;
     log(
@@ -550,7 +550,7 @@ pub async fn refund_bought(
         "bought.refund",
         &target,
         json!({"reason": reason, "user_id": bought.userid, "amount": amount,
-               "balance_before": balance, "balance_after": new_balance}),
+               "balance_before": buyer.money, "balance_after": new_balance}),
     )
     .await?;
     tx.commit().await?;

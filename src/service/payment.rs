@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::gateways::{
     self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction, Verdict, VerifyCtx,
 };
+use crate::service::rebate::{pay_commission, Payer};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
@@ -129,15 +130,20 @@ pub async fn credit_order(
         tx.rollback().await?;
         return Ok(Credit::AlreadyPaid);
     }
-    let (_, money) = balance::lock_balance(&mut tx, order.userid)
+    let payer = balance::lock_balance(&mut tx, order.userid)
         .await?
         .ok_or_else(|| ApiError::not_found("The order's user no longer exists."))?;
-    balance::set_balance(&mut tx, order.userid, money + order.total).await?;
+    balance::set_balance(&mut tx, order.userid, payer.money + order.total).await?;
     sql::insert_recharge_record(&mut tx, order.userid, gateway, order.total, now_naive()).await?;
-    crate::service::rebate::pay_commission(
+    let payer = Payer {
+        id: order.userid,
+        ref_by: payer.ref_by,
+        registered: payer.reg_date,
+    };
+    pay_commission(
         &mut tx,
         &app.settings,
-        order.userid,
+        &payer,
         order.total,
         Trigger::Recharge,
     )

@@ -5,6 +5,14 @@ use crate::domain::now_naive;
 use crate::domain::rebate::{self, PaidSoFar, RebateMode, RebateRules, Trigger};
 use crate::settings::Settings;
 
+/// Who pays: their id, inviter (`ref_by`, 0 for none) and sign-up time, read with their locked row.
+#[derive(Debug, Clone, Copy)]
+pub struct Payer {
+    pub id: i64,
+    pub ref_by: i64,
+    pub registered: chrono::NaiveDateTime,
+}
+
 pub async fn rules(settings: &Settings) -> sqlx::Result<RebateRules> {
     Ok(RebateRules {
         mode: RebateMode::parse(&settings.get("invite_rebate_mode").await?),
@@ -27,7 +35,7 @@ pub async fn rules(settings: &Settings) -> sqlx::Result<RebateRules> {
 pub async fn pay_commission(
     tx: &mut Tx,
     settings: &Settings,
-    payer: i64,
+    payer: &Payer,
     amount: Money,
     trigger: Trigger,
 ) -> sqlx::Result<Vec<(i64, Money)>> {
@@ -35,19 +43,17 @@ pub async fn pay_commission(
         return Ok(Vec::new());
     }
     let rules = rules(settings).await?;
-    let Some((mut beneficiary, payer_registered)) = sql::inviter_of(tx, payer).await? else {
-        return Ok(Vec::new());
-    };
+    let (mut beneficiary, payer_registered, payer) = (payer.ref_by, payer.registered, payer.id);
     let now = now_naive();
     let mut paid = Vec::new();
     for ratio in &rules.levels {
         if beneficiary == 0 || beneficiary == payer {
             break;
         }
-        let Some((enable, balance)) = sql::lock_balance(tx, beneficiary).await? else {
+        let Some(locked) = sql::lock_balance(tx, beneficiary).await? else {
             break;
         };
-        if enable == 1 {
+        if locked.enable == 1 {
             let (count, total) = sql::paid_so_far(tx, payer, beneficiary).await?;
             let due = rebate::commission(
                 &rules,
@@ -67,14 +73,11 @@ pub async fn pay_commission(
                     crate::domain::to_unix(now),
                 )
                 .await?;
-                sql::set_balance(tx, beneficiary, balance + due).await?;
+                sql::set_balance(tx, beneficiary, locked.money + due).await?;
                 paid.push((beneficiary, due));
             }
         }
-        beneficiary = match sql::inviter_of(tx, beneficiary).await? {
-            Some((next, _)) => next,
-            None => 0,
-        };
+        beneficiary = locked.ref_by;
     }
     Ok(paid)
 }

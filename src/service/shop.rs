@@ -246,7 +246,12 @@ async fn buy_in(
         apply_plan(&mut state, c, flags, now);
     }
     sql::write_user(tx, user_id, balance, &state).await?;
-    crate::service::rebate::pay_commission(tx, &app.settings, user_id, price, Trigger::Purchase)
+    let payer = crate::service::rebate::Payer {
+        id: user_id,
+        ref_by: user.ref_by,
+        registered: user.reg_date,
+    };
+    crate::service::rebate::pay_commission(tx, &app.settings, &payer, price, Trigger::Purchase)
         .await?;
     Ok(Purchase {
         bought_id,
