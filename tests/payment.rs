@@ -24,6 +24,14 @@ async fn balance(app: &TestApp, user: i64) -> Money {
         .await)
 }
 
+/// Signs up the paying user: (id, token, balance before paying).
+async fn payer(app: &TestApp) -> (i64, String, Money) {
+    let (user, token) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
+    (user, token, balance(app, user).await)
+}
+
 async fn setup(app: &TestApp) {
     let s = &app.state.settings;
     s.set("payment_gateway", r#"["epay","stripe","alipay"]"#)
@@ -98,10 +106,7 @@ async fn confirm(app: &TestApp, order: i64) -> (StatusCode, Value) {
 async fn create_then_debug_confirm(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     setup(&app).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
 
     let (status, body) = app
         .post(
@@ -171,10 +176,7 @@ async fn create_then_debug_confirm(backend: Backend) {
 async fn parallel_epay_callbacks_credit_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     setup(&app).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let (order, tradeno) = epay_order(&app, &token, "12.34").await;
     let query = epay_query(&tradeno, "12.34", EPAY_KEY);
     let replies = futures::future::join_all((0..100).map(|_| epay_notify(&app, &query))).await;
@@ -214,10 +216,7 @@ async fn parallel_epay_callbacks_credit_once(backend: Backend) {
 async fn bad_epay_callbacks_are_rejected(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     setup(&app).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let (order, tradeno) = epay_order(&app, &token, "10.00").await;
     let valid = epay_query(&tradeno, "10.00", EPAY_KEY);
     let bad = [
@@ -255,10 +254,7 @@ async fn bad_epay_callbacks_are_rejected(backend: Backend) {
 async fn callbacks_find_orders_sspanel_wrote(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     setup(&app).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let php_order = |id: i64, tradeno: &str, total: &str| {
         format!(
             "INSERT INTO paylist (id, userid, total, status, tradeno, datetime) \
@@ -315,10 +311,7 @@ fn stripe_event(tradeno: &str, cents: i64, currency: &str) -> String {
 async fn stripe_webhooks(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     setup(&app).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let (_, tradeno) = epay_order(&app, &token, "25.50").await;
     let now = chrono::Utc::now().timestamp();
 
@@ -418,10 +411,7 @@ async fn alipay_round_trip(backend: Backend) {
         .filter(|l| !l.starts_with("-----"))
         .collect();
     s.set("f2f_pay_public_key", &bare).await.unwrap();
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
 
     let (status, body) = app
         .post(
@@ -666,10 +656,7 @@ async fn wechat_round_trip(backend: Backend) {
     s.set("wechat_platform_public_key", &pem_public(platform))
         .await
         .unwrap();
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let (order, tradeno) = epay_order(&app, &token, "12.34").await;
     let ts = chrono::Utc::now().timestamp();
     let sign = |body: &str| rsa_sha256_sign(platform, format!("{ts}\nn0nce\n{body}\n").as_bytes());
@@ -1022,10 +1009,7 @@ async fn paypal_notify(app: &TestApp, paypal_id: &str) -> (StatusCode, Value) {
 
 async fn paypal_round_trip(backend: Backend) {
     let (app, fake) = paypal_app(backend).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
     let (order, tradeno, paypal_id) = paypal_order(&app, &token, "10.05").await;
     {
         let f = fake.lock().unwrap();
@@ -1116,10 +1100,7 @@ async fn paypal_round_trip(backend: Backend) {
 
 async fn paypal_refusals(backend: Backend) {
     let (app, fake) = paypal_app(backend).await;
-    let (user, token) = app
-        .register_and_login("payer@example.com", "password-1")
-        .await;
-    let before = balance(&app, user).await;
+    let (user, token, before) = payer(&app).await;
 
     // PayPal captured a different amount, or in another currency: refused, not credited.
     let (order, _, paypal_id) = paypal_order(&app, &token, "10.00").await;

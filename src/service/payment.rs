@@ -150,28 +150,24 @@ pub async fn credit_order(
     .await?;
     if audited {
         let tradeno = order.tradeno.as_deref().unwrap_or_default();
-        let (tradeno, reason) = audit_texts(tradeno, "");
-        let now = chrono::Utc::now().timestamp();
-        sql::insert_event(
-            &mut tx,
-            gateway,
-            &tradeno,
-            Verdict::Credited.as_str(),
-            &reason,
-            now,
-        )
-        .await?;
+        record_event(&mut tx, gateway, tradeno, Verdict::Credited, "").await?;
     }
     tx.commit().await?;
     Ok(Credit::Credited)
 }
 
-/// A trade number and a reason cut to the audit table's columns.
-fn audit_texts(tradeno: &str, reason: &str) -> (String, String) {
-    (
-        tradeno.chars().take(128).collect(),
-        reason.chars().take(250).collect(),
-    )
+/// Writes a callback's audit row in `tx`, the trade number and reason cut to their columns.
+async fn record_event(
+    tx: &mut crate::db::Tx,
+    gateway: &str,
+    tradeno: &str,
+    verdict: Verdict,
+    reason: &str,
+) -> sqlx::Result<()> {
+    let tradeno: String = tradeno.chars().take(128).collect();
+    let reason: String = reason.chars().take(250).collect();
+    let now = chrono::Utc::now().timestamp();
+    sql::insert_event(tx, gateway, &tradeno, verdict.as_str(), &reason, now).await
 }
 
 /// How a callback was answered: the gateway (whose acknowledgement format to use), the verdict and
@@ -221,11 +217,12 @@ pub async fn notify(
             },
         },
     };
-    let (tradeno, reason) = audit_texts(&tradeno, &reason);
+    let tradeno: String = tradeno.chars().take(128).collect();
+    let reason: String = reason.chars().take(250).collect();
+    // A credit wrote its own audit row with the credit.
     if verdict != Verdict::Credited {
-        let now = chrono::Utc::now().timestamp();
         let mut tx = app.db.begin().await?;
-        sql::insert_event(&mut tx, gateway, &tradeno, verdict.as_str(), &reason, now).await?;
+        record_event(&mut tx, gateway, &tradeno, verdict, &reason).await?;
         tx.commit().await?;
     }
     crate::metrics::payment(gateway, verdict.as_str());

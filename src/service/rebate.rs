@@ -43,30 +43,30 @@ pub async fn pay_commission(
         return Ok(Vec::new());
     }
     let rules = rules(settings).await?;
-    let (mut beneficiary, payer_registered, payer) = (payer.ref_by, payer.registered, payer.id);
+    let mut beneficiary = payer.ref_by;
     let now = now_naive();
     let mut paid = Vec::new();
     for ratio in &rules.levels {
-        if beneficiary == 0 || beneficiary == payer {
+        if beneficiary == 0 || beneficiary == payer.id {
             break;
         }
         let Some(locked) = sql::lock_balance(tx, beneficiary).await? else {
             break;
         };
         if locked.enable == 1 {
-            let (count, total) = sql::paid_so_far(tx, payer, beneficiary).await?;
+            let (count, total) = sql::paid_so_far(tx, payer.id, beneficiary).await?;
             let due = rebate::commission(
                 &rules,
                 *ratio,
                 amount,
                 PaidSoFar { count, total },
-                payer_registered,
+                payer.registered,
                 now,
             );
             if !due.is_zero() {
                 sql::insert_payback(
                     tx,
-                    payer,
+                    payer.id,
                     beneficiary,
                     amount,
                     due,
