@@ -9,6 +9,7 @@ use crate::auth::JwtKeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::kv::Kv;
+use crate::service::hashing::HashPool;
 use crate::service::node::ListCache;
 use crate::service::tradeno_index::TradenoIndex;
 use crate::service::traffic::TrafficRecorder;
@@ -26,6 +27,8 @@ pub struct App {
     pub orders: TradenoIndex,
     /// Outgoing HTTP (gateway APIs, webhooks, Telegram), with timeouts.
     pub http: reqwest::Client,
+    /// Password hashing, a few at a time.
+    pub hashing: HashPool,
 }
 
 #[derive(Clone)]
@@ -73,6 +76,7 @@ impl AppState {
             node_lists: ListCache::default(),
             orders: TradenoIndex::default(),
             http: crate::gateways::http_client(),
+            hashing: HashPool::for_this_machine(),
         })))
     }
 }

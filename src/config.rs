@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_MU_KEY: &str = "spanel-default-mu-key";
 pub const DEFAULT_JWT_SECRET: &str = "spanel-default-jwt-secret-change-me";
+/// Shortest node key production accepts (XrayR's `ApiKey`, SSPanel's `muKey`).
+const MIN_PRODUCTION_MU_KEY: usize = 16;
+/// Shortest JWT secret production accepts: 32 bytes, the HS256 key size.
+const MIN_PRODUCTION_JWT_SECRET: usize = 32;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -38,6 +42,12 @@ pub struct Config {
     pub login_ip_per_minute: i64,
     /// Failed logins allowed per account per 15 minutes.
     pub login_account_failures: i64,
+    /// Failed logins allowed per client IP per 15 minutes, whatever accounts they tried.
+    pub login_ip_failures: i64,
+    /// Accounts that may be registered from one client IP per hour (0 = no limit).
+    pub register_ip_per_hour: i64,
+    /// Open (not closed) tickets one user may have at once.
+    pub max_open_tickets: i64,
     /// Trust `X-Forwarded-For` / `X-Real-IP` for the client address (behind a reverse proxy).
     pub trust_proxy: bool,
     /// Gateway API base URLs can be overridden (tests point them at a local fake).
@@ -87,6 +97,9 @@ impl Default for Config {
             max_port: 65000,
             login_ip_per_minute: 30,
             login_account_failures: 10,
+            login_ip_failures: 50,
+            register_ip_per_hour: 10,
+            max_open_tickets: 5,
             trust_proxy: false,
             gateway_base_urls: Default::default(),
             node_api_version: "2023.2".into(),
@@ -117,7 +130,7 @@ impl Config {
     }
 
     pub fn is_production(&self) -> bool {
-        self.mode.eq_ignore_ascii_case("production")
+        self.mode.trim().eq_ignore_ascii_case("production")
     }
 
     pub fn mu_keys(&self) -> impl Iterator<Item = &str> {
@@ -151,7 +164,34 @@ impl Config {
         if self.min_port <= 0 || self.max_port > 65535 || self.min_port >= self.max_port {
             out.push("min_port..max_port must be a range inside 1..65535".to_string());
         }
+        let mode = self.mode.trim().to_ascii_lowercase();
+        if mode != "development" && mode != "production" {
+            out.push(format!(
+                "SPANEL_MODE '{}' is neither development nor production",
+                self.mode
+            ));
+        }
         if self.is_production() {
+            if let Some(short) = self.mu_keys().find(|k| k.len() < MIN_PRODUCTION_MU_KEY) {
+                out.push(format!(
+                    "production mode needs node keys of at least {MIN_PRODUCTION_MU_KEY} characters (one is {})",
+                    short.len()
+                ));
+            }
+            if self.jwt_secret.len() < MIN_PRODUCTION_JWT_SECRET {
+                out.push(format!(
+                    "production mode needs a SPANEL_JWT_SECRET of at least {MIN_PRODUCTION_JWT_SECRET} characters"
+                ));
+            }
+            if self
+                .metrics_token
+                .as_ref()
+                .is_some_and(|t| t.len() < MIN_PRODUCTION_MU_KEY)
+            {
+                out.push(format!(
+                    "production mode needs a SPANEL_METRICS_TOKEN of at least {MIN_PRODUCTION_MU_KEY} characters"
+                ));
+            }
             if self.mu_keys().any(|k| k == DEFAULT_MU_KEY) {
                 out.push(
                     "production mode refuses the default MU key: set SPANEL_MU_KEY to a secret of your own"
@@ -196,6 +236,36 @@ mod tests {
         let p = c.problems().join("\n");
         assert!(p.contains("default MU key"));
         assert!(p.contains("default JWT secret"));
+    }
+
+    #[test]
+    fn production_refuses_short_secrets_and_unknown_modes_are_errors() {
+        let c = Config {
+            mode: "production".into(),
+            mu_key: "x".into(),
+            jwt_secret: "short-but-not-default".into(),
+            ..Config::default()
+        };
+        let p = c.problems().join("\n");
+        assert!(p.contains("node keys of at least 16"), "{p}");
+        assert!(p.contains("JWT_SECRET of at least 32"), "{p}");
+        let ok = Config {
+            mode: "Production".into(),
+            mu_key: "k".repeat(16),
+            jwt_secret: "s".repeat(32),
+            ..Config::default()
+        };
+        assert!(ok.problems().is_empty(), "{:?}", ok.problems());
+        for typo in ["prod", "dev", ""] {
+            let c = Config {
+                mode: typo.into(),
+                ..Config::default()
+            };
+            assert!(c
+                .problems()
+                .join("")
+                .contains("neither development nor production"));
+        }
     }
 
     #[test]

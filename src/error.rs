@@ -136,7 +136,15 @@ impl IntoResponse for ApiError {
             }
             other => json!({"ret": 0, "msg": other.to_string(), "data": null}),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy or briefly without its database: worth another try in a moment.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }
 

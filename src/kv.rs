@@ -124,6 +124,9 @@ impl Kv {
             }
             _ => {
                 self.mark_failed();
+                // A fresh connection next time: the manager's own reconnection backs off for
+                // much longer than Redis usually stays away.
+                *self.conn.write().await = None;
                 None
             }
         }

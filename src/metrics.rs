@@ -206,6 +206,16 @@ pub fn email(ok: bool) {
     );
 }
 
+/// A password hash or check turned away because every hashing worker stayed busy too long.
+pub fn hash_pool_rejected() {
+    counter(
+        "spanel_password_hash_rejected_total",
+        "Logins, sign-ups and password changes answered 503 because the hashing workers were busy",
+        vec![],
+        1,
+    );
+}
+
 /// One node notice (down/up) raised.
 pub fn node_alert(kind: &str) {
     counter(

@@ -109,6 +109,21 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// The request's `Idempotency-Key` header, if any (a value that is not text is passed on as an
+/// empty key, which the service refuses).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(IdempotencyKey(parts.headers.get("idempotency-key").map(
+            |v| v.to_str().map(str::to_string).unwrap_or_default(),
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

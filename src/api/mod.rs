@@ -114,18 +114,23 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
-            // The span holds the path only: query strings can carry node keys.
+            // The span holds the path only (query strings can carry node keys), with the
+            // subscription tokens in it masked.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req
                     .headers()
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                let path = redact_path(req.uri().path());
+                tracing::info_span!("http", method = %req.method(), path = %path, request_id = %id)
             }),
         )
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -135,6 +140,18 @@ pub fn router(state: AppState) -> Router {
         ]))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The path as logged: the token of `/sub/{token}…` and `/link/{token}` (a subscription is as
+/// good as a password) replaced by `***`.
+fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/sub/", "/link/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}***{tail}").into();
+        }
+    }
+    path.into()
 }
 
 async fn not_found() -> ApiError {
@@ -151,4 +168,19 @@ async fn method_not_allowed() -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_path;
+
+    #[test]
+    fn subscription_tokens_are_masked_in_logged_paths() {
+        assert_eq!(redact_path("/sub/abc123"), "/sub/***");
+        assert_eq!(redact_path("/sub/abc123/clash"), "/sub/***/clash");
+        assert_eq!(redact_path("/link/abc123"), "/link/***");
+        assert_eq!(redact_path("/link/abc123?x=1"), "/link/***");
+        assert_eq!(redact_path("/app/api/v0/user/me"), "/app/api/v0/user/me");
+        assert_eq!(redact_path("/subscription"), "/subscription");
+    }
 }

@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ClientIp;
+use super::extract::{ClientIp, IdempotencyKey};
 use super::node::conditional;
 use crate::app::AppState;
 use crate::auth::NodeKey;
@@ -147,18 +147,22 @@ pub struct ReportBody {
 }
 
 /// Traffic report `{"data":[{"user_id","u","d"}]}`.
-#[utoipa::path(post, path = "/mod_mu/users/traffic", tag = "mod_mu", params(NodeIdQuery), request_body = ReportBody,
+/// Each `u` and `d` is at most 2^50 bytes. An `Idempotency-Key` header makes a resent report count
+/// once (see `POST /app/api/v0/node/traffic`).
+#[utoipa::path(post, path = "/mod_mu/users/traffic", tag = "mod_mu", request_body = ReportBody,
+    params(NodeIdQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes a resent report count once: 1–128 visible ASCII characters, unique per report and node, remembered for a day.")),
     responses((status = 200), (status = 401), (status = 503)))]
 async fn traffic(
     State(app): State<AppState>,
     _caller: MuCaller,
     Query(q): Query<NodeIdQuery>,
+    IdempotencyKey(idem): IdempotencyKey,
     body: Bytes,
 ) -> Response {
     respond(
         async {
             let id = node_id(&q)?;
-            node::report_traffic(&app, id, &report_data(&body)?).await?;
+            node::report_traffic(&app, id, &report_data(&body)?, idem.as_deref()).await?;
             Ok(ok_plain())
         }
         .await,

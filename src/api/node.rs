@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use crate::app::AppState;
 use crate::auth::NodeKey;
 use crate::domain::node::AliveIpEntry;
@@ -81,15 +81,20 @@ pub struct TrafficBody {
     pub data: Value,
 }
 
-/// Traffic report: charged at the node's `traffic_rate`; answered after it is committed.
+/// Traffic report: charged at the node's `traffic_rate`; answered after it is committed. Each `u`
+/// and `d` is at most 2^50 bytes. With an `Idempotency-Key` header (1–128 visible ASCII
+/// characters, e.g. a UUID per report) a resent report whose key this node used within the last
+/// day is acknowledged again without being counted again, on every instance sharing the database.
 #[utoipa::path(post, path = "/node/traffic", tag = "node", request_body = TrafficBody, security(("mu_key" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a resent report count once: 1–128 visible ASCII characters, unique per report and node, remembered for a day.")),
     responses((status = 200), (status = 404), (status = 422), (status = 503)))]
 async fn traffic(
     State(app): State<AppState>,
     _key: NodeKey,
+    IdempotencyKey(idem): IdempotencyKey,
     ApiJson(body): ApiJson<TrafficBody>,
 ) -> ApiResult<axum::Json<Envelope<&'static str>>> {
-    node::report_traffic(&app, body.node_id, &body.data).await?;
+    node::report_traffic(&app, body.node_id, &body.data, idem.as_deref()).await?;
     Ok(ok("ok"))
 }
 

@@ -544,6 +544,22 @@ pub async fn insert_ticket(
     .map(|r| Done::from(r).id))
 }
 
+/// Locks the user's row (serialising their ticket openings) and counts their open threads.
+pub async fn lock_open_tickets(tx: &mut Tx, user: i64) -> sqlx::Result<i64> {
+    let lock = format!("SELECT `id` FROM `user` WHERE `id` = ?{}", tx.for_update());
+    on_tx!(tx, |c| sqlx::query(&lock)
+        .bind(user)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `ticket` WHERE `userid` = ? AND `rootid` = 0 AND `status` = 1"
+    )
+    .bind(user)
+    .fetch_one(c)
+    .await)
+}
+
 pub async fn set_ticket_status(tx: &mut Tx, root: i64, status: i64) -> sqlx::Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "UPDATE `ticket` SET `status` = ? WHERE `id` = ?"

@@ -83,7 +83,9 @@ impl Db {
             let pool = MySqlPoolOptions::new()
                 .max_connections(max_connections)
                 .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
+                // Fail fast when the server is gone: callers answer 503 and clients retry,
+                // instead of every request waiting out a long timeout.
+                .acquire_timeout(Duration::from_secs(3))
                 .connect_with(opts)
                 .await?;
             Ok(Db::MySql(pool))
@@ -120,8 +122,10 @@ impl Db {
         })
     }
 
-    pub async fn ping(&self) -> bool {
-        on_db!(self, |p| sqlx::query("SELECT 1").execute(p).await.is_ok())
+    /// Whether the database answers within `within`.
+    pub async fn ping(&self, within: Duration) -> bool {
+        let ping = async { on_db!(self, |p| sqlx::query("SELECT 1").execute(p).await.is_ok()) };
+        tokio::time::timeout(within, ping).await.unwrap_or(false)
     }
 
     /// Whether the SSPanel schema is present (the `user` table exists).
@@ -207,6 +211,14 @@ impl Backend {
         match self {
             Backend::MySql => " FOR UPDATE",
             Backend::Sqlite => "",
+        }
+    }
+
+    /// The scalar "smaller of two" function: MySQL's `LEAST`, SQLite's two-argument `MIN`.
+    pub fn least(self) -> &'static str {
+        match self {
+            Backend::MySql => "LEAST",
+            Backend::Sqlite => "MIN",
         }
     }
 }

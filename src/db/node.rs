@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{placeholders, Backend, Db, Done, Int, Tx};
-use crate::domain::node::{NodeRow, NodeUserRow};
+use crate::domain::node::{NodeRow, NodeUserRow, COUNTER_CAP, MAX_BATCH_DELTA};
 use crate::{on_db, on_tx};
 
 const NODE_COLUMNS: &str =
@@ -192,6 +192,112 @@ pub async fn existing_users(tx: &mut Tx, ids: &[i64]) -> sqlx::Result<Vec<i64>> 
     Ok(found)
 }
 
+/// Which of the (node, idempotency key) pairs already have a receipt: reports applied before.
+pub async fn existing_receipts(
+    tx: &mut Tx,
+    keys: &[(i64, &str)],
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(500) {
+        let sql = format!(
+            // (The key column is binary-collated, so it comes back as text through a cast.)
+            "SELECT `node_id`, CAST(`idem_key` AS CHAR) FROM `spanel_traffic_receipt` \
+             WHERE (`node_id`, `idem_key`) IN ({})",
+            vec!["(?, ?)"; chunk.len()].join(", ")
+        );
+        let rows: Vec<(Int, String)> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for (node, key) in chunk {
+                q = q.bind(*node).bind(*key);
+            }
+            q.fetch_all(c).await
+        })?;
+        found.extend(rows.into_iter().map(|(n, k)| (n.0, k)));
+    }
+    Ok(found)
+}
+
+/// Records the reports applied in this transaction under their idempotency keys. A key another
+/// transaction recorded meanwhile fails the statement (a unique violation).
+pub async fn insert_receipts(tx: &mut Tx, keys: &[(i64, &str)], now: i64) -> sqlx::Result<()> {
+    for chunk in keys.chunks(500) {
+        let sql = format!(
+            "INSERT INTO `spanel_traffic_receipt` (`node_id`, `idem_key`, `created_at`) VALUES {}",
+            vec!["(?, ?, ?)"; chunk.len()].join(", ")
+        );
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (node, key) in chunk {
+                q = q.bind(*node).bind(*key).bind(now);
+            }
+            q.execute(c).await.map(Done::from)
+        })?;
+    }
+    Ok(())
+}
+
+/// Deletes up to `limit` receipts older than `before`; returns how many went.
+pub async fn prune_receipts(db: &Db, before: i64, limit: i64) -> sqlx::Result<u64> {
+    let done = on_db!(db, |p| sqlx::query(
+        "DELETE FROM `spanel_traffic_receipt` WHERE (`node_id`, `idem_key`) IN \
+         (SELECT `node_id`, `idem_key` FROM (SELECT `node_id`, `idem_key` \
+         FROM `spanel_traffic_receipt` WHERE `created_at` < ? LIMIT ?) AS old)"
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(p)
+    .await
+    .map(Done::from))?;
+    let slots = on_db!(db, |p| sqlx::query(
+        "DELETE FROM `spanel_traffic_commit` WHERE `updated_at` < ?"
+    )
+    .bind(before)
+    .execute(p)
+    .await
+    .map(Done::from))?;
+    Ok(done.rows + slots.rows)
+}
+
+/// Writes commit number `seq` of a flusher's `slot` inside the transaction being committed, so
+/// that, if the connection dies during `COMMIT`, a later look tells whether it committed.
+pub async fn mark_commit(tx: &mut Tx, slot: &str, seq: i64, now: i64) -> sqlx::Result<()> {
+    let sql = match tx.backend() {
+        Backend::MySql => {
+            "INSERT INTO `spanel_traffic_commit` (`slot`, `seq`, `updated_at`) VALUES (?, ?, ?) \
+             ON DUPLICATE KEY UPDATE `seq` = VALUES(`seq`), `updated_at` = VALUES(`updated_at`)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO `spanel_traffic_commit` (`slot`, `seq`, `updated_at`) VALUES (?, ?, ?) \
+             ON CONFLICT (`slot`) DO UPDATE SET `seq` = excluded.`seq`, \
+             `updated_at` = excluded.`updated_at`"
+        }
+    };
+    on_tx!(tx, |c| sqlx::query(sql)
+        .bind(slot)
+        .bind(seq)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+    Ok(())
+}
+
+/// Whether commit `seq` of `slot` is in the database. The read locks the slot's row, so it waits
+/// for a transaction still holding it (a `COMMIT` the server is finishing) and its answer is final.
+pub async fn commit_marked(db: &Db, slot: &str, seq: i64) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let sql = format!(
+        "SELECT `seq` FROM `spanel_traffic_commit` WHERE `slot` = ?{}",
+        tx.for_update()
+    );
+    let found: Option<Int> = on_tx!(&mut tx, |c| sqlx::query_scalar(&sql)
+        .bind(slot)
+        .fetch_optional(c)
+        .await)?;
+    tx.commit().await?;
+    Ok(found.is_some_and(|s| s.0 >= seq))
+}
+
 /// Sizes of the multi-row `INSERT`s that fill the temporary delta tables: powers of two, so each
 /// connection prepares a handful of statement shapes once and reuses them, instead of preparing
 /// (one more round trip, thousands of placeholders parsed) a new shape for every batch size.
@@ -285,8 +391,10 @@ async fn apply_batch_mysql(
     load_deltas(t, "spanel_delta", users).await?;
     sqlx::query(
         "UPDATE `user` AS t JOIN `spanel_delta` AS x ON t.`id` = x.`id` \
-         SET t.`u` = t.`u` + x.`a`, t.`d` = t.`d` + x.`b`, t.`t` = ?",
+         SET t.`u` = LEAST(t.`u` + x.`a`, ?), t.`d` = LEAST(t.`d` + x.`b`, ?), t.`t` = ?",
     )
+    .bind(COUNTER_CAP)
+    .bind(COUNTER_CAP)
     .bind(now)
     .execute(&mut **t)
     .await?;
@@ -294,8 +402,9 @@ async fn apply_batch_mysql(
         load_deltas(t, "spanel_node_delta", nodes).await?;
         sqlx::query(
             "UPDATE `node` AS n JOIN `spanel_node_delta` AS x ON n.`id` = x.`id` \
-             SET n.`node_bandwidth` = n.`node_bandwidth` + x.`a`",
+             SET n.`node_bandwidth` = LEAST(n.`node_bandwidth` + x.`a`, ?)",
         )
+        .bind(COUNTER_CAP)
         .execute(&mut **t)
         .await?;
     }
@@ -305,10 +414,13 @@ async fn apply_batch_mysql(
         sqlx::query(
             "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
              SELECT x.`id`, ?, x.`a`, x.`b` FROM `spanel_delta` AS x WHERE x.`id` < ? \
-             ON DUPLICATE KEY UPDATE `u` = `u` + VALUES(`u`), `d` = `d` + VALUES(`d`)",
+             ON DUPLICATE KEY UPDATE `u` = LEAST(`u` + VALUES(`u`), ?), \
+             `d` = LEAST(`d` + VALUES(`d`), ?)",
         )
         .bind(*hour)
         .bind(PADDING_IDS_FROM)
+        .bind(MAX_BATCH_DELTA)
+        .bind(MAX_BATCH_DELTA)
         .execute(&mut **t)
         .await?;
     }
@@ -327,11 +439,14 @@ async fn apply_batch_sqlite(
     const ROWS: usize = 8000;
     for chunk in users.chunks(ROWS) {
         let sql = format!(
-            "UPDATE `user` SET `u` = `u` + x.column2, `d` = `d` + x.column3, `t` = ? \
-             FROM (VALUES {}) AS x WHERE `user`.`id` = x.column1",
+            "UPDATE `user` SET `u` = MIN(`u` + x.column2, ?), `d` = MIN(`d` + x.column3, ?), \
+             `t` = ? FROM (VALUES {}) AS x WHERE `user`.`id` = x.column1",
             vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(now);
+        let mut q = sqlx::query(&sql)
+            .bind(COUNTER_CAP as i64)
+            .bind(COUNTER_CAP as i64)
+            .bind(now);
         for (id, u, d) in chunk {
             q = q.bind(*id as i64).bind(*u as i64).bind(*d as i64);
         }
@@ -342,9 +457,10 @@ async fn apply_batch_sqlite(
             let sql = format!(
                 "INSERT INTO `spanel_traffic_hourly` (`user_id`, `hour`, `u`, `d`) \
                  SELECT column1, ?, column2, column3 FROM (VALUES {}) WHERE true \
-                 ON CONFLICT (`user_id`, `hour`) DO UPDATE SET `u` = `u` + excluded.`u`, \
-                 `d` = `d` + excluded.`d`",
-                vec!["(?, ?, ?)"; chunk.len()].join(", ")
+                 ON CONFLICT (`user_id`, `hour`) DO UPDATE SET \
+                 `u` = MIN(`u` + excluded.`u`, {cap}), `d` = MIN(`d` + excluded.`d`, {cap})",
+                vec!["(?, ?, ?)"; chunk.len()].join(", "),
+                cap = MAX_BATCH_DELTA
             );
             let mut q = sqlx::query(&sql).bind(*hour);
             for (id, u, d) in chunk {
@@ -355,11 +471,11 @@ async fn apply_batch_sqlite(
     }
     if !nodes.is_empty() {
         let sql = format!(
-            "UPDATE `node` SET `node_bandwidth` = `node_bandwidth` + x.column2 \
+            "UPDATE `node` SET `node_bandwidth` = MIN(`node_bandwidth` + x.column2, ?) \
              FROM (VALUES {}) AS x WHERE `node`.`id` = x.column1",
             vec!["(?, ?)"; nodes.len()].join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).bind(COUNTER_CAP as i64);
         for (id, raw, _) in nodes {
             q = q.bind(*id as i64).bind(*raw as i64);
         }
@@ -395,26 +511,31 @@ pub async fn apply_traffic_per_row(
     raw_total: u64,
     now: i64,
 ) -> sqlx::Result<()> {
+    let least = tx.backend().least();
+    let update_user = format!(
+        "UPDATE `user` SET `u` = {least}(`u` + ?, {COUNTER_CAP}), \
+         `d` = {least}(`d` + ?, {COUNTER_CAP}), `t` = ? WHERE `id` = ?"
+    );
     for (id, u, d) in rows {
-        on_tx!(tx, |c| sqlx::query(
-            "UPDATE `user` SET `u` = `u` + ?, `d` = `d` + ?, `t` = ? WHERE `id` = ?"
-        )
-        .bind(*u as i64)
-        .bind(*d as i64)
-        .bind(now)
-        .bind(*id)
+        on_tx!(tx, |c| sqlx::query(&update_user)
+            .bind(*u as i64)
+            .bind(*d as i64)
+            .bind(now)
+            .bind(*id)
+            .execute(c)
+            .await
+            .map(Done::from))?;
+    }
+    let update_node = format!(
+        "UPDATE `node` SET `node_bandwidth` = {least}(`node_bandwidth` + ?, {COUNTER_CAP}) \
+         WHERE `id` = ?"
+    );
+    on_tx!(tx, |c| sqlx::query(&update_node)
+        .bind(raw_total.min(MAX_BATCH_DELTA) as i64)
+        .bind(node_id)
         .execute(c)
         .await
         .map(Done::from))?;
-    }
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE `node` SET `node_bandwidth` = `node_bandwidth` + ? WHERE `id` = ?"
-    )
-    .bind(raw_total as i64)
-    .bind(node_id)
-    .execute(c)
-    .await
-    .map(Done::from))?;
     Ok(())
 }
 
@@ -437,15 +558,17 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
             "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
              SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
              FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
-             ON DUPLICATE KEY UPDATE `u` = `spanel_traffic_daily`.`u` + VALUES(`u`), \
-             `d` = `spanel_traffic_daily`.`d` + VALUES(`d`)"
+             ON DUPLICATE KEY UPDATE \
+             `u` = LEAST(`spanel_traffic_daily`.`u` + VALUES(`u`), 2305843009213693952), \
+             `d` = LEAST(`spanel_traffic_daily`.`d` + VALUES(`d`), 2305843009213693952)"
         }
         Backend::Sqlite => {
             "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
              SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
              FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
-             ON CONFLICT (`user_id`, `day`) DO UPDATE SET `u` = `u` + excluded.`u`, \
-             `d` = `d` + excluded.`d`"
+             ON CONFLICT (`user_id`, `day`) DO UPDATE SET \
+             `u` = MIN(`u` + excluded.`u`, 2305843009213693952), \
+             `d` = MIN(`d` + excluded.`d`, 2305843009213693952)"
         }
     };
     on_tx!(tx, |c| sqlx::query(daily)

@@ -709,6 +709,38 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         PRIMARY KEY (gateway, gateway_order_id)
     )",
     ),
+    // Traffic reports applied under an `Idempotency-Key`, per node; a retry with a key seen
+    // within the last day is acknowledged without being applied again.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_traffic_receipt` (
+        `node_id` bigint(20) NOT NULL,
+        `idem_key` varchar(128) NOT NULL,
+        `created_at` bigint(20) NOT NULL,
+        PRIMARY KEY (`node_id`, `idem_key`),
+        KEY `created_at` (`created_at`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE IF NOT EXISTS spanel_traffic_receipt (
+        node_id INTEGER NOT NULL,
+        idem_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (node_id, idem_key)
+    );
+    CREATE INDEX IF NOT EXISTS spanel_traffic_receipt_created_at ON spanel_traffic_receipt (created_at)",
+    ),
+    // The last commit number of each traffic flusher, written inside each of its transactions: when
+    // a connection dies during `COMMIT`, this row tells whether the commit happened.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_traffic_commit` (
+        `slot` varchar(32) NOT NULL PRIMARY KEY,
+        `seq` bigint(20) NOT NULL,
+        `updated_at` bigint(20) NOT NULL
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE IF NOT EXISTS spanel_traffic_commit (
+        slot TEXT NOT NULL PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -15,8 +15,18 @@ pub struct TrafficRow {
     pub d: u64,
 }
 
+/// The most bytes one row of a report may carry in each direction (1 PiB): more than any node moves
+/// between two reports, far below what could overflow the signed 64-bit counters.
+pub const MAX_REPORT_BYTES: u64 = 1 << 50;
+/// The most one batch may add to one counter (a user's `u` or `d`, a node's bandwidth, an hour).
+pub const MAX_BATCH_DELTA: u64 = 1 << 55;
+/// Counters saturate here (2 EiB), so `u + d` and every sum of them stay inside a signed 64-bit
+/// column on both backends whatever nodes report.
+pub const COUNTER_CAP: u64 = 1 << 61;
+
 /// Validates a whole report body's `data`: an array of `{user_id, u, d}` with positive ids and
-/// non-negative whole byte counts. All or nothing: the first bad row rejects the report.
+/// whole byte counts from 0 to `MAX_REPORT_BYTES`. All or nothing: the first bad row rejects the
+/// report.
 pub fn parse_traffic(data: &Value) -> Result<Vec<TrafficRow>, String> {
     let rows = data.as_array().ok_or("data must be an array")?;
     rows.iter()
@@ -31,23 +41,39 @@ pub fn parse_traffic(data: &Value) -> Result<Vec<TrafficRow>, String> {
             if user_id == 0 || user_id > i64::MAX as u64 {
                 return Err(format!("data[{i}].user_id must be a positive integer"));
             }
+            let (u, d) = (field("u")?, field("d")?);
+            if u > MAX_REPORT_BYTES || d > MAX_REPORT_BYTES {
+                return Err(format!(
+                    "data[{i}]: u and d must be at most {MAX_REPORT_BYTES} bytes"
+                ));
+            }
             Ok(TrafficRow {
                 user_id: user_id as i64,
-                u: field("u")?,
-                d: field("d")?,
+                u,
+                d,
             })
         })
         .collect()
 }
 
+/// An `Idempotency-Key`: 1 to 128 visible ASCII characters (a UUID fits).
+pub fn check_idempotency_key(key: &str) -> Result<&str, String> {
+    if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("Idempotency-Key must be 1 to 128 visible ASCII characters".into());
+    }
+    Ok(key)
+}
+
 /// Bytes charged for `raw` bytes at the node's `traffic_rate`. The column is a FLOAT, so 0.7 arrives
 /// as 0.699999988…; rounding to the nearest byte charges 1000 bytes at 0.7 as 700, not 699.
+/// The result never exceeds `MAX_BATCH_DELTA`, whatever rate an operator typed.
 pub fn charge(raw: u64, rate: f64) -> u64 {
     if !(rate.is_finite() && rate > 0.0) {
         return 0;
     }
     let rate = (rate * 1e6).round() / 1e6;
-    (raw as f64 * rate).round() as u64
+    // A float-to-integer cast saturates, so a huge product cannot wrap.
+    ((raw as f64 * rate).round() as u64).min(MAX_BATCH_DELTA)
 }
 
 /// The node's fields that decide whether it serves anyone.
@@ -285,6 +311,7 @@ mod tests {
         assert_eq!(charge(3, 0.5), 2);
         assert_eq!(charge(1000, 0.0), 0);
         assert_eq!(charge(u32::MAX as u64 * 4, 2.0), u32::MAX as u64 * 8);
+        assert_eq!(charge(MAX_REPORT_BYTES, 1e30), MAX_BATCH_DELTA);
     }
 
     #[test]
@@ -305,10 +332,15 @@ mod tests {
             json!([{"user_id": 1, "u": "1", "d": 0}]),
             json!([{"user_id": 0, "u": 1, "d": 0}]),
             json!([{"user_id": 1, "u": 1, "d": 0}, {"u": 1, "d": 1}]),
+            json!([{"user_id": 1, "u": MAX_REPORT_BYTES + 1, "d": 0}]),
+            json!([{"user_id": 1, "u": 0, "d": u64::MAX}]),
+            json!([{"user_id": 1, "u": 1u64 << 62, "d": 0}]),
         ] {
             assert!(parse_traffic(&bad).is_err(), "{bad}");
         }
         assert!(parse_traffic(&json!([])).unwrap().is_empty());
+        let max = json!([{"user_id": 1, "u": MAX_REPORT_BYTES, "d": MAX_REPORT_BYTES}]);
+        assert_eq!(parse_traffic(&max).unwrap()[0].d, MAX_REPORT_BYTES);
     }
 
     fn user() -> NodeUserRow {

@@ -88,6 +88,17 @@ fn number(v: &Value) -> Option<Decimal> {
     }
 }
 
+/// The largest value each numeric `content` key may hold: a century of days, traffic far beyond
+/// any plan (and far below overflowing a byte counter), generous class, speed and device counts.
+fn content_limit(key: &str) -> Decimal {
+    Decimal::from(match key {
+        "expire" | "class_expire" | "reset" | "reset_exp" => 36_500,
+        "bandwidth" | "reset_value" => 100_000_000,
+        "speedlimit" => 1_000_000,
+        _ => 100_000,
+    })
+}
+
 fn whole(d: Decimal) -> Option<i64> {
     if d.fract().is_zero() {
         i64::try_from(d).ok()
@@ -120,8 +131,9 @@ impl PlanContent {
         for (key, value) in map {
             let k = key.as_str();
             if NUMERIC_KEYS.contains(&k) {
-                let Some(d) = number(value).filter(|d| !d.is_sign_negative()) else {
-                    bad(k, "must be a number ≥ 0");
+                let limit = content_limit(k);
+                let Some(d) = number(value).filter(|d| !d.is_sign_negative() && *d <= limit) else {
+                    bad(k, &format!("must be a number from 0 to {limit}"));
                     continue;
                 };
                 let int = whole(d);
@@ -179,7 +191,13 @@ impl PlanContent {
                     let price = get("price")
                         .filter(|d| !d.is_sign_negative() && d.scale() <= 2)
                         .map(Money::cents);
-                    match (price, get("start").and_then(whole), get("end").and_then(whole)) {
+                    // Unix seconds up to the year 2100.
+                    let time = |f: &str| {
+                        get(f)
+                            .and_then(whole)
+                            .filter(|t| (0..=4_102_444_800).contains(t))
+                    };
+                    match (price, time("start"), time("end")) {
                         (Some(price), Some(start), Some(end)) if start <= end => {
                             c.promo = Some(Promo { price, start, end })
                         }

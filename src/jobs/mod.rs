@@ -139,7 +139,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     let naive = from_unix(ts);
     // E-mails to queue once the work is committed: (addresses, subject, text).
     let mut notices: Vec<(Vec<String>, &str, &str)> = Vec::new();
-    let changed = match job {
+    let mut changed = match job {
         Job::ClassExpiry => {
             let to =
                 sql::emails_where(&mut tx, "`class` > 0 AND `class_expire` < ?", naive).await?;
@@ -255,6 +255,10 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
     };
     tx.commit().await?;
+    if job == Job::Prune {
+        // In batches of its own, after the job's transaction.
+        changed += crate::service::traffic::prune_receipts(&app.db, ts).await?;
+    }
     for (addresses, subject, text) in notices {
         for to in addresses {
             crate::service::mail::enqueue(app, &to, subject, text).await?;

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::db::{self, users, Money};
 use crate::domain::account::{self, DayUsage, RegMode, SignUpDefaults, TrafficView};
-use crate::domain::password::{hash_password, verify_password, PasswordMethod};
+use crate::domain::password::{hash_password, PasswordMethod};
 use crate::domain::{now_naive, random_token, GB};
 use crate::error::{ApiError, ApiResult, FieldError};
 
@@ -47,17 +47,11 @@ fn password_method(app: &App) -> PasswordMethod {
     PasswordMethod::parse(&app.config.password_method).unwrap_or(PasswordMethod::Argon2id)
 }
 
-/// Hashing is deliberately slow: keep it off the async workers.
-async fn hash_new_password(app: &App, password: &str) -> ApiResult<String> {
-    let (method, salt, password) = (
-        password_method(app),
-        app.config.password_salt.clone(),
-        password.to_string(),
-    );
-    tokio::task::spawn_blocking(move || hash_password(&password, method, &salt))
+/// A new hash in the configured method, through the bounded hashing pool.
+pub async fn hash_new_password(app: &App, password: &str) -> ApiResult<String> {
+    app.hashing
+        .hash(password, password_method(app), &app.config.password_salt)
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)
 }
 
 /// Creates an account with SSPanel's sign-up defaults; returns the new user id.
@@ -90,6 +84,15 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
                 ))
             }
             _ => {}
+        }
+    }
+    let per_hour = app.config.register_ip_per_hour;
+    if !req.as_admin && per_hour > 0 {
+        let key = format!("register:ip:{}", req.ip);
+        if app.kv.incr_window(&key, Duration::from_secs(3600)).await > per_hour {
+            return Err(ApiError::RateLimited(
+                "Too many accounts registered from this address; try again in an hour.".into(),
+            ));
         }
     }
     let defaults = sign_up_defaults(app).await?;
@@ -204,31 +207,37 @@ pub async fn login(app: &App, email: &str, password: &str, ip: &str) -> ApiResul
             "Too many login attempts from this address; wait a minute.".into(),
         ));
     }
-    let fail_key = format!("login:fail:{email}");
-    let failures: i64 = app
-        .kv
-        .get(&fail_key)
-        .await
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if failures >= app.config.login_account_failures {
+    // Failures are counted per account (the row the database finds, whatever spelling of the
+    // address the collation matched) and per address.
+    let found = users::find_login(&app.db, &email).await?;
+    let fail_key = match &found {
+        Some((id, _, _)) => format!("login:fail:user:{id}"),
+        None => format!("login:fail:email:{email}"),
+    };
+    let ip_fail_key = format!("login:fail:ip:{ip}");
+    let failures = |key: String| async move {
+        app.kv
+            .get(&key)
+            .await
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    if failures(fail_key.clone()).await >= app.config.login_account_failures {
         return Err(ApiError::RateLimited(
             "Too many failed logins for this account; try again in 15 minutes.".into(),
         ));
     }
+    if failures(ip_fail_key.clone()).await >= app.config.login_ip_failures {
+        return Err(ApiError::RateLimited(
+            "Too many failed logins from this address; try again in 15 minutes.".into(),
+        ));
+    }
 
-    let found = users::find_login(&app.db, &email).await?;
-    let (stored, salt) = (
-        found
-            .as_ref()
-            .map_or(decoy_hash(), |f| f.1.as_str())
-            .to_string(),
-        app.config.password_salt.clone(),
-    );
-    let candidate = password.to_string();
-    let valid = tokio::task::spawn_blocking(move || verify_password(&candidate, &stored, &salt))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let stored = found.as_ref().map_or(decoy_hash(), |f| f.1.as_str());
+    let valid = app
+        .hashing
+        .verify(password, stored, &app.config.password_salt)
+        .await?;
     match found {
         Some((id, _, enable)) if valid => {
             if enable != 1 {
@@ -244,9 +253,9 @@ pub async fn login(app: &App, email: &str, password: &str, ip: &str) -> ApiResul
             })
         }
         other => {
-            app.kv
-                .incr_window(&fail_key, Duration::from_secs(15 * 60))
-                .await;
+            for key in [&fail_key, &ip_fail_key] {
+                app.kv.incr_window(key, Duration::from_secs(15 * 60)).await;
+            }
             if let Some((id, _, _)) = other {
                 users::record_login(&app.db, id, ip, true).await?;
             }

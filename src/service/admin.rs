@@ -10,8 +10,8 @@ use crate::app::App;
 use crate::db::admin::{self as sql, NodeFields, TicketRow};
 use crate::db::users::UserRow;
 use crate::db::{Money, Tx};
+use crate::domain::node::COUNTER_CAP;
 use crate::domain::ops::normalize_setting;
-use crate::domain::password::{hash_password, PasswordMethod};
 use crate::domain::random_token;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::settings::KNOWN;
@@ -140,6 +140,9 @@ pub struct UserEdit {
     pub node_group: Option<i64>,
 }
 
+/// The largest node group (SSPanel's `node_group` columns are 32-bit).
+const MAX_GROUP: i64 = i32::MAX as i64;
+
 fn parse_time(field: &str, v: &str) -> Result<NaiveDateTime, FieldError> {
     NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%d %H:%M:%S")
         .map_err(|_| FieldError::new(field, "Use YYYY-MM-DD HH:MM:SS."))
@@ -151,8 +154,17 @@ pub async fn edit_user(app: &App, admin: i64, id: i64, edit: UserEdit) -> ApiRes
     if matches!(edit.class, Some(c) if !(0..=255).contains(&c)) {
         errors.push(FieldError::new("class", "Between 0 and 255."));
     }
-    if matches!(edit.transfer_enable, Some(t) if t < 0) {
-        errors.push(FieldError::new("transfer_enable", "Must not be negative."));
+    if matches!(edit.node_group, Some(g) if !(0..=MAX_GROUP).contains(&g)) {
+        errors.push(FieldError::new(
+            "node_group",
+            format!("Between 0 and {MAX_GROUP}."),
+        ));
+    }
+    if matches!(edit.transfer_enable, Some(t) if !(0..=COUNTER_CAP as i64).contains(&t)) {
+        errors.push(FieldError::new(
+            "transfer_enable",
+            format!("From 0 to {COUNTER_CAP} bytes."),
+        ));
     }
     let class_expire = edit
         .class_expire
@@ -305,13 +317,7 @@ pub async fn reset_password(
         }
         None => random_token(16),
     };
-    let method =
-        PasswordMethod::parse(&app.config.password_method).unwrap_or(PasswordMethod::Argon2id);
-    let salt = app.config.password_salt.clone();
-    let pw = password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&pw, method, &salt))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = crate::service::accounts::hash_new_password(app, &password).await?;
     let mut tx = app.db.begin().await?;
     sql::lock_user(&mut tx, id)
         .await?
@@ -397,13 +403,22 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
             String::new()
         }
     };
-    if !n.traffic_rate.is_finite() || n.traffic_rate < 0.0 {
-        errors.push(FieldError::new("traffic_rate", "A non-negative number."));
+    if !(0..=255).contains(&n.node_class) {
+        errors.push(FieldError::new("node_class", "Between 0 and 255."));
     }
-    if n.node_bandwidth_limit < 0 {
+    if !(0..=MAX_GROUP).contains(&n.node_group) {
+        errors.push(FieldError::new(
+            "node_group",
+            format!("Between 0 and {MAX_GROUP}."),
+        ));
+    }
+    if !(0.0..=1000.0).contains(&n.traffic_rate) {
+        errors.push(FieldError::new("traffic_rate", "A number from 0 to 1000."));
+    }
+    if !(0..=COUNTER_CAP as i64).contains(&n.node_bandwidth_limit) {
         errors.push(FieldError::new(
             "node_bandwidth_limit",
-            "Must not be negative.",
+            format!("From 0 to {COUNTER_CAP} bytes."),
         ));
     }
     if !(0..=31).contains(&n.bandwidthlimit_resetday) {
@@ -412,9 +427,12 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
     let speed = match n.node_speedlimit.as_deref() {
         None => Money::ZERO,
         Some(s) => match Money::parse_amount(s) {
-            Some(m) if !m.is_negative() => m,
+            Some(m) if !m.is_negative() && m.0 <= rust_decimal::Decimal::from(1_000_000) => m,
             _ => {
-                errors.push(FieldError::new("node_speedlimit", "A non-negative number."));
+                errors.push(FieldError::new(
+                    "node_speedlimit",
+                    "A number from 0 to 1000000 (Mbps).",
+                ));
                 Money::ZERO
             }
         },
@@ -652,6 +670,12 @@ pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> Ap
         return Err(ApiError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
+    if sql::lock_open_tickets(&mut tx, user).await? >= app.config.max_open_tickets {
+        return Err(ApiError::RateLimited(format!(
+            "You have {} open tickets; wait for an answer or close one first.",
+            app.config.max_open_tickets
+        )));
+    }
     let id = sql::insert_ticket(&mut tx, title.trim(), content, 0, user, now()).await?;
     tx.commit().await?;
     thread(app, id, None).await

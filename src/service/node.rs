@@ -191,14 +191,26 @@ pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rend
 }
 
 /// Validates and records a traffic report; returns once committed.
-pub async fn report_traffic(app: &App, node_id: i64, data: &Value) -> Result<(), NodeError> {
+/// Records a traffic report. With an idempotency `key` (the node's `Idempotency-Key` header) a
+/// report already applied under that key is acknowledged without being applied again.
+pub async fn report_traffic(
+    app: &App,
+    node_id: i64,
+    data: &Value,
+    key: Option<&str>,
+) -> Result<(), NodeError> {
     let rows = rules::parse_traffic(data).map_err(NodeError::InvalidData)?;
+    let key = key
+        .map(|k| rules::check_idempotency_key(k).map(str::to_string))
+        .transpose()
+        .map_err(NodeError::InvalidData)?;
     let node = usable_node(app, node_id).await?;
     app.traffic
         .record(TrafficReport {
             node_id,
             rate: node.traffic_rate as f64,
             rows,
+            key,
         })
         .await
         .map_err(|e| NodeError::Unavailable(e.to_string()))

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::db::node::{self as sql, HourlyRows};
 use crate::db::Db;
-use crate::domain::node::{charge, TrafficRow};
+use crate::domain::node::{charge, TrafficRow, MAX_BATCH_DELTA};
 use crate::settings::Settings;
 
 /// The most user rows merged into one flush.
@@ -28,6 +28,27 @@ pub struct TrafficReport {
     pub node_id: i64,
     pub rate: f64,
     pub rows: Vec<TrafficRow>,
+    /// The node's `Idempotency-Key`: a report under a key already applied is acknowledged again
+    /// without being applied again.
+    pub key: Option<String>,
+}
+
+/// How long idempotency keys are remembered (at least: the prune job removes older ones).
+pub const RECEIPT_SECS: i64 = 86_400;
+
+/// A flusher's commit counter, written inside each of its transactions (see `sql::mark_commit`).
+struct CommitMarker {
+    slot: String,
+    seq: i64,
+}
+
+impl CommitMarker {
+    fn new() -> CommitMarker {
+        CommitMarker {
+            slot: uuid::Uuid::new_v4().simple().to_string(),
+            seq: 0,
+        }
+    }
 }
 
 struct Pending {
@@ -56,11 +77,17 @@ type UsageMap = BTreeMap<(i64, i64), (u64, u64)>;
 /// (id, a, b) rows as `sql::apply_traffic` takes them.
 type Rows = Vec<(u64, u64, u64)>;
 
+/// Adds to a counter without ever passing `MAX_BATCH_DELTA` (reports are bounded, so only a
+/// flood of maximal reports could get there; the database caps its totals the same way).
+fn add_capped(total: &mut u64, delta: u64) {
+    *total = total.saturating_add(delta).min(MAX_BATCH_DELTA);
+}
+
 fn add_usage(map: &mut UsageMap, hour: i64, users: &[(u64, u64, u64)]) {
     for (id, u, d) in users {
         let e = map.entry((*id as i64, hour)).or_insert((0, 0));
-        e.0 += u;
-        e.1 += d;
+        add_capped(&mut e.0, *u);
+        add_capped(&mut e.1, *d);
     }
 }
 
@@ -77,8 +104,8 @@ impl UsageStats {
     fn give_back(&mut self, taken: UsageMap) {
         for (key, (u, d)) in taken {
             let e = self.pending.entry(key).or_insert((0, 0));
-            e.0 += u;
-            e.1 += d;
+            add_capped(&mut e.0, u);
+            add_capped(&mut e.1, d);
         }
     }
 }
@@ -176,7 +203,8 @@ impl TrafficRecorder {
 }
 
 /// Takes everything queued (up to `MAX_BATCH_ROWS`), applies it in one transaction, then
-/// acknowledges each report with the outcome.
+/// acknowledges each report with the outcome. If the batch fails on a statement (not an outage),
+/// its reports are applied one by one, so one bad member never fails the others.
 async fn flusher(
     db: Db,
     settings: Settings,
@@ -184,6 +212,7 @@ async fn flusher(
     known: Arc<Mutex<HashSet<i64>>>,
     stats: Arc<std::sync::Mutex<UsageStats>>,
 ) {
+    let mut marker = CommitMarker::new();
     loop {
         let batch = {
             let mut rx = queue.lock().await;
@@ -207,20 +236,37 @@ async fn flusher(
             .get_bool("enable_hourly_usage")
             .await
             .unwrap_or(true);
-        let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
         let stats = hourly.then_some(&*stats);
-        let result = flush(&db, &known, &reports, stats)
-            .await
-            .map(|applied| {
-                crate::metrics::batch_size("traffic", batch.len() as u64);
-                crate::metrics::traffic_rows(applied as u64);
-            })
-            .map_err(|e| {
-                tracing::error!(error = %e, reports = batch.len(), "traffic flush failed; nothing acknowledged");
-                e.to_string()
-            });
-        for p in batch {
-            let _ = p.ack.send(result.clone());
+        let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
+        let result = flush(&db, &known, &reports, stats, &mut marker).await;
+        crate::metrics::batch_size("traffic", batch.len() as u64);
+        match result {
+            Err(sqlx::Error::Database(e)) if batch.len() > 1 => {
+                tracing::warn!(error = %e, reports = batch.len(), "traffic batch failed; applying its reports one by one");
+                for p in batch {
+                    let one = flush(&db, &known, &[&p.report], stats, &mut marker).await;
+                    let _ = p.ack.send(acknowledgement(one));
+                }
+            }
+            result => {
+                let ack = acknowledgement(result);
+                for p in batch {
+                    let _ = p.ack.send(ack.clone());
+                }
+            }
+        }
+    }
+}
+
+fn acknowledgement(result: sqlx::Result<usize>) -> Result<(), String> {
+    match result {
+        Ok(applied) => {
+            crate::metrics::traffic_rows(applied as u64);
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "traffic flush failed; nothing acknowledged");
+            Err(e.to_string())
         }
     }
 }
@@ -233,9 +279,12 @@ pub fn merge(reports: &[&TrafficReport]) -> (TrafficBatch, BTreeMap<(i64, i64), 
     for r in reports {
         for row in &r.rows {
             let e = batch.users.entry(row.user_id).or_insert((0, 0));
-            e.0 += charge(row.u, r.rate);
-            e.1 += charge(row.d, r.rate);
-            *raw.entry((r.node_id, row.user_id)).or_insert(0) += row.u + row.d;
+            add_capped(&mut e.0, charge(row.u, r.rate));
+            add_capped(&mut e.1, charge(row.d, r.rate));
+            add_capped(
+                raw.entry((r.node_id, row.user_id)).or_insert(0),
+                row.u.saturating_add(row.d),
+            );
         }
     }
     (batch, raw)
@@ -257,7 +306,7 @@ fn rows_to_apply(
     let mut nodes: BTreeMap<i64, u64> = BTreeMap::new();
     for ((node, user), bytes) in raw {
         if present.contains(user) {
-            *nodes.entry(*node).or_default() += bytes;
+            add_capped(nodes.entry(*node).or_default(), *bytes);
         }
     }
     let nodes = nodes
@@ -277,6 +326,9 @@ fn is_retryable(e: &sqlx::Error) -> bool {
                 Some("40001") | Some("5") | Some("517")
             ) || db.message().contains("Deadlock")
                 || db.message().contains("Lock wait timeout")
+                // Only receipts are inserted: another transaction applied the same idempotency
+                // key meanwhile, and a new attempt will see it and skip that report.
+                || db.is_unique_violation()
         }
         _ => false,
     }
@@ -310,38 +362,51 @@ async fn known_users(
         .collect())
 }
 
+/// The reports to apply: those without a key, and the first of each key not applied before.
+fn live_reports<'a>(
+    reports: &[&'a TrafficReport],
+    applied: &HashSet<(i64, String)>,
+) -> Vec<&'a TrafficReport> {
+    let mut seen = HashSet::new();
+    reports
+        .iter()
+        .filter(|r| match &r.key {
+            None => true,
+            Some(k) => {
+                let id = (r.node_id, k.clone());
+                !applied.contains(&id) && seen.insert(id)
+            }
+        })
+        .copied()
+        .collect()
+}
+
 /// Applies the batch in one transaction (retried on deadlock) and, when due, the usage statistics
-/// gathered so far. Returns the user rows applied.
+/// gathered so far. Reports under an idempotency key applied before are skipped (and acknowledged).
+/// Returns the user rows applied.
 async fn flush(
     db: &Db,
     known: &Mutex<HashSet<i64>>,
     reports: &[&TrafficReport],
     stats: Option<&std::sync::Mutex<UsageStats>>,
+    marker: &mut CommitMarker,
 ) -> sqlx::Result<usize> {
-    let (batch, raw) = merge(reports);
-    let present = known_users(db, known, &batch).await?;
-    let (users, nodes) = rows_to_apply(&batch, &present, &raw);
+    let (all, _) = merge(reports);
+    let present = known_users(db, known, &all).await?;
     let now = chrono::Utc::now().timestamp();
     let hour = now - now.rem_euclid(3600);
     let taken = stats.and_then(|s| s.lock().expect("stats lock").take_if_due());
-    let hourly = match &taken {
-        Some(taken) => {
-            let mut all = taken.clone();
-            add_usage(&mut all, hour, &users);
-            by_hour(&all)
-        }
-        None => Vec::new(),
-    };
     let mut attempt = 0;
     let result = loop {
         attempt += 1;
-        let result = async {
-            let mut tx = db.begin().await?;
-            sql::apply_traffic(&mut tx, &users, &nodes, now, &hourly).await?;
-            tx.commit().await
-        }
-        .await;
-        match result {
+        let batch = Flush {
+            reports,
+            present: &present,
+            now,
+            hour,
+            taken: taken.as_ref(),
+        };
+        match batch.apply(db, marker).await {
             Err(e) if attempt < FLUSH_ATTEMPTS && is_retryable(&e) => {
                 tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
             }
@@ -352,13 +417,112 @@ async fn flush(
         let mut stats = stats.lock().expect("stats lock");
         match (&result, taken) {
             // Written with this commit.
-            (Ok(()), Some(_)) => {}
-            (Ok(()), None) => add_usage(&mut stats.pending, hour, &users),
+            (Ok(_), Some(_)) => {}
+            (Ok(users), None) => add_usage(&mut stats.pending, hour, users),
             (Err(_), Some(taken)) => stats.give_back(taken),
             (Err(_), None) => {}
         }
     }
-    result.map(|()| users.len())
+    result.map(|users| users.len())
+}
+
+/// One attempt at a flush.
+struct Flush<'a> {
+    reports: &'a [&'a TrafficReport],
+    present: &'a HashSet<i64>,
+    now: i64,
+    hour: i64,
+    taken: Option<&'a UsageMap>,
+}
+
+impl Flush<'_> {
+    /// Applies the batch in one transaction; returns the user rows applied.
+    async fn apply(&self, db: &Db, marker: &mut CommitMarker) -> sqlx::Result<Rows> {
+        let keys: Vec<(i64, &str)> = self
+            .reports
+            .iter()
+            .filter_map(|r| r.key.as_deref().map(|k| (r.node_id, k)))
+            .collect();
+        let mut tx = db.begin().await?;
+        let applied: HashSet<(i64, String)> = if keys.is_empty() {
+            HashSet::new()
+        } else {
+            sql::existing_receipts(&mut tx, &keys)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let live = live_reports(self.reports, &applied);
+        let (batch, raw) = merge(&live);
+        let (users, nodes) = rows_to_apply(&batch, self.present, &raw);
+        let hourly = match self.taken {
+            Some(taken) => {
+                let mut all = taken.clone();
+                add_usage(&mut all, self.hour, &users);
+                by_hour(&all)
+            }
+            None => Vec::new(),
+        };
+        if !(users.is_empty() && nodes.is_empty() && hourly.is_empty()) {
+            sql::apply_traffic(&mut tx, &users, &nodes, self.now, &hourly).await?;
+        }
+        let new_keys: Vec<(i64, &str)> = live
+            .iter()
+            .filter_map(|r| r.key.as_deref().map(|k| (r.node_id, k)))
+            .collect();
+        if !new_keys.is_empty() {
+            sql::insert_receipts(&mut tx, &new_keys, self.now).await?;
+        }
+        marker.seq += 1;
+        sql::mark_commit(&mut tx, &marker.slot, marker.seq, self.now).await?;
+        match tx.commit().await {
+            Ok(()) => Ok(users),
+            // The server said no: rolled back, for certain.
+            Err(e @ sqlx::Error::Database(_)) => Err(e),
+            // The connection failed during `COMMIT`: it may have committed or not.
+            Err(e) => match commit_outcome(db, marker).await {
+                Some(true) => {
+                    tracing::warn!(error = %e, "connection lost during COMMIT; the traffic batch had committed");
+                    Ok(users)
+                }
+                Some(false) => Err(e),
+                None => {
+                    tracing::error!(error = %e, "connection lost during COMMIT and the outcome could not be learnt; nodes resend (an Idempotency-Key makes that exact)");
+                    Err(e)
+                }
+            },
+        }
+    }
+}
+
+/// Whether the flusher's last commit happened, asked again over a new connection for a few
+/// seconds; None if the database could not be asked.
+async fn commit_outcome(db: &Db, marker: &CommitMarker) -> Option<bool> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match sql::commit_marked(db, &marker.slot, marker.seq).await {
+            Ok(committed) => return Some(committed),
+            Err(e) if Instant::now() >= deadline => {
+                tracing::error!(error = %e, "could not learn a traffic commit's outcome");
+                return None;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+/// Deletes idempotency receipts older than `RECEIPT_SECS` in bounded batches (Galera certifies a
+/// transaction whole, so no giant delete). Returns the rows deleted.
+pub async fn prune_receipts(db: &Db, now: i64) -> sqlx::Result<u64> {
+    const BATCH: i64 = 5_000;
+    let mut total = 0;
+    loop {
+        let n = sql::prune_receipts(db, now - RECEIPT_SECS, BATCH).await?;
+        total += n;
+        if n < BATCH as u64 {
+            return Ok(total);
+        }
+    }
 }
 
 async fn apply_per_row(db: &Db, report: &TrafficReport) -> sqlx::Result<()> {
@@ -375,16 +539,20 @@ async fn apply_per_row(db: &Db, report: &TrafficReport) -> sqlx::Result<()> {
         .collect();
     // Concurrent reports lock user rows in the same order, so they cannot deadlock.
     rows.sort_unstable_by_key(|r| r.0);
-    let raw: u64 = report.rows.iter().map(|r| r.u + r.d).sum();
+    let raw: u64 = report
+        .rows
+        .iter()
+        .fold(0, |sum, r| sum.saturating_add(r.u).saturating_add(r.d));
+    let now = chrono::Utc::now().timestamp();
     let mut tx = db.begin().await?;
-    sql::apply_traffic_per_row(
-        &mut tx,
-        report.node_id,
-        &rows,
-        raw,
-        chrono::Utc::now().timestamp(),
-    )
-    .await?;
+    if let Some(key) = &report.key {
+        let keys = [(report.node_id, key.as_str())];
+        if !sql::existing_receipts(&mut tx, &keys).await?.is_empty() {
+            return Ok(());
+        }
+        sql::insert_receipts(&mut tx, &keys, now).await?;
+    }
+    sql::apply_traffic_per_row(&mut tx, report.node_id, &rows, raw, now).await?;
     tx.commit().await
 }
 
@@ -432,6 +600,7 @@ mod tests {
         let a = TrafficReport {
             node_id: 1,
             rate: 0.5,
+            key: None,
             rows: vec![TrafficRow {
                 user_id: 7,
                 u: 3,
@@ -441,6 +610,7 @@ mod tests {
         let b = TrafficReport {
             node_id: 2,
             rate: 2.0,
+            key: None,
             rows: vec![
                 TrafficRow {
                     user_id: 7,

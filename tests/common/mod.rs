@@ -79,6 +79,9 @@ pub fn test_config(backend: Backend, database_url: String) -> Config {
         jobs_enabled: false,
         usage_stats_flush_secs: 0,
         login_ip_per_minute: 1000,
+        login_ip_failures: 1000,
+        register_ip_per_hour: 0,
+        max_open_tickets: 1000,
         ..Config::default()
     }
 }
