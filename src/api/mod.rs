@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_shop;
 pub mod auth;
+pub mod contract;
 pub mod extract;
 pub mod health;
 pub mod metrics;
@@ -100,18 +101,21 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
     openapi_router_for(false)
 }
 
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi_router().into_openapi()
+/// The OpenAPI document as served at `/openapi.json`.
+pub fn openapi() -> serde_json::Value {
+    contract::finish(openapi_router().into_openapi())
 }
 
 pub fn router(state: AppState) -> Router {
     let (routes, api) = openapi_router_for(state.config.debug).split_for_parts();
+    let api = contract::finish(api);
     let request_id = HeaderName::from_static("x-request-id");
     routes
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", api))
         .merge(crate::web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(enveloped_rejections))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -152,6 +156,46 @@ fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     path.into()
+}
+
+/// axum answers a path or query it cannot parse (`/payment/status/abc`, `?page=abc`) in plain
+/// text; API clients get the envelope like every other error.
+async fn enveloped_rejections(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = {
+        let path = req.uri().path();
+        path.starts_with("/app/api/") || path.starts_with("/mod_mu/")
+    };
+    let response = next.run(req).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let encoded = response.headers().contains_key(header::CONTENT_ENCODING);
+    if !(api && plain && !encoded && response.status().is_client_error()) {
+        return response;
+    }
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let msg = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("Bad request.")
+            .to_string()
+    } else {
+        text
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({"ret": 0, "msg": msg, "data": null})),
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {
