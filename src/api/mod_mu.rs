@@ -18,7 +18,7 @@ use super::extract::{ClientIp, IdempotencyKey};
 use super::node::conditional;
 use crate::app::AppState;
 use crate::auth::NodeKey;
-use crate::domain::node::{weak_etag, AliveIpEntry};
+use crate::domain::node::{parse_node_status, AliveIpEntry};
 use crate::service::node::{self, Flavour, NodeError, Rendered};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,6 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(nodes))
         .routes(routes!(detect_rules))
         .routes(routes!(ping))
+        // Answers are gzip-compressed for clients that accept it; cached users lists carry their
+        // own compressed copy and pass through untouched.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
 
 fn ok_data(data: Value) -> Response {
@@ -80,9 +83,14 @@ impl FromRequestParts<AppState> for MuCaller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
-        NodeKey::from_request_parts(parts, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        // SSPanel's exact refusal: two keys, no `data` (SSR reads `ret` first).
+        NodeKey::from_request_parts(parts, app).await.map_err(|_| {
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"ret": 0, "msg": "Invalid request."})),
+            )
+                .into_response()
+        })?;
         let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -210,11 +218,7 @@ async fn detect_log(
 }
 
 fn rendered_json(v: &Value) -> Rendered {
-    let body = serde_json::to_vec(v).unwrap_or_default();
-    Rendered {
-        etag: weak_etag(&body),
-        body: std::sync::Arc::new(body),
-    }
+    Rendered::from_json(&serde_json::to_vec(v).unwrap_or_default())
 }
 
 /// The node's configuration for XrayR (`custom_config` parsed, `version`).
@@ -237,28 +241,25 @@ async fn node_info(
     )
 }
 
-#[derive(Debug, Deserialize)]
-struct LegacyStatus {
-    #[serde(default)]
-    uptime: f64,
-    #[serde(default)]
-    load: String,
-}
-
-/// Legacy status post `{"uptime":…,"load":"…"}`: a heartbeat.
+/// Legacy status post `{"uptime":"1234.5","load":"0.10 0.20 0.30\n"}` (strings or numbers; a form
+/// body too): a heartbeat.
 #[utoipa::path(post, path = "/mod_mu/nodes/{id}/info", tag = "mod_mu", params(("id" = i64, Path)), request_body = Object,
     responses((status = 200), (status = 401)))]
 async fn post_node_info(
     State(app): State<AppState>,
     _caller: MuCaller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     respond(
         async {
             let id: i64 = id.parse().map_err(|_| NodeError::NotFound)?;
-            let status: LegacyStatus =
-                serde_json::from_slice(&body).map_err(|e| NodeError::InvalidData(e.to_string()))?;
+            let form = headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+            let status = parse_node_status(&body, form).map_err(NodeError::InvalidData)?;
             node::heartbeat(&app, id, status.uptime, &status.load).await?;
             Ok(ok_plain())
         }

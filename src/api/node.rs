@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(online))
         .routes(routes!(heartbeat))
         .routes(routes!(info))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
 
 impl From<NodeError> for ApiError {
@@ -38,7 +39,8 @@ impl From<NodeError> for ApiError {
     }
 }
 
-/// A cached JSON body, or 304 when the client already has it.
+/// A cached JSON body, or 304 when the client already has it; the stored gzip as it is when the
+/// client accepts gzip (XrayR's and V2bX's Go clients, SSR's requests all do).
 pub fn conditional(rendered: Rendered, headers: &HeaderMap) -> Response {
     use axum::http::{header, StatusCode};
     use axum::response::IntoResponse;
@@ -50,8 +52,22 @@ pub fn conditional(rendered: Rendered, headers: &HeaderMap) -> Response {
     if not_modified {
         return (StatusCode::NOT_MODIFIED, etag).into_response();
     }
-    let body = axum::body::Body::from(rendered.body.as_ref().clone());
-    (etag, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let gzip_ok = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(crate::domain::node::accepts_gzip);
+    let json = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::VARY, "accept-encoding"),
+    ];
+    if gzip_ok {
+        let body = axum::body::Body::from(rendered.gzip.as_ref().clone());
+        let gz = [(header::CONTENT_ENCODING, "gzip")];
+        (etag, json, gz, body).into_response()
+    } else {
+        (etag, json, axum::body::Body::from(rendered.plain())).into_response()
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

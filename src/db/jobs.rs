@@ -79,6 +79,37 @@ pub async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64
     })
 }
 
+/// Deletes `spanel_traffic_daily` rows of days before `before`, a range of `batch` user ids per
+/// statement (the primary key starts with the user id), each its own commit.
+pub async fn prune_daily_usage(db: &Db, before: i64, batch: i64) -> sqlx::Result<u64> {
+    let max: Option<Int> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT MAX(`user_id`) FROM `spanel_traffic_daily`"
+    )
+    .fetch_one(p)
+    .await)?;
+    let Some(Int(max)) = max else {
+        return Ok(0);
+    };
+    let mut deleted = 0;
+    let mut from = 0;
+    while from <= max {
+        let done = on_db!(db, |p| {
+            sqlx::query(
+            "DELETE FROM `spanel_traffic_daily` WHERE `user_id` >= ? AND `user_id` < ? AND `day` < ?"
+        )
+        .bind(from)
+        .bind(from + batch)
+        .bind(before)
+        .execute(p)
+        .await
+        .map(Done::from)
+        })?;
+        deleted += done.rows;
+        from += batch;
+    }
+    Ok(deleted)
+}
+
 /// Users whose `auto_reset_day` is `day`: (id, auto_reset_bandwidth in GB).
 pub async fn auto_reset_users(tx: &mut Tx, day: i64) -> sqlx::Result<Vec<(i64, Money)>> {
     let rows: Vec<(Int, Money)> = on_tx!(tx, |c| sqlx::query_as(

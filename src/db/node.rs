@@ -1,7 +1,5 @@
 //! SQL of the node APIs: nodes, the users a node serves, online state and traffic accounting.
 
-use std::collections::HashMap;
-
 use super::{placeholders, Backend, Db, Done, Int, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow, COUNTER_CAP, MAX_BATCH_DELTA};
 use crate::{on_db, on_tx};
@@ -24,38 +22,116 @@ pub async fn enabled_nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
     on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
 }
 
-/// Users allowed on `node` (SQL does the filter; over-quota users are decided by the caller).
-pub async fn node_users(
+/// Every user some node may list: enabled and not expired, or an administrator. Each node's list
+/// is filtered from these in memory (class, group, quota), so a fleet costs one query per refresh.
+pub async fn listable_users(
     db: &Db,
-    node: &NodeRow,
     now: chrono::NaiveDateTime,
-) -> sqlx::Result<Vec<NodeUserRow>> {
+) -> sqlx::Result<Vec<ListableUser>> {
     const SQL: &str =
         "SELECT `id`, `uuid`, `passwd`, `port`, `method`, `protocol`, `protocol_param`, \
         `obfs`, `obfs_param`, `u`, `d`, `transfer_enable`, `node_speedlimit`, `node_connector`, \
-        `is_multi_user`, `forbidden_ip`, `forbidden_port`, `enable` FROM `user` \
-        WHERE (`enable` = 1 AND `expire_in` > ? AND `class` >= ? AND (? = 0 OR `node_group` = ?)) \
-        OR `is_admin` = 1 ORDER BY `id`";
-    on_db!(db, |p| sqlx::query_as(SQL)
-        .bind(now)
-        .bind(node.node_class)
-        .bind(node.node_group)
-        .bind(node.node_group)
-        .fetch_all(p)
-        .await)
+        `is_multi_user`, `forbidden_ip`, `forbidden_port`, `enable`, `class`, `node_group`, \
+        `is_admin` FROM `user` WHERE (`enable` = 1 AND `expire_in` > ?) OR `is_admin` = 1 ORDER BY `id`";
+    on_db!(db, |p| sqlx::query_as(SQL).bind(now).fetch_all(p).await)
 }
 
-/// Distinct IPs per user seen on any node since `since` (unix): the global device count.
-pub async fn alive_ip_counts(db: &Db, since: i64) -> sqlx::Result<HashMap<i64, i64>> {
-    let rows: Vec<(Int, i64)> = on_db!(db, |p| {
+/// A user row with the fields that decide which nodes list it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListableUser {
+    #[sqlx(flatten)]
+    pub row: NodeUserRow,
+    pub class: i64,
+    pub node_group: i64,
+    pub is_admin: i64,
+}
+
+/// `alive_ip` rows from id `from` on, in id order, at most `limit`: (id, user, ip, unix time).
+pub async fn alive_ips_from(
+    db: &Db,
+    from: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, i64, String, i64)>> {
+    let rows: Vec<(Int, Int, String, Int)> = on_db!(db, |p| {
         sqlx::query_as(
-        "SELECT `userid`, COUNT(DISTINCT `ip`) FROM `alive_ip` WHERE `datetime` >= ? GROUP BY `userid`"
+        "SELECT `id`, `userid`, `ip`, `datetime` FROM `alive_ip` WHERE `id` >= ? ORDER BY `id` LIMIT ?"
     )
-    .bind(since)
+    .bind(from)
+    .bind(limit)
     .fetch_all(p)
     .await
     })?;
-    Ok(rows.into_iter().map(|(u, n)| (u.0, n)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, user, ip, at)| (id.0, user.0, ip, at.0))
+        .collect())
+}
+
+/// Tables whose auto-increment id follows their time column, so the rows of a time range are an
+/// id range (their only index is the primary key): (table, time column).
+pub const TIME_ORDERED: [(&str, &str); 3] = [
+    ("alive_ip", "datetime"),
+    ("node_info", "log_time"),
+    ("node_online_log", "log_time"),
+];
+
+/// The first id of `table` whose `time_col` is ≥ `since` (one past the last id when none is), found
+/// by bisecting the primary key (a few dozen index lookups, never a scan), and the table's first id.
+pub async fn first_id_since(
+    db: &Db,
+    (table, time_col): (&str, &str),
+    since: i64,
+) -> sqlx::Result<(i64, i64)> {
+    let bounds: (Option<Int>, Option<Int>) = on_db!(db, |p| sqlx::query_as(&format!(
+        "SELECT MIN(`id`), MAX(`id`) FROM `{table}`"
+    ))
+    .fetch_one(p)
+    .await)?;
+    let (Some(Int(min)), Some(Int(max))) = bounds else {
+        return Ok((0, 0));
+    };
+    let probe =
+        format!("SELECT `id`, `{time_col}` FROM `{table}` WHERE `id` >= ? ORDER BY `id` LIMIT 1");
+    let (mut lo, mut hi) = (min, max + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let row: Option<(Int, Int)> = on_db!(db, |p| sqlx::query_as(&probe)
+            .bind(mid)
+            .fetch_optional(p)
+            .await)?;
+        match row {
+            Some((Int(id), Int(at))) if at < since => lo = (id + 1).min(hi),
+            _ => hi = mid,
+        }
+    }
+    Ok((lo, min))
+}
+
+/// Deletes the rows of `table` older than `before`, in id ranges of `batch` rows, each its own
+/// statement and commit: no giant transaction (Galera certifies a transaction whole) and no scan
+/// (the time column has no index; the id range bounds every statement). Returns the rows deleted.
+pub async fn prune_by_id(
+    db: &Db,
+    (table, time_col): (&str, &str),
+    before: i64,
+    batch: i64,
+) -> sqlx::Result<u64> {
+    let (end, mut from) = first_id_since(db, (table, time_col), before).await?;
+    let sql = format!("DELETE FROM `{table}` WHERE `id` >= ? AND `id` < ? AND `{time_col}` < ?");
+    let mut deleted = 0;
+    while from < end {
+        let to = (from + batch).min(end);
+        let done = on_db!(db, |p| sqlx::query(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(before)
+            .execute(p)
+            .await
+            .map(Done::from))?;
+        deleted += done.rows;
+        from = to;
+    }
+    Ok(deleted)
 }
 
 pub async fn touch_heartbeat(db: &Db, node_id: i64, now: i64) -> sqlx::Result<()> {

@@ -148,9 +148,86 @@ impl NodeUserRow {
     }
 }
 
-fn speed(m: Money) -> Value {
-    // A JSON number, as XrayR parses it (Mbps, 0 = unlimited).
-    serde_json::from_str(&m.to_string()).unwrap_or(Value::from(0))
+/// A speed limit (Mbps, 0 = unlimited) as a JSON number: an integer when whole, so clients that
+/// decode it into an integer (V2bX's SSPanel client: Go `int`) read it as well as those that decode
+/// a float (XrayR: `float64`, SSR: `float()`).
+pub fn speed(m: Money) -> Value {
+    let d = m.0.normalize();
+    if d.scale() == 0 {
+        if let Ok(i) = i64::try_from(d) {
+            return Value::from(i);
+        }
+    }
+    serde_json::from_str(&d.to_string()).unwrap_or(Value::from(0))
+}
+
+/// A legacy node status post (`POST /mod_mu/nodes/{id}/info`), validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeStatus {
+    pub uptime: f64,
+    pub load: String,
+}
+
+/// A status field as clients send it: XrayR and SSR send strings (`"1234.5"`, SSR's load ends in a
+/// newline), other clients numbers.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrNumber {
+    Text(String),
+    Number(f64),
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    uptime: Option<TextOrNumber>,
+    load: Option<TextOrNumber>,
+}
+
+/// Parses a status body: JSON (`{"uptime":"1234.5","load":"0.10 0.20 0.30\n"}`, strings or
+/// numbers) or, when `form` is set, `application/x-www-form-urlencoded` (V2bX's SSPanel client).
+/// Missing fields are 0 and empty; the load is trimmed and at most 32 characters (the column);
+/// the uptime a finite number ≥ 0.
+pub fn parse_node_status(body: &[u8], form: bool) -> Result<NodeStatus, String> {
+    let raw: RawStatus = if form {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map(|pairs| {
+                let get = |k: &str| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| TextOrNumber::Text(v.clone()))
+                };
+                RawStatus {
+                    uptime: get("uptime"),
+                    load: get("load"),
+                }
+            })
+            .map_err(|_| "body is not a form".to_string())?
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|_| "body must be {\"uptime\":…,\"load\":…}".to_string())?
+    };
+    let uptime = match raw.uptime {
+        None => 0.0,
+        Some(TextOrNumber::Number(n)) => n,
+        Some(TextOrNumber::Text(t)) if t.trim().is_empty() => 0.0,
+        Some(TextOrNumber::Text(t)) => t
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| "uptime must be a number of seconds".to_string())?,
+    };
+    if !uptime.is_finite() || uptime < 0.0 {
+        return Err("uptime must be a number of seconds ≥ 0".into());
+    }
+    let load = match raw.load {
+        None => String::new(),
+        Some(TextOrNumber::Number(n)) => n.to_string(),
+        Some(TextOrNumber::Text(t)) => t.trim().to_string(),
+    };
+    if load.chars().count() > 32 {
+        return Err("load must be at most 32 characters".into());
+    }
+    Ok(NodeStatus { uptime, load })
 }
 
 /// The `/mod_mu/users` entry for `user` on a node of `sort`, in the names and types XrayR, V2bX and
@@ -277,6 +354,21 @@ pub fn etag_matches(if_none_match: &str, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || strip(t) == ours)
 }
 
+/// Whether an `Accept-Encoding` value accepts gzip (`gzip`, `x-gzip` or `*`, unless `q=0`).
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|part| {
+        let mut it = part.split(';');
+        let coding = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = it.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f64>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        matches!(coding.as_str(), "gzip" | "x-gzip" | "*") && !refused
+    })
+}
+
 /// `{"node_id":…,"count":…,"data":[{"user_id":…,"ip":…}]}` of `/node/online`.
 #[derive(Debug, Deserialize)]
 pub struct AliveIpEntry {
@@ -302,6 +394,64 @@ pub fn valid_alive_ips(entries: &[AliveIpEntry]) -> Vec<(i64, String)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn status_posts_take_strings_numbers_and_forms() {
+        let want = |uptime: f64, load: &str| NodeStatus {
+            uptime,
+            load: load.into(),
+        };
+        // shadowsocks-mod: str(float) and the raw /proc/loadavg line with its newline.
+        assert_eq!(
+            parse_node_status(br#"{"uptime":"1234.5","load":"0.10 0.20 0.30\n"}"#, false),
+            Ok(want(1234.5, "0.10 0.20 0.30"))
+        );
+        // XrayR below 2023.2: FormatUint.
+        assert_eq!(
+            parse_node_status(br#"{"uptime":"86400","load":"0.05 0.41 0.33"}"#, false),
+            Ok(want(86400.0, "0.05 0.41 0.33"))
+        );
+        assert_eq!(
+            parse_node_status(br#"{"uptime":12.5,"load":"1 2 3"}"#, false),
+            Ok(want(12.5, "1 2 3"))
+        );
+        assert_eq!(
+            parse_node_status(b"load=0.10+0.20+0.30&uptime=99", true),
+            Ok(want(99.0, "0.10 0.20 0.30"))
+        );
+        assert_eq!(parse_node_status(b"{}", false), Ok(want(0.0, "")));
+        for bad in [
+            &br#"{"uptime":"soon"}"#[..],
+            br#"{"uptime":-1}"#,
+            br#"{"uptime":"NaN"}"#,
+            br#"{"uptime":[1]}"#,
+            br#"{"load":"0123456789012345678901234567890123"}"#,
+            b"not json",
+            b"[]",
+        ] {
+            assert!(parse_node_status(bad, false).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn gzip_acceptance() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("gzip, deflate"));
+        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("identity"));
+        assert!(!accepts_gzip("deflate, br"));
+    }
+
+    #[test]
+    fn speed_limits_are_integers_when_whole() {
+        use rust_decimal::Decimal;
+        let m = |s: &str| Money(s.parse::<Decimal>().unwrap());
+        assert_eq!(speed(m("0.00")).to_string(), "0");
+        assert_eq!(speed(m("100.00")).to_string(), "100");
+        assert_eq!(speed(m("1.50")).to_string(), "1.5");
+    }
 
     #[test]
     fn charges_round_to_the_nearest_byte() {

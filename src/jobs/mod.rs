@@ -115,6 +115,8 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
                 crate::service::mail::drain(app, now.timestamp()).await?,
             ))
         }
+        // Bounded batches, each its own commit, never one giant transaction.
+        Job::Prune => return prune(app, now).await,
         // One transaction per renewal, so one bad row never holds back the others.
         Job::AutoRenew => {
             return Ok(Some(
@@ -225,34 +227,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
-        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew => 0,
-        Job::Prune => {
-            let day = 86_400;
-            sql::execute(
-                &mut tx,
-                "DELETE FROM `alive_ip` WHERE `datetime` < ?",
-                &[ts - day],
-            )
-            .await?
-                + sql::execute(
-                    &mut tx,
-                    "DELETE FROM `node_info` WHERE `log_time` < ?",
-                    &[ts - 7 * day],
-                )
-                .await?
-                + sql::execute(
-                    &mut tx,
-                    "DELETE FROM `node_online_log` WHERE `log_time` < ?",
-                    &[ts - 30 * day],
-                )
-                .await?
-                + sql::execute(
-                    &mut tx,
-                    "DELETE FROM `spanel_traffic_daily` WHERE `day` < ?",
-                    &[day_start(ts) - USAGE_DAYS_KEPT * day],
-                )
-                .await?
-        }
+        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
     };
     tx.commit().await?;
     if job == Job::Prune {
@@ -265,6 +240,35 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
     }
     tracing::info!(job = job.name(), changed, "job ran");
+    Ok(Some(changed))
+}
+
+/// Rows deleted per statement by the prune job.
+const PRUNE_BATCH: i64 = 5_000;
+
+/// Deletes old `alive_ip` (a day), `node_info` (7 days), `node_online_log` (30 days) and per-day
+/// usage rows, in id ranges of `PRUNE_BATCH` rows, each its own commit: a fleet writes tens of
+/// millions of `alive_ip` rows a day, and one giant transaction would hold locks for minutes (and
+/// fail Galera's certification). The day is claimed first; an interrupted run leaves the rest to
+/// the next day's.
+async fn prune(app: &App, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
+    let ts = now.timestamp();
+    let mut tx = app.db.begin().await?;
+    let period = now.format("%Y-%m-%d").to_string();
+    if !sql::claim_period(&mut tx, Job::Prune.name(), &period, ts).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    let day = 86_400;
+    let [alive, info, online] = crate::db::node::TIME_ORDERED;
+    let mut changed = 0;
+    for (table, keep) in [(alive, day), (info, 7 * day), (online, 30 * day)] {
+        changed += crate::db::node::prune_by_id(&app.db, table, ts - keep, PRUNE_BATCH).await?;
+    }
+    changed +=
+        sql::prune_daily_usage(&app.db, day_start(ts) - USAGE_DAYS_KEPT * day, PRUNE_BATCH).await?;
+    tracing::info!(job = Job::Prune.name(), changed, "job ran");
     Ok(Some(changed))
 }
 

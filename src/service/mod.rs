@@ -14,3 +14,4 @@ pub mod shop;
 pub mod subscription;
 pub mod tradeno_index;
 pub mod traffic;
+pub mod user_lists;

@@ -1,16 +1,14 @@
 //! The node APIs' use cases, shared by the seed `/app/api/v0/node/*` and SSPanel's `/mod_mu/*`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use crate::app::App;
+use crate::app::{App, AppState};
 use crate::db::node as sql;
 use crate::domain::node::{self as rules, AliveIpEntry, NodeRow};
-use crate::domain::now_naive;
 use crate::service::traffic::TrafficReport;
 
 /// Why a node request was refused; each API renders these in its own shape.
@@ -35,35 +33,14 @@ impl From<sqlx::Error> for NodeError {
     }
 }
 
-/// Which API shape a user list is rendered for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Flavour {
-    Seed,
-    ModMu,
-}
-
-/// A serialized answer body with its ETag.
-#[derive(Clone)]
-pub struct Rendered {
-    pub body: Arc<Vec<u8>>,
-    pub etag: String,
-}
-
-/// Users lists depend only on these node fields, so nodes that share them share one rendered list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct ListKey {
-    flavour: Flavour,
-    sort: i64,
-    node_class: i64,
-    node_group: i64,
-}
+pub use crate::service::user_lists::{Flavour, Rendered};
 
 /// In-process caches of the node API, so a fleet polling every minute (mostly answered 304) costs
-/// little database work: node rows and rendered lists live `node_list_cache_secs`, and a node's
-/// heartbeat is written at most every few seconds.
+/// little database work: users lists (see `user_lists`), node rows for `node_list_cache_secs`, and
+/// a node's heartbeat written at most every few seconds.
 #[derive(Default)]
 pub struct ListCache {
-    lists: Mutex<HashMap<ListKey, (Instant, Rendered)>>,
+    pub lists: crate::service::user_lists::UserLists,
     nodes: Mutex<HashMap<i64, (Instant, NodeRow)>>,
     beats: Mutex<HashMap<i64, i64>>,
 }
@@ -71,20 +48,12 @@ pub struct ListCache {
 impl ListCache {
     /// Forgets everything cached (after an operator change that must show at once).
     pub async fn clear(&self) {
-        self.lists.lock().await.clear();
+        self.lists.clear().await;
         self.nodes.lock().await.clear();
     }
 }
 
-const ALIVE_WINDOW_SECS: i64 = 300;
 const HEARTBEAT_EVERY_SECS: i64 = 5;
-
-fn render(body: Vec<u8>) -> Rendered {
-    Rendered {
-        etag: rules::weak_etag(&body),
-        body: Arc::new(body),
-    }
-}
 
 /// A node that exists and is enabled (cached briefly).
 pub async fn usable_node(app: &App, node_id: i64) -> Result<NodeRow, NodeError> {
@@ -134,60 +103,19 @@ async fn heartbeat_poll(app: &App, node_id: i64, now: i64) -> Result<(), NodeErr
 }
 
 /// The users `node_id` serves, rendered for `flavour`; the poll counts as a heartbeat.
-pub async fn user_list(app: &App, flavour: Flavour, node_id: i64) -> Result<Rendered, NodeError> {
+pub async fn user_list(
+    app: &AppState,
+    flavour: Flavour,
+    node_id: i64,
+) -> Result<Rendered, NodeError> {
     let now = chrono::Utc::now().timestamp();
     let node = usable_node(app, node_id).await?;
+    // A node out of bandwidth still polls: it is alive, and the monitor must not call it down.
+    heartbeat_poll(app, node_id, now).await?;
     if node.out_of_bandwidth() {
         return Err(NodeError::OutOfBandwidth);
     }
-    heartbeat_poll(app, node_id, now).await?;
-    let key = ListKey {
-        flavour,
-        sort: node.sort,
-        node_class: node.node_class,
-        node_group: node.node_group,
-    };
-    let ttl = Duration::from_secs(app.config.node_list_cache_secs);
-    if let Some((at, cached)) = app.node_lists.lists.lock().await.get(&key) {
-        if at.elapsed() < ttl {
-            return Ok(cached.clone());
-        }
-    }
-    let (users, alive) = tokio::try_join!(
-        sql::node_users(&app.db, &node, now_naive()),
-        sql::alive_ip_counts(&app.db, now - ALIVE_WINDOW_SECS),
-    )?;
-    let keep_connect = app.settings.get_bool("keep_connect").await?;
-    let alive_of = |id: i64| alive.get(&id).copied().unwrap_or(0);
-    let body = match flavour {
-        Flavour::ModMu => {
-            let config = node.custom_config_json();
-            let method = config.get("method").and_then(Value::as_str).unwrap_or("");
-            let data: Vec<Value> = users
-                .iter()
-                .filter_map(|u| {
-                    rules::mod_mu_user(node.sort, method, u, alive_of(u.id), keep_connect)
-                })
-                .collect();
-            serde_json::to_vec(&json!({"ret": 1, "data": data}))
-        }
-        Flavour::Seed => {
-            let data: Vec<_> = users
-                .iter()
-                .filter(|u| !u.over_quota())
-                .map(|u| rules::seed_user(u, alive_of(u.id)))
-                .collect();
-            serde_json::to_vec(&json!({"ret": 1, "msg": "ok", "data": data}))
-        }
-    }
-    .map_err(|e| NodeError::Unavailable(e.to_string()))?;
-    let rendered = render(body);
-    app.node_lists
-        .lists
-        .lock()
-        .await
-        .insert(key, (Instant::now(), rendered.clone()));
-    Ok(rendered)
+    Ok(app.node_lists.lists.list(app, flavour, &node).await?)
 }
 
 /// Validates and records a traffic report; returns once committed.
@@ -219,7 +147,7 @@ pub async fn report_traffic(
 /// A heartbeat: `node_heartbeat = now` and a `node_info` row.
 pub async fn heartbeat(app: &App, node_id: i64, uptime: f64, load: &str) -> Result<(), NodeError> {
     usable_node(app, node_id).await?;
-    if !uptime.is_finite() || uptime < 0.0 || load.len() > 32 {
+    if !uptime.is_finite() || uptime < 0.0 || load.chars().count() > 32 {
         return Err(NodeError::InvalidData(
             "uptime must be ≥ 0 and load at most 32 characters".into(),
         ));
@@ -287,7 +215,7 @@ pub fn mod_mu_info(app: &App, node: &NodeRow) -> Value {
 }
 
 fn speed_number(node: &NodeRow) -> Value {
-    serde_json::from_str(&node.node_speedlimit.to_string()).unwrap_or(Value::from(0))
+    rules::speed(node.node_speedlimit)
 }
 
 /// The node's configuration for the seed API.

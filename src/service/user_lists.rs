@@ -1,0 +1,441 @@
+//! Users lists for a fleet: one snapshot of every listable user and of the global device counts,
+//! refreshed in the background at most every `node_list_cache_secs`, from which each (API shape,
+//! sort, class, group) list is rendered once, gzip-compressed once, and served to every node that
+//! shares it. A poll costs a map lookup; a 304 costs nothing more.
+//!
+//! - Freshness: a change to users, nodes or alive IPs shows within the refresh period plus one
+//!   reload (the contract allows 10 s). Requests never wait for a reload once a snapshot exists:
+//!   the first poll after the period starts one in the background and is answered from the
+//!   current snapshot.
+//! - Stable ETags: a list is re-rendered only when its content fingerprint changes. The usage
+//!   counters `u`/`d` that sort-0 (SSR) and seed lists carry are informational (quota is enforced
+//!   by dropping over-quota users, which shows at once), so they are shown as of the last
+//!   `USAGE_SHOWN_SECS` boundary: traffic reports do not change every list's ETag every refresh.
+//! - Device counts: `alive_ip` has only its primary key, so the snapshot never counts over the
+//!   table. It reads the rows added since its last read by id (the auto-increment follows time),
+//!   keeps the last time each (user, IP) was seen, and counts those within 5 minutes.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+use crate::app::{App, AppState};
+use crate::db::node::{self as sql, ListableUser};
+use crate::domain::node::{self as rules, NodeRow};
+use crate::domain::now_naive;
+
+/// The window of the global device count (`alive_ip`).
+pub const ALIVE_WINDOW_SECS: i64 = 300;
+/// How often the `u`/`d` counters shown in lists move (see the module comment).
+pub const USAGE_SHOWN_SECS: u64 = 300;
+/// `alive_ip` rows read per query.
+const ALIVE_BATCH: i64 = 20_000;
+
+/// Which API shape a user list is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavour {
+    Seed,
+    ModMu,
+}
+
+/// Users lists depend only on these node fields, so nodes that share them share one list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ListKey {
+    flavour: Flavour,
+    sort: i64,
+    node_class: i64,
+    node_group: i64,
+    /// The Shadowsocks 2022 method (sort 1 only): users' keys depend on it.
+    method: String,
+}
+
+/// A rendered list: the gzip-compressed JSON body and its weak ETag (of the content).
+#[derive(Clone)]
+pub struct Rendered {
+    pub gzip: Arc<Vec<u8>>,
+    pub etag: String,
+}
+
+impl Rendered {
+    /// Renders and compresses `body`, tagged from its bytes.
+    pub fn from_json(body: &[u8]) -> Rendered {
+        Rendered {
+            etag: rules::weak_etag(body),
+            gzip: Arc::new(gzip(body)),
+        }
+    }
+
+    /// The uncompressed body, for clients that do not accept gzip.
+    pub fn plain(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&self.gzip[..])
+            .read_to_end(&mut out)
+            .expect("our own gzip decodes");
+        out
+    }
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 6),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(body).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+/// One user of the snapshot: the row, a fingerprint of every field a list shows except `u`/`d`,
+/// and the usage shown.
+struct SnapUser {
+    user: ListableUser,
+    fingerprint: u64,
+    shown: (i64, i64),
+}
+
+struct Snapshot {
+    loaded: Instant,
+    users: Vec<SnapUser>,
+    alive: HashMap<i64, i64>,
+    keep_connect: bool,
+    /// When the shown usage was last moved to the current counters.
+    usage_at: Instant,
+}
+
+/// The device-count tracker: the last time each (user, IP) was seen, fed by id from `alive_ip`.
+#[derive(Default)]
+struct AliveTracker {
+    /// Next id to read; None before the first read.
+    next: Option<i64>,
+    /// Where the previous read started: each read goes back to it, so rows whose insert
+    /// committed after a higher id was read are still seen.
+    previous: i64,
+    seen: HashMap<(i64, String), i64>,
+}
+
+impl AliveTracker {
+    async fn refresh(&mut self, app: &App, now: i64) -> sqlx::Result<HashMap<i64, i64>> {
+        let since = now - ALIVE_WINDOW_SECS;
+        let start = match self.next {
+            Some(_) => self.previous,
+            None => {
+                sql::first_id_since(&app.db, sql::TIME_ORDERED[0], since)
+                    .await?
+                    .0
+            }
+        };
+        let mut from = start;
+        loop {
+            let rows = sql::alive_ips_from(&app.db, from, ALIVE_BATCH).await?;
+            for (_, user, ip, at) in &rows {
+                if *at >= since {
+                    let last = self.seen.entry((*user, ip.clone())).or_insert(*at);
+                    *last = (*last).max(*at);
+                }
+            }
+            match rows.last() {
+                Some((id, ..)) => from = id + 1,
+                None => break,
+            }
+            if (rows.len() as i64) < ALIVE_BATCH {
+                break;
+            }
+        }
+        self.previous = self.next.unwrap_or(from);
+        self.next = Some(from);
+        self.seen.retain(|_, at| *at >= since);
+        let mut counts = HashMap::new();
+        for (user, _) in self.seen.keys() {
+            *counts.entry(*user).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+}
+
+/// The lists cache (one per process).
+#[derive(Default)]
+pub struct UserLists {
+    snapshot: std::sync::RwLock<Option<Arc<Snapshot>>>,
+    /// Held while a snapshot loads: one load at a time.
+    loading: Mutex<()>,
+    reloading: AtomicBool,
+    alive: Mutex<AliveTracker>,
+    /// Per list: the fingerprint it was rendered from and the result.
+    rendered: Mutex<HashMap<ListKey, (u64, Rendered)>>,
+    /// One render at a time per list.
+    rendering: Mutex<HashMap<ListKey, Arc<Mutex<()>>>>,
+}
+
+fn fingerprint(u: &ListableUser) -> u64 {
+    let r = &u.row;
+    let mut h = DefaultHasher::new();
+    (
+        r.id,
+        &r.uuid,
+        &r.passwd,
+        r.port,
+        &r.method,
+        &r.protocol,
+        &r.protocol_param,
+        &r.obfs,
+        &r.obfs_param,
+    )
+        .hash(&mut h);
+    (
+        r.transfer_enable,
+        r.node_speedlimit.0.to_string(),
+        r.node_connector,
+        r.is_multi_user,
+        &r.forbidden_ip,
+        &r.forbidden_port,
+        r.enable,
+        r.over_quota(),
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+impl UserLists {
+    /// Forgets everything: the next poll waits for a fresh snapshot (after an operator change that
+    /// must show at once, and in tests).
+    pub async fn clear(&self) {
+        *self.snapshot.write().expect("lock") = None;
+        self.rendered.lock().await.clear();
+    }
+
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot.read().expect("lock").clone()
+    }
+
+    /// The snapshot to answer from: the current one, starting a background reload when it is
+    /// older than the refresh period; on a cold start, a fresh one.
+    async fn snapshot(&self, app: &AppState) -> sqlx::Result<Arc<Snapshot>> {
+        let period = Duration::from_secs(app.config.node_list_cache_secs);
+        if let Some(s) = self.current() {
+            if s.loaded.elapsed() >= period && !self.reloading.swap(true, Ordering::AcqRel) {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = app.node_lists.lists.load(&app).await {
+                        tracing::warn!(error = %e, "users list refresh failed");
+                    }
+                    app.node_lists
+                        .lists
+                        .reloading
+                        .store(false, Ordering::Release);
+                });
+            }
+            return Ok(s);
+        }
+        let _one = self.loading.lock().await;
+        if let Some(s) = self.current() {
+            return Ok(s);
+        }
+        self.load_locked(app).await
+    }
+
+    async fn load(&self, app: &App) -> sqlx::Result<Arc<Snapshot>> {
+        let _one = self.loading.lock().await;
+        self.load_locked(app).await
+    }
+
+    async fn load_locked(&self, app: &App) -> sqlx::Result<Arc<Snapshot>> {
+        let now = chrono::Utc::now().timestamp();
+        let users = sql::listable_users(&app.db, now_naive()).await?;
+        let alive = self.alive.lock().await.refresh(app, now).await?;
+        let keep_connect = app
+            .settings
+            .get_bool("keep_connect")
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let previous = self.current();
+        let usage_period = Duration::from_secs(USAGE_SHOWN_SECS);
+        let (usage_at, old_shown) = match &previous {
+            Some(p) if p.usage_at.elapsed() < usage_period => (
+                p.usage_at,
+                p.users
+                    .iter()
+                    .map(|u| (u.user.row.id, u.shown))
+                    .collect::<HashMap<_, _>>(),
+            ),
+            _ => (Instant::now(), HashMap::new()),
+        };
+        drop(previous);
+        let users = tokio::task::spawn_blocking(move || {
+            users
+                .into_iter()
+                .map(|user| SnapUser {
+                    fingerprint: fingerprint(&user),
+                    shown: old_shown
+                        .get(&user.row.id)
+                        .copied()
+                        .unwrap_or((user.row.u, user.row.d)),
+                    user,
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let snap = Arc::new(Snapshot {
+            loaded: Instant::now(),
+            users,
+            alive,
+            keep_connect,
+            usage_at,
+        });
+        *self.snapshot.write().expect("lock") = Some(snap.clone());
+        Ok(snap)
+    }
+
+    /// The list for `node` in `flavour`.
+    pub async fn list(
+        &self,
+        app: &AppState,
+        flavour: Flavour,
+        node: &NodeRow,
+    ) -> sqlx::Result<Rendered> {
+        let method = if node.sort == 1 {
+            node.custom_config_json()
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        } else {
+            String::new()
+        };
+        let key = ListKey {
+            flavour,
+            sort: node.sort,
+            node_class: node.node_class,
+            node_group: node.node_group,
+            method,
+        };
+        let snap = self.snapshot(app).await?;
+        let members = members(&snap, &key);
+        let print = list_fingerprint(&snap, &key, &members);
+        if let Some(r) = self.cached(&key, print).await {
+            return Ok(r);
+        }
+        let lock = self
+            .rendering
+            .lock()
+            .await
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let _one = lock.lock().await;
+        if let Some(r) = self.cached(&key, print).await {
+            return Ok(r);
+        }
+        let render_key = key.clone();
+        let rendered =
+            tokio::task::spawn_blocking(move || render(&snap, &render_key, &members, print))
+                .await
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        self.rendered
+            .lock()
+            .await
+            .insert(key, (print, rendered.clone()));
+        Ok(rendered)
+    }
+
+    async fn cached(&self, key: &ListKey, print: u64) -> Option<Rendered> {
+        self.rendered
+            .lock()
+            .await
+            .get(key)
+            .filter(|(p, _)| *p == print)
+            .map(|(_, r)| r.clone())
+    }
+}
+
+/// Indexes (into the snapshot) of the users `key`'s nodes list: enabled, unexpired users of the
+/// node's class and group, and administrators; over-quota users unless `keep_connect`.
+fn members(snap: &Snapshot, key: &ListKey) -> Vec<u32> {
+    snap.users
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            let u = &s.user;
+            let eligible = u.is_admin == 1
+                || (u.class >= key.node_class
+                    && (key.node_group == 0 || u.node_group == key.node_group));
+            let quota_ok =
+                !u.row.over_quota() || (key.flavour == Flavour::ModMu && snap.keep_connect);
+            eligible && quota_ok
+        })
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
+fn shows_usage(key: &ListKey) -> bool {
+    key.flavour == Flavour::Seed || !matches!(key.sort, 1 | 2 | 11 | 14)
+}
+
+/// A fingerprint of everything `key`'s list shows: equal content, equal fingerprint.
+fn list_fingerprint(snap: &Snapshot, key: &ListKey, members: &[u32]) -> u64 {
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    snap.keep_connect.hash(&mut h);
+    let usage = shows_usage(key);
+    for i in members {
+        let s = &snap.users[*i as usize];
+        s.fingerprint.hash(&mut h);
+        snap.alive
+            .get(&s.user.row.id)
+            .copied()
+            .unwrap_or(0)
+            .hash(&mut h);
+        if usage {
+            s.shown.hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+fn render(snap: &Snapshot, key: &ListKey, members: &[u32], print: u64) -> Rendered {
+    let alive_of = |id: i64| snap.alive.get(&id).copied().unwrap_or(0);
+    let users = members.iter().map(|i| &snap.users[*i as usize]);
+    let body = match key.flavour {
+        Flavour::ModMu => {
+            let data: Vec<Value> = users
+                .filter_map(|s| {
+                    let r = &s.user.row;
+                    let mut v = rules::mod_mu_user(
+                        key.sort,
+                        &key.method,
+                        r,
+                        alive_of(r.id),
+                        snap.keep_connect,
+                    )?;
+                    if let Some(o) = v.as_object_mut().filter(|o| o.contains_key("u")) {
+                        o.insert("u".into(), s.shown.0.into());
+                        o.insert("d".into(), s.shown.1.into());
+                    }
+                    Some(v)
+                })
+                .collect();
+            serde_json::to_vec(&json!({"ret": 1, "data": data}))
+        }
+        Flavour::Seed => {
+            let data: Vec<_> = users
+                .map(|s| {
+                    let mut u = rules::seed_user(&s.user.row, alive_of(s.user.row.id));
+                    (u.u, u.d) = s.shown;
+                    u
+                })
+                .collect();
+            serde_json::to_vec(&json!({"ret": 1, "msg": "ok", "data": data}))
+        }
+    }
+    .expect("lists serialize");
+    Rendered {
+        etag: format!("W/\"{print:016x}\""),
+        gzip: Arc::new(gzip(&body)),
+    }
+}
