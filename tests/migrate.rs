@@ -257,8 +257,9 @@ async fn measure_100k_users() {
     let seeded = Instant::now();
     seed(source.db(), users, 5).await;
     println!(
-        "seeded {users} users on SQLite in {:.1} s",
-        seeded.elapsed().as_secs_f64()
+        "seeded {users} users on SQLite in {:.1} s: {}",
+        seeded.elapsed().as_secs_f64(),
+        source.state.config.database_url
     );
     let to = fresh_mysql_database().await;
     let done = migrate::run(&source.state.config.database_url, &to, Options::default())
