@@ -100,18 +100,24 @@ async fn first_admin_only_in_a_database_spanel_created(backend: Backend) {
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM `user`").await, 1);
 }
 
-/// The real binary on a foreign SQLite database: no account, and the start-up message says how.
+/// The real binary on a foreign SQLite database: no account, the start-up message says how, and
+/// the log (a file here) has no colour codes.
 #[tokio::test]
 async fn start_up_message_points_at_create_admin() {
     use std::io::{BufRead, BufReader};
     let url = foreign_database(Backend::Sqlite).await;
+    let log_path = std::env::temp_dir().join(format!(
+        "spanel-test-log-{}.txt",
+        uuid::Uuid::new_v4().simple()
+    ));
     let mut child = Command::new(env!("CARGO_BIN_EXE_spanel"))
         .arg("serve")
         .env("SPANEL_DATABASE_URL", &url)
         .env("SPANEL_LISTEN", "127.0.0.1:0")
         .env("SPANEL_JOBS_ENABLED", "false")
-        .env("SPANEL_LOG", "warn")
+        .env("SPANEL_LOG", "info")
         .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
     let mut said = String::new();
@@ -126,6 +132,11 @@ async fn start_up_message_points_at_create_admin() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(said.contains("spanel create-admin --email"), "{said}");
+    // Logs go to stderr, without colour codes when it is not a terminal.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).unwrap();
+    assert!(log.contains("listening"), "{log}");
+    assert!(!log.contains('\u{1b}'), "ANSI codes in a file: {log:?}");
     assert!(!said.contains("First administrator created"), "{said}");
     assert_eq!(count(&url, "SELECT COUNT(*) FROM `user`").await, 1);
 }
