@@ -62,7 +62,7 @@ const SQLITE_TABLES: [&str; 2] = [
 ];
 
 /// The name of the MariaDB lock held while migrating.
-const LOCK: &str = "spanel_schema_migration";
+const LOCK: &str = "spanel_migrate:";
 
 /// The highest version this binary knows.
 pub fn latest(migrations: &[Migration]) -> i64 {
@@ -106,13 +106,16 @@ pub async fn apply(db: &Db, migrations: &[Migration], now: i64) -> anyhow::Resul
     match db {
         Db::MySql(pool) => {
             let mut conn = pool.acquire().await?;
-            let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 300)")
-                .bind(LOCK)
-                .fetch_one(&mut *conn)
-                .await?;
+            // Named per database (lock names are at most 64 characters, hence the hash): installations
+            // sharing one server do not wait for each other.
+            let got: Option<i64> =
+                sqlx::query_scalar("SELECT GET_LOCK(CONCAT(?, MD5(DATABASE())), 300)")
+                    .bind(LOCK)
+                    .fetch_one(&mut *conn)
+                    .await?;
             anyhow::ensure!(
                 got == Some(1),
-                "another spanel is upgrading this database (lock {LOCK} held for 5 minutes)"
+                "another spanel has been upgrading this database for 5 minutes (lock {LOCK}<md5 of the database name>)"
             );
             let result = async {
                 let current: Option<i64> =
@@ -137,7 +140,7 @@ pub async fn apply(db: &Db, migrations: &[Migration], now: i64) -> anyhow::Resul
                 anyhow::Ok(())
             }
             .await;
-            sqlx::query("SELECT RELEASE_LOCK(?)")
+            sqlx::query("SELECT RELEASE_LOCK(CONCAT(?, MD5(DATABASE())))")
                 .bind(LOCK)
                 .execute(&mut *conn)
                 .await?;
