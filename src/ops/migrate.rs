@@ -231,7 +231,7 @@ pub async fn run(from: &str, to: &str, options: Options) -> anyhow::Result<Outco
     for plan in &plans {
         bar.set_message(plan.name.clone());
         let progress_name = format!("{PROGRESS_PREFIX}{}", plan.name);
-        let mut after: Option<Vec<Value>> = match migrations::meta(&target, &progress_name).await? {
+        let after: Option<Vec<Value>> = match migrations::meta(&target, &progress_name).await? {
             Some(json) => Some(serde_json::from_str(&json)?),
             None => None,
         };
@@ -239,22 +239,23 @@ pub async fn run(from: &str, to: &str, options: Options) -> anyhow::Result<Outco
             let copied = reader.count_through(plan, done).await?;
             bar.inc(copied as u64);
         }
-        loop {
-            let rows = reader.batch(plan, after.as_deref()).await?;
-            if rows.is_empty() {
-                break;
-            }
+        let mut rows = reader.batch(plan, after.as_deref()).await?;
+        while !rows.is_empty() {
             let last = plan.key_of(rows.last().expect("non-empty"));
-            writer
-                .insert(plan, &rows, &progress_name, &serde_json::to_string(&last)?)
-                .await?;
+            let last_json = serde_json::to_string(&last)?;
+            // The next batch is read while this one is written.
+            let (written, next) = tokio::join!(
+                writer.insert(plan, &rows, &progress_name, &last_json),
+                reader.batch(plan, Some(&last))
+            );
+            written?;
             bar.inc(rows.len() as u64);
-            after = Some(last);
             batches += 1;
             if options.stop_after_batches == Some(batches) {
                 bar.abandon();
                 anyhow::bail!("stopped after {batches} batches, as asked");
             }
+            rows = next?;
         }
     }
     bar.finish_and_clear();
