@@ -797,7 +797,11 @@ async fn email_queue(db: &Db, f: &mut Findings) -> anyhow::Result<()> {
                 "{stale} of {php} e-mails queued by PHP SSPanel (templates) wait for over an hour: \
                  spanel leaves them to PHP's mail job"
             ),
-            Some("keep PHP SSPanel's queue job running (docs/beside-php.md)".into()),
+            Some(
+                "switch off the PHP job that queues these templates, or let PHP's `xcat Job SendMail` \
+                 send them while spanel's jobs are off (docs/beside-php.md)"
+                    .into(),
+            ),
         );
     } else if php > 0 {
         f.push(
