@@ -285,6 +285,36 @@ async fn doctor_passes_a_database_spanel_made_and_sees_its_drift(backend: Backen
     assert_eq!(report.exit_code, 2, "{}", report.human());
 }
 
+/// PHP writing DATETIMEs in Asia/Shanghai while spanel reads them as UTC: rows from the future.
+async fn doctor_sees_a_time_zone_ahead_of_spanels(backend: Backend) {
+    let url = foreign_database(backend).await;
+    let shanghai_now =
+        (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S");
+    exec(
+        &url,
+        &format!(
+            "INSERT INTO `user` (`user_name`, `email`, `pass`, `passwd`, `uuid`, `port`, `reg_date`, \
+             `theme`, `ga_token`) VALUES ('new', 'new@example.com', 'x', 'p', 'uuid-2', 10002, \
+             '{shanghai_now}', 'material', 'ga-2')"
+        ),
+    )
+    .await;
+    let report = doctor::check(&url, &doctor_config()).await;
+    assert_eq!(report.exit_code, 1, "{}", report.human());
+    assert!(
+        messages(&report, Level::Warning)
+            .contains("1 rows of `user` have a `reg_date` in the future"),
+        "{}",
+        report.human()
+    );
+    let config = Config {
+        timezone: "Asia/Shanghai".into(),
+        ..doctor_config()
+    };
+    let report = doctor::check(&url, &config).await;
+    assert_eq!(report.exit_code, 0, "{}", report.human());
+}
+
 /// The binary: `--json` for scripts, exit 1 on warnings (the public default node key) and 2 when
 /// spanel will not work (no database file).
 #[tokio::test]
@@ -363,4 +393,5 @@ both_backends!(
     spanel_tables_upgrade_once_in_order,
     doctor_refuses_an_empty_database,
     doctor_passes_a_database_spanel_made_and_sees_its_drift,
+    doctor_sees_a_time_zone_ahead_of_spanels,
 );

@@ -191,7 +191,7 @@ async fn checks(db: &Db, config: &Config, f: &mut Findings) -> anyhow::Result<()
     if db.backend() == Backend::MySql {
         sql_mode(db, &live, f).await?;
     }
-    time_zone(db, config, f).await?;
+    time_zone(db, config, &live, f).await?;
     if live.contains_key("config") {
         settings(db, f).await?;
     }
@@ -567,7 +567,12 @@ fn offset_text(minutes: i64) -> String {
     )
 }
 
-async fn time_zone(db: &Db, config: &Config, f: &mut Findings) -> anyhow::Result<()> {
+async fn time_zone(
+    db: &Db,
+    config: &Config,
+    live: &BTreeMap<String, Vec<LiveColumn>>,
+    f: &mut Findings,
+) -> anyhow::Result<()> {
     use chrono::Offset;
     let Some(zone) = config.datetime_zone() else {
         f.push(
@@ -594,9 +599,11 @@ async fn time_zone(db: &Db, config: &Config, f: &mut Findings) -> anyhow::Result
     );
     if let Some((global, system, offset)) = introspect::server_time_zone(db).await? {
         match offset {
+            // PHP writes in its own `timeZone`, whatever the server's: a difference is a hint,
+            // not a fault. Rows written in the future (below) are the evidence.
             Some(server) if server != ours => f.push(
                 "time zone",
-                Level::Warning,
+                Level::Info,
                 format!(
                     "MariaDB runs at {} (time_zone {global}, system {system}) but SPANEL_TIMEZONE is \
                      {zone} ({}): PHP SSPanel writes DATETIME columns in its own `timeZone`, usually \
@@ -624,19 +631,27 @@ async fn time_zone(db: &Db, config: &Config, f: &mut Findings) -> anyhow::Result
             ),
         }
     }
-    // Rows PHP wrote "in the future" by spanel's clock betray a zone ahead of SPANEL_TIMEZONE.
+    // Times PHP wrote "in the future" by spanel's clock betray a zone ahead of SPANEL_TIMEZONE.
     let soon = crate::domain::from_unix_in(zone, now.timestamp() + 600);
-    let ahead = introspect::count_later_than(db, "user", "reg_date", soon).await?;
-    if ahead > 0 {
-        f.push(
-            "time zone",
-            Level::Warning,
-            format!(
-                "{ahead} users registered in the future by {zone}'s clock: the panel that wrote them \
-                 runs in a zone ahead of SPANEL_TIMEZONE"
-            ),
-            Some("set SPANEL_TIMEZONE to PHP SSPanel's `timeZone`".into()),
-        );
+    for (table, column) in [("user", "reg_date"), ("user_subscribe_log", "request_time")] {
+        if !live
+            .get(table)
+            .is_some_and(|c| c.iter().any(|c| c.name == column))
+        {
+            continue;
+        }
+        let ahead = introspect::count_later_than(db, table, column, soon).await?;
+        if ahead > 0 {
+            f.push(
+                "time zone",
+                Level::Warning,
+                format!(
+                    "{ahead} rows of `{table}` have a `{column}` in the future by {zone}'s clock: the \
+                     panel that wrote them runs in a zone ahead of SPANEL_TIMEZONE"
+                ),
+                Some("set SPANEL_TIMEZONE to PHP SSPanel's `timeZone`".into()),
+            );
+        }
     }
     Ok(())
 }
