@@ -1,4 +1,5 @@
-//! The `spanel` command line: `serve` (default), `init-db`, `create-admin`, `check-config`.
+//! The `spanel` command line: `serve` (default), `init-db`, `create-admin`, `check-config`, `job`;
+//! the operator commands (`doctor`, `migrate`, `backup`, `healthcheck`) live in `crate::ops`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,6 @@ use clap::{Parser, Subcommand};
 use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::random_token;
 use crate::service::accounts;
 use crate::settings::Settings;
 
@@ -45,6 +45,18 @@ enum Command {
     Job {
         #[command(subcommand)]
         action: JobAction,
+    },
+    /// Check a database before spanel runs on it (exit 0 fine, 1 warnings, 2 will not work).
+    Doctor(crate::ops::doctor::Args),
+    /// Copy a whole database between backends (SQLite <-> MariaDB), then verify the copy.
+    Migrate(crate::ops::migrate::Args),
+    /// An online, consistent copy of the SQLite database.
+    Backup(crate::ops::backup::Args),
+    /// Exit 0 when the server's /healthz answers (the container health check).
+    Healthcheck {
+        /// Default: /healthz on the configured listen address.
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -87,7 +99,13 @@ fn init_tracing(config: &Config) {
         "info"
     };
     let filter = EnvFilter::try_from_env("SPANEL_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr (command output such as `doctor --json` stays clean on stdout), with
+    // colour only when stderr is a terminal: journald, Docker and files get plain text.
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = if config.log_json {
         builder.json().try_init()
     } else {
@@ -141,7 +159,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Doctor(args) => {
+            let code = crate::ops::doctor::main(args, &config).await?;
+            if code != 0 {
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
+                std::process::exit(code.into());
+            }
+            Ok(())
+        }
+        Command::Migrate(args) => crate::ops::migrate::main(args).await,
+        Command::Backup(args) => crate::ops::backup::main(args, &config).await,
+        Command::Healthcheck { url } => {
+            crate::ops::healthcheck(&url.unwrap_or_else(|| crate::ops::healthz_url(&config.listen)))
+                .await
+        }
         Command::CheckConfig => {
+            print!("{}", crate::ops::effective_config::render(&config)?);
             refuse_unsafe(&config)?;
             let db = Db::connect(&config.database_url, 1).await?;
             println!(
@@ -163,14 +197,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let state = AppState::build(config).await?;
-    if crate::db::users::admin_count(&state.db).await? == 0 {
-        let email = "admin@spanel.local";
-        let password = random_token(16);
-        accounts::create_admin(&state, email, &password)
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the first administrator: {e}"))?;
-        // Printed once, to the console only (never to the log): the operator needs it to log in.
-        println!("First administrator created. Log in with:\n  e-mail:   {email}\n  password: {password}");
+    match crate::ops::first_admin(&state).await? {
+        crate::ops::FirstAdmin::Created { email, password } => {
+            // Printed once, to the console only (never to the log): the operator needs it to log in.
+            println!("First administrator created. Log in with:\n  e-mail:   {email}\n  password: {password}");
+        }
+        crate::ops::FirstAdmin::Missing => println!(
+            "This database has no administrator, and spanel adds no account to a database it did not \
+             create. Make one with:\n  spanel create-admin --email you@example.com --password '<a long password>'"
+        ),
+        crate::ops::FirstAdmin::Exists => {}
     }
     if state.config.jobs_enabled {
         crate::jobs::spawn_scheduler(state.clone());

@@ -12,6 +12,7 @@ pub mod gateways;
 pub mod jobs;
 pub mod kv;
 pub mod metrics;
+pub mod ops;
 pub mod service;
 pub mod settings;
 pub mod web;

@@ -335,8 +335,83 @@ async fn status_board_and_load_history(backend: Backend) {
     );
 }
 
+/// Rows PHP SSPanel queues hold a template name and its parameters: spanel renders PHP's notice
+/// template from its `text`, leaves the other templates to PHP, and never mails a template name.
+async fn php_queue_rows_are_rendered_or_left_to_php(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (smtp_port, mails) = smtp_sink().await;
+    let s = &app.state.settings;
+    s.set("smtp_host", "127.0.0.1").await.unwrap();
+    s.set("smtp_port", &smtp_port.to_string()).await.unwrap();
+    s.set("smtp_ssl", "0").await.unwrap();
+    s.set("smtp_sender", "panel@example.com").await.unwrap();
+    // As PHP's User::sendMail(…, is_queue: true) writes them.
+    app.exec(
+        r#"INSERT INTO email_queue (to_email, subject, template, `array`, `time`) VALUES
+        ('php-notice@example.com', 'Node down', 'news/warn.tpl',
+         '{"user":{"id":1,"email":"php-notice@example.com"},"text":"Node <b>HK-1<\/b> is offline"}', 1700000000),
+        ('php-daily@example.com', 'Daily report', 'news/daily-traffic-report.tpl',
+         '{"user":{"id":1},"lastday":"1GB"}', 1700000000)"#,
+    )
+    .await;
+    spanel::service::mail::enqueue(&app.state, "own@example.com", "Own", "spanel's own body")
+        .await
+        .unwrap();
+
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        jobs::run(&app.state, Job::EmailQueue, now).await.unwrap(),
+        Some(2)
+    );
+    let mails = mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let notice = mails
+        .iter()
+        .find(|m| m.contains("To: php-notice@example.com"))
+        .expect("PHP's notice is sent");
+    assert!(notice.contains("text/html"), "{notice}");
+    assert!(notice.contains("HK-1"), "{notice}");
+    let own = mails
+        .iter()
+        .find(|m| m.contains("To: own@example.com"))
+        .unwrap();
+    assert!(own.contains("spanel's own body"));
+    for m in &mails {
+        assert!(!m.contains(".tpl"), "a template name was mailed: {m}");
+    }
+    // The daily report stays queued, untouched, for PHP's mail job.
+    let left: Vec<(String, String)> = spanel::on_db!(app.db(), |p| sqlx::query_as(
+        "SELECT template, `array` FROM email_queue"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(
+        left,
+        [(
+            "news/daily-traffic-report.tpl".to_string(),
+            r#"{"user":{"id":1},"lastday":"1GB"}"#.to_string()
+        )]
+    );
+    // Later passes still leave it alone.
+    assert_eq!(
+        jobs::run(&app.state, Job::EmailQueue, now + chrono::Duration::days(2))
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM email_queue").await, 1);
+    assert_eq!(
+        spanel::db::ops::php_email_backlog(app.db(), 1_700_000_001)
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+}
+
 both_backends!(
     outage_gives_one_down_and_one_up_notice,
     failed_mail_is_retried_then_given_up,
     status_board_and_load_history,
+    php_queue_rows_are_rendered_or_left_to_php,
 );

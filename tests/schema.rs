@@ -5,32 +5,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{fresh_mysql_database, Backend, TestApp};
+use common::{fresh_mysql_database, sspanel_database, Backend, TestApp};
 use sqlx::Connection;
-
-/// SSPanel's schema dump from the shared folder: `SPANEL_SHARED_DIR`, else `../shared` beside the
-/// checkout, else `/work/shared` (a checkout made elsewhere on the development machine).
-fn fixture() -> String {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates: Vec<std::path::PathBuf> = std::env::var_os("SPANEL_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .into_iter()
-        .chain([manifest.join("../shared"), "/work/shared".into()])
-        .map(|dir| dir.join("fixtures/sspanel-classic-schema.sql"))
-        .collect();
-    candidates
-        .iter()
-        .find_map(|path| std::fs::read_to_string(path).ok())
-        .unwrap_or_else(|| panic!("SSPanel's schema dump is not at any of {candidates:?}"))
-}
-
-/// A database loaded from SSPanel's own schema dump.
-async fn sspanel_database() -> String {
-    let url = fresh_mysql_database().await;
-    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(&fixture()).execute(&mut conn).await.unwrap();
-    url
-}
 
 type ColumnKey = (String, String);
 type ColumnFacts = (u32, String, String, Option<String>, String);

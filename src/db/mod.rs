@@ -5,7 +5,10 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod admin;
+pub mod copy;
+pub mod introspect;
 pub mod jobs;
+pub mod migrations;
 pub mod node;
 pub mod ops;
 pub mod payment;
@@ -150,8 +153,9 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Creates the SSPanel classic schema if it is missing, plus spanel's own tables. Never alters
-    /// an existing table. Returns whether the classic schema was created.
+    /// Creates the SSPanel classic schema if it is missing, plus spanel's own tables, and applies
+    /// pending upgrades of spanel's tables ([`migrations`]). Never alters an SSPanel table.
+    /// Returns whether the classic schema was created (then recorded in `spanel_meta`).
     pub async fn ensure_schema(&self) -> anyhow::Result<bool> {
         let created = if self.has_schema().await? {
             false
@@ -173,6 +177,11 @@ impl Db {
                 Db::MySql(p) => sqlx::raw_sql(mysql).execute(p).await.map(Done::from)?,
                 Db::Sqlite(p) => sqlx::raw_sql(sqlite).execute(p).await.map(Done::from)?,
             };
+        }
+        let now = chrono::Utc::now().timestamp();
+        migrations::apply(self, migrations::MIGRATIONS, now).await?;
+        if created {
+            migrations::set_meta(self, migrations::CREATED_SCHEMA, &now.to_string()).await?;
         }
         Ok(created)
     }

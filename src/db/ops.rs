@@ -149,24 +149,45 @@ pub async fn enqueue_email(
     .map(|r| Done::from(r).id))
 }
 
-/// Queued mails due now and not given up: (id, to, subject, body, attempts so far).
+/// The `email_queue` rows spanel's job takes (alias `q`): its own (`array` = `{}`, a body in
+/// `template`) and PHP's notices (`news/warn.tpl`); `domain::queued_mail` decides row by row.
+const SPANEL_SENDS: &str = "((q.`array` = '{}' AND q.`template` NOT LIKE '%.tpl') \
+     OR q.`template` = 'news/warn.tpl')";
+
+/// A queued mail due now: (id, to, subject, template, array, attempts so far).
+pub type QueuedRow = (i64, String, String, String, String, i64);
+
+/// Queued mails due now and not given up, other PHP templates excluded.
 pub async fn due_emails(
     db: &Db,
     now: i64,
     max_attempts: i64,
     limit: i64,
-) -> sqlx::Result<Vec<(i64, String, String, String, i64)>> {
-    on_db!(db, |p| sqlx::query_as(
-        "SELECT q.`id`, q.`to_email`, q.`subject`, q.`template`, COALESCE(a.`attempts`, 0) \
+) -> sqlx::Result<Vec<QueuedRow>> {
+    let sql = format!(
+        "SELECT q.`id`, q.`to_email`, q.`subject`, q.`template`, q.`array`, COALESCE(a.`attempts`, 0) \
          FROM `email_queue` q LEFT JOIN `spanel_email_attempt` a ON a.`queue_id` = q.`id` \
-         WHERE COALESCE(a.`attempts`, 0) < ? AND COALESCE(a.`next_at`, 0) <= ? \
+         WHERE {SPANEL_SENDS} AND COALESCE(a.`attempts`, 0) < ? AND COALESCE(a.`next_at`, 0) <= ? \
          ORDER BY q.`id` LIMIT ?"
-    )
-    .bind(max_attempts)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(p)
-    .await)
+    );
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(max_attempts)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)
+}
+
+/// Rows left to PHP SSPanel's mail job (templates spanel does not render): (all, queued before
+/// `before`).
+pub async fn php_email_backlog(db: &Db, before: i64) -> sqlx::Result<(i64, i64)> {
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN q.`time` < ? THEN 1 ELSE 0 END), 0) \
+         FROM `email_queue` q WHERE NOT {SPANEL_SENDS}"
+    );
+    let (all, old): (Int, Int) =
+        on_db!(db, |p| sqlx::query_as(&sql).bind(before).fetch_one(p).await)?;
+    Ok((all.0, old.0))
 }
 
 /// A sent mail leaves the queue.

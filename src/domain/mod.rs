@@ -4,6 +4,7 @@ pub mod account;
 pub mod node;
 pub mod ops;
 pub mod password;
+pub mod queued_mail;
 pub mod rebate;
 pub mod shop;
 pub mod subscription;

@@ -239,7 +239,12 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             crate::service::mail::enqueue(app, &to, subject, text).await?;
         }
     }
-    tracing::info!(job = job.name(), changed, "job ran");
+    // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.
+    if changed > 0 {
+        tracing::info!(job = job.name(), changed, "job ran");
+    } else {
+        tracing::debug!(job = job.name(), changed, "job ran");
+    }
     Ok(Some(changed))
 }
 

@@ -1,12 +1,14 @@
 //! E-mail: messages go into SSPanel's `email_queue` and a minute job sends them over SMTP, retrying
 //! with back-off (attempts in `spanel_email_attempt`) and giving up after `email_max_attempts`.
 
+use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::app::App;
 use crate::db::ops as sql;
+use crate::domain::queued_mail::{classify, QueuedMail};
 
 /// Queues a plain-text message.
 pub async fn enqueue(app: &App, to: &str, subject: &str, body: &str) -> sqlx::Result<i64> {
@@ -65,6 +67,18 @@ impl Smtp {
 
     /// Sends one plain-text message now.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+        self.send_as(to, subject, body, ContentType::TEXT_PLAIN)
+            .await
+    }
+
+    /// Sends one message now with the given body type.
+    pub async fn send_as(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        content_type: ContentType,
+    ) -> anyhow::Result<()> {
         let from = Mailbox::new(
             (!self.name.is_empty()).then(|| self.name.clone()),
             self.sender.parse()?,
@@ -73,6 +87,7 @@ impl Smtp {
             .from(from)
             .to(to.parse()?)
             .subject(subject)
+            .header(content_type)
             .body(body.to_string())?;
         self.transport()?.send(message).await?;
         Ok(())
@@ -93,8 +108,19 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
     let due = sql::due_emails(&app.db, now, max, 50).await?;
     crate::metrics::batch_size("email", due.len() as u64);
     let mut sent = 0;
-    for (id, to, subject, body, attempts) in due {
-        match smtp.send(&to, &subject, &body).await {
+    for (id, to, subject, template, array, attempts) in due {
+        // PHP SSPanel's rows hold a template name, never a body: render its notices, leave the
+        // rest to PHP's mail job (never mail `news/warn.tpl` as text).
+        let (body, content_type) = match classify(&template, &array) {
+            QueuedMail::Text(body) => (body, ContentType::TEXT_PLAIN),
+            QueuedMail::Html(body) => (body, ContentType::TEXT_HTML),
+            QueuedMail::LeaveToPhp => {
+                sql::email_failed(&app.db, id, attempts, now + 86_400, "left to PHP SSPanel")
+                    .await?;
+                continue;
+            }
+        };
+        match smtp.send_as(&to, &subject, &body, content_type).await {
             Ok(()) => {
                 sql::email_sent(&app.db, id).await?;
                 crate::metrics::email(true);

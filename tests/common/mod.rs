@@ -59,6 +59,31 @@ pub async fn fresh_mysql_database() -> String {
     format!("{server}/{name}")
 }
 
+/// SSPanel's schema dump from the shared folder: `SPANEL_SHARED_DIR`, else `../shared` beside the
+/// checkout, else `/work/shared` (a checkout made elsewhere on the development machine).
+pub fn fixture() -> String {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates: Vec<std::path::PathBuf> = std::env::var_os("SPANEL_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain([manifest.join("../shared"), "/work/shared".into()])
+        .map(|dir| dir.join("fixtures/sspanel-classic-schema.sql"))
+        .collect();
+    candidates
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_else(|| panic!("SSPanel's schema dump is not at any of {candidates:?}"))
+}
+
+/// A database loaded from SSPanel's own schema dump.
+pub async fn sspanel_database() -> String {
+    use sqlx::Connection;
+    let url = fresh_mysql_database().await;
+    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&fixture()).execute(&mut conn).await.unwrap();
+    url
+}
+
 pub fn fresh_sqlite_url() -> String {
     let path =
         std::env::temp_dir().join(format!("spanel-test-{}.db", uuid::Uuid::new_v4().simple()));
