@@ -86,7 +86,8 @@ pub async fn finish(
     note: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = on_tx!(tx, |c| sqlx::query(
+    let done = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `spanel_plan_checkout` SET `status` = ?, `bought_id` = ?, `note` = ?, `settled_at` = ? \
          WHERE `order_id` = ? AND `status` = 'pending'"
     )
@@ -97,7 +98,8 @@ pub async fn finish(
     .bind(order_id)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+    })?;
     Ok(done.rows == 1)
 }
 

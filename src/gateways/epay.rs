@@ -289,7 +289,10 @@ mod tests {
         assert_eq!(names, ["usdtpay", "plain"]);
         assert_eq!(list[0].types, ["usdt"]);
         assert_eq!(list[0].label, "USDT");
-        assert_eq!((list[1].label.as_str(), list[1].types.as_slice()), ("plain", &["alipay".to_string()][..]));
+        assert_eq!(
+            (list[1].label.as_str(), list[1].types.as_slice()),
+            ("plain", &["alipay".to_string()][..])
+        );
         assert!(providers("not json").is_empty());
         assert!(providers("").is_empty());
     }

@@ -26,8 +26,8 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use super::{
-    exact_money, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
-    Rejection, Verdict, VerifiedPayment, VerifyCtx,
+    exact_money, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
+    Verdict, VerifiedPayment, VerifyCtx,
 };
 
 pub const SETTINGS: &[&str] = &["epusdt_url", "epusdt_token"];
@@ -158,7 +158,10 @@ impl Gateway for Epusdt {
         let data = answer
             .data
             .ok_or_else(|| anyhow::anyhow!("no data in epusdt's answer"))?;
-        anyhow::ensure!(data.order_id == order.tradeno, "epusdt answered for another order");
+        anyhow::ensure!(
+            data.order_id == order.tradeno,
+            "epusdt answered for another order"
+        );
         anyhow::ensure!(
             data.payment_url.starts_with("https://") || data.payment_url.starts_with("http://"),
             "epusdt's payment_url is not a web address"
@@ -222,11 +225,23 @@ mod tests {
             token: TOKEN.into(),
         };
         let v = gw.check(notify("10", 2).as_bytes()).unwrap();
-        assert_eq!((v.tradeno.as_str(), v.amount), ("20240101ABCD", Money::from_cents(1000)));
-        assert_eq!(gw.check(notify("10", 1).as_bytes()).unwrap_err().reason, "not paid");
-        assert_eq!(gw.check(notify("10.004", 2).as_bytes()).unwrap_err().reason, "bad amount");
+        assert_eq!(
+            (v.tradeno.as_str(), v.amount),
+            ("20240101ABCD", Money::from_cents(1000))
+        );
+        assert_eq!(
+            gw.check(notify("10", 1).as_bytes()).unwrap_err().reason,
+            "not paid"
+        );
+        assert_eq!(
+            gw.check(notify("10.004", 2).as_bytes()).unwrap_err().reason,
+            "bad amount"
+        );
         let tampered = notify("10", 2).replace("\"amount\":10", "\"amount\":100");
-        assert_eq!(gw.check(tampered.as_bytes()).unwrap_err().reason, "bad signature");
+        assert_eq!(
+            gw.check(tampered.as_bytes()).unwrap_err().reason,
+            "bad signature"
+        );
         let other = Epusdt {
             token: "other".into(),
             ..gw

@@ -142,7 +142,9 @@ impl WechatV2 {
             .filter(|f: &i64| *f > 0)
             .ok_or_else(|| reject("bad total_fee"))?;
         Ok(VerifiedPayment {
-            tradeno: tradeno.ok_or_else(|| reject("no out_trade_no"))?.to_string(),
+            tradeno: tradeno
+                .ok_or_else(|| reject("no out_trade_no"))?
+                .to_string(),
             amount: Money::from_cents(fen),
             currency: None,
         })
@@ -168,7 +170,8 @@ impl Gateway for WechatV2 {
             "WeChat Pay v2 is not configured"
         );
         let sign_type = self.sign_type().map_err(|r| anyhow::anyhow!(r.reason))?;
-        let total_fee = fen(order.total).ok_or_else(|| anyhow::anyhow!("amount is not whole fen"))?;
+        let total_fee =
+            fen(order.total).ok_or_else(|| anyhow::anyhow!("amount is not whole fen"))?;
         let mut params = pairs(&[
             ("appid", self.appid.clone()),
             ("mch_id", self.mchid.clone()),
@@ -238,7 +241,12 @@ impl Gateway for WechatV2 {
             ("return_code", code.into()),
             ("return_msg", msg.into()),
         ]));
-        (status, [(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+            body,
+        )
+            .into_response()
     }
 }
 
@@ -264,7 +272,10 @@ mod tests {
             ("nonce_str", "ibuaiVcKdpRxkhJA"),
         ]);
         let key = "192006250b4c09247ec02edce69f6a2d";
-        assert_eq!(sign(&params, key, SignType::Md5), "9A0A8659F005D6984697E2CA0A9CF3B7");
+        assert_eq!(
+            sign(&params, key, SignType::Md5),
+            "9A0A8659F005D6984697E2CA0A9CF3B7"
+        );
         assert_eq!(
             sign(&params, key, SignType::HmacSha256),
             "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6"
@@ -301,15 +312,26 @@ mod tests {
 
     #[test]
     fn notifies_verify_with_either_sign_type() {
-        for (name, t) in [("MD5", SignType::Md5), ("HMAC-SHA256", SignType::HmacSha256)] {
+        for (name, t) in [
+            ("MD5", SignType::Md5),
+            ("HMAC-SHA256", SignType::HmacSha256),
+        ] {
             let gw = gateway(name);
             let v = gw.check(notify(t, "1005").as_bytes()).unwrap();
-            assert_eq!((v.tradeno.as_str(), v.amount), ("20240101ABCD", Money::from_cents(1005)));
+            assert_eq!(
+                (v.tradeno.as_str(), v.amount),
+                ("20240101ABCD", Money::from_cents(1005))
+            );
             let tampered = notify(t, "1005").replace(">1005<", ">100500<");
-            assert_eq!(gw.check(tampered.as_bytes()).unwrap_err().reason, "bad signature");
+            assert_eq!(
+                gw.check(tampered.as_bytes()).unwrap_err().reason,
+                "bad signature"
+            );
         }
         // Signed with the other scheme: refused.
-        assert!(gateway("MD5").check(notify(SignType::HmacSha256, "1").as_bytes()).is_err());
+        assert!(gateway("MD5")
+            .check(notify(SignType::HmacSha256, "1").as_bytes())
+            .is_err());
     }
 
     #[test]

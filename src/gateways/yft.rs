@@ -64,7 +64,7 @@ pub fn notify_sign(total_fee: &str, out_trade_no: &str, trade_no: &str, status: 
 }
 
 impl Yft {
-    fn from_yft(&self, ip: &str) -> bool {
+    fn is_yft_address(&self, ip: &str) -> bool {
         let Ok(ip) = ip.parse::<IpAddr>() else {
             return false;
         };
@@ -78,7 +78,7 @@ impl Yft {
         let params = req.params();
         let tradeno = param(&params, "out_trade_no");
         let reject = |r: &str| Rejection::new(r).with_tradeno(tradeno);
-        if !self.from_yft(&req.client_ip) {
+        if !self.is_yft_address(&req.client_ip) {
             return Err(reject("not from an address in yft_notify_ips"));
         }
         let get = |k: &str| param(&params, k).unwrap_or("");
@@ -96,7 +96,9 @@ impl Yft {
         }
         let amount = exact_money(get("total_fee")).ok_or_else(|| reject("bad amount"))?;
         Ok(VerifiedPayment {
-            tradeno: tradeno.ok_or_else(|| reject("no out_trade_no"))?.to_string(),
+            tradeno: tradeno
+                .ok_or_else(|| reject("no out_trade_no"))?
+                .to_string(),
             amount,
             currency: None,
         })
@@ -181,7 +183,10 @@ mod tests {
     fn php_float_formatting() {
         // md5("10yft20240101Y42TRADE_SUCCESSyft")
         let expected = hex::encode(Md5::digest(b"10yft20240101Y42TRADE_SUCCESSyft"));
-        assert_eq!(notify_sign("10.00", "yft20240101", "Y42", "TRADE_SUCCESS"), expected);
+        assert_eq!(
+            notify_sign("10.00", "yft20240101", "Y42", "TRADE_SUCCESS"),
+            expected
+        );
         assert_eq!(
             notify_sign("10.50", "a", "b", "c"),
             hex::encode(Md5::digest(b"10.5abcyft"))
@@ -191,14 +196,26 @@ mod tests {
     #[test]
     fn notify_needs_a_listed_address_and_the_signature() {
         let v = gw().check(&req("203.0.113.7", "10.50", "10.50")).unwrap();
-        assert_eq!((v.tradeno.as_str(), v.amount), ("yft20240101", Money::from_cents(1050)));
+        assert_eq!(
+            (v.tradeno.as_str(), v.amount),
+            ("yft20240101", Money::from_cents(1050))
+        );
         assert!(gw().check(&req("2001:db8::1", "10.50", "10.5")).is_ok());
-        let forged = gw().check(&req("198.51.100.1", "10.50", "10.50")).unwrap_err();
+        let forged = gw()
+            .check(&req("198.51.100.1", "10.50", "10.50"))
+            .unwrap_err();
         assert_eq!(forged.reason, "not from an address in yft_notify_ips");
-        let tampered = gw().check(&req("203.0.113.7", "100.50", "10.50")).unwrap_err();
+        let tampered = gw()
+            .check(&req("203.0.113.7", "100.50", "10.50"))
+            .unwrap_err();
         assert_eq!(tampered.reason, "bad signature");
-        let unlisted = Yft { notify_ips: String::new(), ..gw() };
-        assert!(unlisted.check(&req("203.0.113.7", "10.50", "10.50")).is_err());
+        let unlisted = Yft {
+            notify_ips: String::new(),
+            ..gw()
+        };
+        assert!(unlisted
+            .check(&req("203.0.113.7", "10.50", "10.50"))
+            .is_err());
     }
 
     #[test]
@@ -215,7 +232,9 @@ mod tests {
         .collect();
         assert_eq!(
             create_sign(&params),
-            hex::encode(Md5::digest(b"total_fee=10.00&notify_url=https://p/n&secret=s&out_trade_no=T1"))
+            hex::encode(Md5::digest(
+                b"total_fee=10.00&notify_url=https://p/n&secret=s&out_trade_no=T1"
+            ))
         );
     }
 }

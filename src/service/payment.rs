@@ -48,7 +48,12 @@ pub async fn recharge_bounds(app: &App) -> ApiResult<(Money, Money)> {
     Ok((min, max))
 }
 
-pub async fn create(app: &App, user_id: i64, amount: &str, pay: NewPayment<'_>) -> ApiResult<Created> {
+pub async fn create(
+    app: &App,
+    user_id: i64,
+    amount: &str,
+    pay: NewPayment<'_>,
+) -> ApiResult<Created> {
     let amount = Money::parse_amount(amount)
         .ok_or_else(|| ApiError::invalid("amount", "A decimal amount with at most 2 places."))?;
     let (min, max) = recharge_bounds(app).await?;
