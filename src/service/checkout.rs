@@ -75,10 +75,11 @@ pub async fn checkout(
     let (balance, _) = sql::user_money_and_email(&app.db, user_id)
         .await?
         .ok_or_else(|| ApiError::not_found("User not found."))?;
+    let none = Money::from_cents(0);
     let balance_used = if req.use_balance {
-        balance.max(Money::ZERO).min(price)
+        balance.max(none).min(price)
     } else {
-        Money::ZERO
+        none
     };
     let due = price - balance_used;
     if !due.0.is_sign_positive() || due.is_zero() {
