@@ -8,7 +8,6 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use spanel::db::Money;
-use spanel::gateways::epay;
 
 const EPAY_KEY: &str = "89unJUB8HZ54Hj7x4nUj56HN4nUzUJ8i";
 const GB: i64 = 1024 * 1024 * 1024;
@@ -63,22 +62,7 @@ async fn checkout(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value
 }
 
 fn paid(tradeno: &str, money: &str) -> String {
-    let mut params: Vec<(String, String)> = [
-        ("pid", "1001"),
-        ("trade_no", "2024010112000012345"),
-        ("out_trade_no", tradeno),
-        ("type", "alipay"),
-        ("name", "Plan"),
-        ("money", money),
-        ("trade_status", "TRADE_SUCCESS"),
-        ("sign_type", "MD5"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let sign = epay::sign(&params, EPAY_KEY);
-    params.push(("sign".into(), sign));
-    serde_urlencoded::to_string(&params).unwrap()
+    common::epay_notify_query(tradeno, money, "1001", EPAY_KEY)
 }
 
 async fn notify(app: &TestApp, query: &str) -> (StatusCode, String) {

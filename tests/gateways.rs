@@ -563,7 +563,8 @@ async fn fake_epay(panel: PanelBase) -> String {
         if field("sign") != epay::sign(&q, key) {
             return "bad request signature".into();
         }
-        let notify = epay_query(&field("out_trade_no"), &field("money"), &field("pid"), key);
+        let notify =
+            common::epay_notify_query(&field("out_trade_no"), &field("money"), &field("pid"), key);
         reqwest::get(format!(
             "{}?{notify}",
             at_panel(&panel, &field("notify_url"))
@@ -593,22 +594,6 @@ async fn fake_epay(panel: PanelBase) -> String {
         )
         .with_state(panel);
     serve(router).await
-}
-
-fn epay_query(tradeno: &str, money: &str, pid: &str, key: &str) -> String {
-    let mut params = pairs(&[
-        ("pid", pid),
-        ("trade_no", "2024010112000012345"),
-        ("out_trade_no", tradeno),
-        ("type", "usdt"),
-        ("name", "Top-up"),
-        ("money", money),
-        ("trade_status", "TRADE_SUCCESS"),
-        ("sign_type", "MD5"),
-    ]);
-    let sign = epay::sign(&params, key);
-    params.push(("sign".into(), sign));
-    serde_urlencoded::to_string(&params).unwrap()
 }
 
 async fn epay_get(app: &TestApp, gateway: &str, query: String) -> (StatusCode, String) {
@@ -727,13 +712,13 @@ async fn epay_providers(backend: Backend) {
     // One provider's key does not pay through another, nor does a tampered or wrong amount.
     let before = balance(&app, user).await;
     let (tradeno, _) = create(&app, &token, json!({"amount": "12.00", "gateway": "cheap"})).await;
-    let valid = epay_query(&tradeno, "12.00", "8", KEY_B);
+    let valid = common::epay_notify_query(&tradeno, "12.00", "8", KEY_B);
     let bad = vec![
-        epay_query(&tradeno, "12.00", "8", KEY_A),
+        common::epay_notify_query(&tradeno, "12.00", "8", KEY_A),
         valid.replace("money=12.00", "money=120.00"),
-        epay_query(&tradeno, "1.20", "8", KEY_B),
-        epay_query(&tradeno, "12.00", "7", KEY_B),
-        epay_query("NoSuchOrder0000000000000", "12.00", "8", KEY_B),
+        common::epay_notify_query(&tradeno, "1.20", "8", KEY_B),
+        common::epay_notify_query(&tradeno, "12.00", "7", KEY_B),
+        common::epay_notify_query("NoSuchOrder0000000000000", "12.00", "8", KEY_B),
     ];
     all_refused(&app, user, before, bad, |q| epay_get(&app, "cheap", q)).await;
     all_refused(&app, user, before, vec![valid.clone()], |q| {

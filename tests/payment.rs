@@ -9,7 +9,7 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use spanel::db::Money;
-use spanel::gateways::{epay, rsa_sha256_sign, stripe};
+use spanel::gateways::{rsa_sha256_sign, stripe};
 
 const EPAY_KEY: &str = "89unJUB8HZ54Hj7x4nUj56HN4nUzUJ8i";
 const STRIPE_SECRET: &str = "whsec_test_secret";
@@ -62,22 +62,7 @@ async fn epay_order(app: &TestApp, token: &str, amount: &str) -> (i64, String) {
 }
 
 fn epay_query(tradeno: &str, money: &str, key: &str) -> String {
-    let mut params: Vec<(String, String)> = [
-        ("pid", "1001"),
-        ("trade_no", "2024010112000012345"),
-        ("out_trade_no", tradeno),
-        ("type", "alipay"),
-        ("name", "Top-up"),
-        ("money", money),
-        ("trade_status", "TRADE_SUCCESS"),
-        ("sign_type", "MD5"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let sign = epay::sign(&params, key);
-    params.push(("sign".into(), sign));
-    serde_urlencoded::to_string(&params).unwrap()
+    common::epay_notify_query(tradeno, money, "1001", key)
 }
 
 async fn epay_notify(app: &TestApp, query: &str) -> (StatusCode, String) {
