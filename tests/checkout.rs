@@ -189,6 +189,10 @@ async fn pay_for_a_plan_in_one_step(backend: Backend) {
         .get(&format!("shop/checkout/{order}"), Some(&other))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Both calls are documented.
+    let (_, doc) = app.get("/openapi.json", None).await;
+    assert!(doc["paths"]["/app/api/v0/shop/checkout"]["post"].is_object());
+    assert!(doc["paths"]["/app/api/v0/shop/checkout/{order_id}"]["get"].is_object());
 }
 
 /// Opens a checkout of `plan` through EPay: (order id, tradeno).

@@ -90,7 +90,7 @@ pub fn providers(json: &str) -> Vec<Epay> {
                 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         });
         if !valid_provider_name(&p.name)
-            || p.url.is_empty()
+            || !super::is_web_url(&p.url)
             || p.key.is_empty()
             || out.iter().any(|o| o.name == p.name)
         {
@@ -165,7 +165,7 @@ impl Gateway for Epay {
 
     async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction> {
         anyhow::ensure!(
-            !self.url.is_empty() && !self.key.is_empty(),
+            super::is_web_url(&self.url) && !self.key.is_empty(),
             "EPay is not configured"
         );
         let kind = order
@@ -281,6 +281,7 @@ mod tests {
             {"name": "epay", "url": "https://x.example/", "key": "k"},
             {"name": "Bad-Name", "url": "https://x.example/", "key": "k"},
             {"name": "nokey", "url": "https://x.example/", "key": ""},
+            {"name": "script", "url": "javascript:alert(1)", "key": "k"},
             {"url": "https://x.example/", "key": "k"},
             {"name": "plain", "url": "https://p.example/", "key": "k2"}
         ]"#;

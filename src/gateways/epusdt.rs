@@ -126,7 +126,7 @@ impl Gateway for Epusdt {
 
     async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction> {
         anyhow::ensure!(
-            !self.url.is_empty() && !self.token.is_empty(),
+            super::is_web_url(&self.url) && !self.token.is_empty(),
             "epusdt is not configured"
         );
         let amount: f64 = order.total.0.to_string().parse()?;
@@ -163,7 +163,7 @@ impl Gateway for Epusdt {
             "epusdt answered for another order"
         );
         anyhow::ensure!(
-            data.payment_url.starts_with("https://") || data.payment_url.starts_with("http://"),
+            super::is_web_url(&data.payment_url),
             "epusdt's payment_url is not a web address"
         );
         Ok(PaymentAction::Redirect {

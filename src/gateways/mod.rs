@@ -371,6 +371,11 @@ pub fn sorted_query(params: &[(String, String)], skip: &[&str]) -> String {
         .join("&")
 }
 
+/// Whether an operator-configured address is a web address (it ends up in users' browsers).
+pub fn is_web_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
 /// An amount a gateway states, exactly: at most two decimal places once trailing zeros are dropped
 /// (`"10.050"` is 10.05, `"10.004"` is refused, never rounded to the order's amount).
 pub fn exact_money(s: &str) -> Option<Money> {

@@ -131,6 +131,7 @@ impl Gateway for Yft {
         } else {
             self.url.as_str()
         };
+        anyhow::ensure!(super::is_web_url(base), "yft_url is not a web address");
         Ok(PaymentAction::Redirect {
             url: format!("{base}?{}", serde_urlencoded::to_string(&params)?),
         })
