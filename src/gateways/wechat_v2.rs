@@ -343,6 +343,10 @@ mod tests {
         );
         assert!(parse_xml(b"<xml><a><b>1</b></a></xml>").is_none());
         assert!(parse_xml(b"not xml").is_none());
+        // No external (or any declared) entities are expanded.
+        let xxe =
+            br#"<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><a>&x;</a></xml>"#;
+        assert!(parse_xml(xxe).is_none());
         let written = write_xml(&p(&[("a", "x<&>y")]));
         assert_eq!(parse_xml(written.as_bytes()).unwrap(), p(&[("a", "x<&>y")]));
     }
