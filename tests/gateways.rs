@@ -619,15 +619,43 @@ async fn epay_providers(backend: Backend) {
         {"name": "cheap", "url": format!("{fake}/b/"), "pid": "8", "key": KEY_B,
          "types": ["alipay", "wxpay"]},
     ]);
-    s.set("epay_providers", &providers.to_string())
-        .await
-        .unwrap();
-    s.set(
-        "payment_gateway",
-        r#"["epay","usdtpay","cheap","notconfigured"]"#,
-    )
-    .await
-    .unwrap();
+    // The operator sets them through the admin API: the keys are never shown back or logged.
+    let (_, admin) = app.admin_token().await;
+    for (item, value) in [
+        ("epay_providers", providers.clone()),
+        (
+            "payment_gateway",
+            json!(["epay", "usdtpay", "cheap", "notconfigured"]),
+        ),
+    ] {
+        let (status, body) = app
+            .send(
+                reqwest::Method::PUT,
+                &format!("admin/settings/{item}"),
+                Some(&admin),
+                Some(&json!({ "value": value })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = app
+        .send(
+            reqwest::Method::PUT,
+            "admin/settings/epay_providers",
+            Some(&admin),
+            Some(&json!({"value": "{not a list"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, listed) = app.get("admin/settings", Some(&admin)).await;
+    assert!(!listed.to_string().contains(KEY_A), "{listed}");
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT COUNT(*) FROM spanel_admin_log WHERE detail LIKE '%{KEY_A}%'"
+        ))
+        .await,
+        0
+    );
     // The built-in EPay keeps its own items.
     s.set("epay_url", "https://pay.example.com/").await.unwrap();
     s.set("epay_pid", "1001").await.unwrap();
