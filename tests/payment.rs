@@ -1158,7 +1158,7 @@ async fn paypal_round_trip(backend: Backend) {
 
     // Parallel notifies (the page's POST and the return URL's GET ?token=): one capture succeeds,
     // the others find the order already captured and read it back; credited exactly once.
-    let replies = futures::future::join_all((0..20).map(|i| {
+    let replies = futures::future::join_all((0..50).map(|i| {
         let (app, paypal_id) = (&app, paypal_id.clone());
         async move {
             if i % 2 == 0 {
@@ -1189,10 +1189,10 @@ async fn paypal_round_trip(backend: Backend) {
         1
     );
     assert_eq!(events(&app, "credited").await, 1);
-    assert_eq!(events(&app, "duplicate").await, 19);
+    assert_eq!(events(&app, "duplicate").await, 49);
     assert_eq!(events(&app, "failed").await, 1);
-    assert_eq!(fake.lock().unwrap().captures, 21);
-    // One access token served the create and all 21 captures (PayPal wants tokens reused).
+    assert_eq!(fake.lock().unwrap().captures, 51);
+    // One access token served the create and all 51 captures (PayPal wants tokens reused).
     assert_eq!(fake.lock().unwrap().tokens, 1);
 
     // Much later, once more: still acknowledged, still credited once.
