@@ -9,7 +9,7 @@ use common::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use spanel::db::Money;
-use spanel::gateways::{epay, rsa_sha256_sign, stripe};
+use spanel::gateways::{rsa_sha256_sign, stripe};
 
 const EPAY_KEY: &str = "89unJUB8HZ54Hj7x4nUj56HN4nUzUJ8i";
 const STRIPE_SECRET: &str = "whsec_test_secret";
@@ -62,22 +62,7 @@ async fn epay_order(app: &TestApp, token: &str, amount: &str) -> (i64, String) {
 }
 
 fn epay_query(tradeno: &str, money: &str, key: &str) -> String {
-    let mut params: Vec<(String, String)> = [
-        ("pid", "1001"),
-        ("trade_no", "2024010112000012345"),
-        ("out_trade_no", tradeno),
-        ("type", "alipay"),
-        ("name", "Top-up"),
-        ("money", money),
-        ("trade_status", "TRADE_SUCCESS"),
-        ("sign_type", "MD5"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let sign = epay::sign(&params, key);
-    params.push(("sign".into(), sign));
-    serde_urlencoded::to_string(&params).unwrap()
+    common::epay_notify_query(tradeno, money, "1001", key)
 }
 
 async fn epay_notify(app: &TestApp, query: &str) -> (StatusCode, String) {
@@ -308,11 +293,63 @@ fn stripe_event(tradeno: &str, cents: i64, currency: &str) -> String {
     .to_string()
 }
 
+const STRIPE_SK: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+/// A fake Stripe API: creates a Checkout Session for a well-formed, authenticated request.
+async fn fake_stripe() -> String {
+    use axum::http::{HeaderMap, StatusCode as Code};
+    use axum::response::IntoResponse;
+    let router = axum::Router::new().route(
+        "/v1/checkout/sessions",
+        axum::routing::post(|headers: HeaderMap, body: String| async move {
+            if headers.get("authorization").and_then(|v| v.to_str().ok())
+                != Some(&format!("Bearer {STRIPE_SK}"))
+            {
+                return Code::UNAUTHORIZED.into_response();
+            }
+            let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap();
+            let reference = &form["client_reference_id"];
+            assert_eq!(&form["metadata[tradeno]"], reference);
+            assert_eq!(form["line_items[0][price_data][unit_amount]"], "2550");
+            assert_eq!(form["line_items[0][price_data][currency]"], "usd");
+            axum::Json(json!({"id": format!("cs_test_{reference}"),
+                "url": format!("https://checkout.stripe.com/c/pay/cs_test_{reference}")}))
+            .into_response()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
 async fn stripe_webhooks(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let fake = fake_stripe().await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.gateway_base_urls.insert("stripe".into(), fake);
+    })
+    .await;
     setup(&app).await;
+    app.state
+        .settings
+        .set("stripe_sk", STRIPE_SK)
+        .await
+        .unwrap();
     let (user, token, before) = payer(&app).await;
-    let (_, tradeno) = epay_order(&app, &token, "25.50").await;
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(&token),
+            &json!({"amount": "25.50", "gateway": "stripe"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let tradeno = body["data"]["tradeno"].as_str().unwrap().to_string();
+    assert_eq!(
+        body["data"]["action"],
+        json!({"type": "redirect",
+            "url": format!("https://checkout.stripe.com/c/pay/cs_test_{tradeno}")})
+    );
     let now = chrono::Utc::now().timestamp();
 
     let old = stripe_post(&app, &stripe_event(&tradeno, 2550, "usd"), now - 301).await;
@@ -342,8 +379,8 @@ async fn stripe_webhooks(backend: Backend) {
     );
 
     let event = stripe_event(&tradeno, 2550, "usd");
-    assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
-    assert_eq!(stripe_post(&app, &event, now).await.0, StatusCode::OK);
+    let replies = futures::future::join_all((0..50).map(|_| stripe_post(&app, &event, now))).await;
+    assert!(replies.iter().all(|(s, _)| *s == StatusCode::OK));
     let settled = event.replace(
         "checkout.session.completed",
         "checkout.session.async_payment_succeeded",
@@ -351,7 +388,7 @@ async fn stripe_webhooks(backend: Backend) {
     assert_eq!(stripe_post(&app, &settled, now).await.0, StatusCode::OK);
     assert_eq!(balance(&app, user).await, before + m("25.50"));
     assert_eq!(events(&app, "credited").await, 1);
-    assert_eq!(events(&app, "duplicate").await, 2);
+    assert_eq!(events(&app, "duplicate").await, 50);
     assert_eq!(events(&app, "rejected").await, 2);
 }
 
@@ -457,9 +494,15 @@ async fn alipay_round_trip(backend: Backend) {
     let r = post(tampered).await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.text().await.unwrap(), "failure");
-    let r = post(notify("8.80", key)).await.unwrap();
-    assert_eq!(r.text().await.unwrap(), "success");
+    // 50 identical notifies at once: all acknowledged, credited once.
+    let valid = notify("8.80", key);
+    let replies = futures::future::join_all((0..50).map(|_| post(valid.clone()))).await;
+    for r in replies {
+        assert_eq!(r.unwrap().text().await.unwrap(), "success");
+    }
     assert_eq!(balance(&app, user).await, before + m("8.80"));
+    assert_eq!(events(&app, "credited").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 49);
 }
 
 async fn others_orders_are_404(backend: Backend) {
@@ -646,18 +689,85 @@ async fn wechat_post(app: &TestApp, body: &str, signature: &str, ts: i64) -> Sta
         .status()
 }
 
+/// A fake WeChat Pay v3 Native API: checks the request's WECHATPAY2-SHA256-RSA2048 signature with
+/// the merchant's public key and answers a `code_url`.
+async fn fake_wechat_v3(merchant_public: rsa::RsaPublicKey) -> String {
+    use axum::http::{HeaderMap, StatusCode as Code};
+    use axum::response::IntoResponse;
+    let router = axum::Router::new().route(
+        "/v3/pay/transactions/native",
+        axum::routing::post(move |headers: HeaderMap, body: String| async move {
+            let auth = headers["authorization"].to_str().unwrap().to_string();
+            let field = |k: &str| {
+                let start = auth.find(&format!("{k}=\"")).unwrap() + k.len() + 2;
+                auth[start..].split('"').next().unwrap().to_string()
+            };
+            let message = format!(
+                "POST\n/v3/pay/transactions/native\n{}\n{}\n{body}\n",
+                field("timestamp"),
+                field("nonce_str")
+            );
+            let genuine = spanel::gateways::rsa_sha256_verify(
+                &merchant_public,
+                message.as_bytes(),
+                &field("signature"),
+            );
+            let order: Value = serde_json::from_str(&body).unwrap();
+            if !genuine || field("mchid") != "1900000001" || order["amount"]["total"] != 1234 {
+                return Code::UNAUTHORIZED.into_response();
+            }
+            axum::Json(json!({"code_url": format!("weixin://wxpay/bizpayurl?pr={}",
+                order["out_trade_no"].as_str().unwrap())}))
+            .into_response()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
 async fn wechat_round_trip(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    setup(&app).await;
+    // One key plays both the merchant's and the platform's (key generation is slow).
     let platform = alipay_key();
+    let fake = fake_wechat_v3(platform.to_public_key()).await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.gateway_base_urls.insert("wechat".into(), fake);
+    })
+    .await;
+    setup(&app).await;
     let s = &app.state.settings;
+    s.set("payment_gateway", r#"["epay","wechat"]"#)
+        .await
+        .unwrap();
+    s.set("wechat_appid", "wxd678efh567hg6787").await.unwrap();
     s.set("wechat_mchid", "1900000001").await.unwrap();
+    s.set("wechat_serial_no", "MERCHANT-SERIAL").await.unwrap();
+    s.set("wechat_private_key", &pem_private(platform))
+        .await
+        .unwrap();
     s.set("wechat_apiv3_key", WECHAT_APIV3_KEY).await.unwrap();
     s.set("wechat_platform_public_key", &pem_public(platform))
         .await
         .unwrap();
     let (user, token, before) = payer(&app).await;
-    let (order, tradeno) = epay_order(&app, &token, "12.34").await;
+    let (status, body) = app
+        .post(
+            "payment/create",
+            Some(&token),
+            &json!({"amount": "12.34", "gateway": "wechat"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d = &body["data"];
+    let (order, tradeno) = (
+        d["order_id"].as_i64().unwrap(),
+        d["tradeno"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(
+        d["action"],
+        json!({"type": "qr_code", "content": format!("weixin://wxpay/bizpayurl?pr={tradeno}")})
+    );
     let ts = chrono::Utc::now().timestamp();
     let sign = |body: &str| rsa_sha256_sign(platform, format!("{ts}\nn0nce\n{body}\n").as_bytes());
 
@@ -678,14 +788,10 @@ async fn wechat_round_trip(backend: Backend) {
     );
     assert_eq!(balance(&app, user).await, before);
 
-    assert_eq!(
-        wechat_post(&app, &body, &signature, ts).await,
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        wechat_post(&app, &body, &signature, ts).await,
-        StatusCode::NO_CONTENT
-    );
+    // 50 identical deliveries at once: acknowledged, credited once.
+    let replies =
+        futures::future::join_all((0..50).map(|_| wechat_post(&app, &body, &signature, ts))).await;
+    assert!(replies.iter().all(|s| *s == StatusCode::NO_CONTENT));
     assert_eq!(balance(&app, user).await, before + m("12.34"));
     assert_eq!(
         app.scalar_i64(&format!("SELECT status FROM paylist WHERE id = {order}"))
@@ -693,7 +799,7 @@ async fn wechat_round_trip(backend: Backend) {
         1
     );
     assert_eq!(events(&app, "credited").await, 1);
-    assert_eq!(events(&app, "duplicate").await, 1);
+    assert_eq!(events(&app, "duplicate").await, 49);
     assert_eq!(events(&app, "rejected").await, 2);
 }
 
@@ -1052,7 +1158,7 @@ async fn paypal_round_trip(backend: Backend) {
 
     // Parallel notifies (the page's POST and the return URL's GET ?token=): one capture succeeds,
     // the others find the order already captured and read it back; credited exactly once.
-    let replies = futures::future::join_all((0..20).map(|i| {
+    let replies = futures::future::join_all((0..50).map(|i| {
         let (app, paypal_id) = (&app, paypal_id.clone());
         async move {
             if i % 2 == 0 {
@@ -1083,10 +1189,10 @@ async fn paypal_round_trip(backend: Backend) {
         1
     );
     assert_eq!(events(&app, "credited").await, 1);
-    assert_eq!(events(&app, "duplicate").await, 19);
+    assert_eq!(events(&app, "duplicate").await, 49);
     assert_eq!(events(&app, "failed").await, 1);
-    assert_eq!(fake.lock().unwrap().captures, 21);
-    // One access token served the create and all 21 captures (PayPal wants tokens reused).
+    assert_eq!(fake.lock().unwrap().captures, 51);
+    // One access token served the create and all 51 captures (PayPal wants tokens reused).
     assert_eq!(fake.lock().unwrap().tokens, 1);
 
     // Much later, once more: still acknowledged, still credited once.

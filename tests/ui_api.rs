@@ -254,7 +254,10 @@ async fn gateways_list_enabled_ones_and_debug_only_in_debug(backend: Backend) {
     let (_, token) = app.register_and_login("u@example.com", "password-1").await;
     let (status, body) = app.get("payment/gateways", Some(&token)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["data"], json!([{"name": "debug", "flow": "debug"}]));
+    assert_eq!(
+        body["data"],
+        json!([{"name": "debug", "label": "debug", "flow": "debug", "methods": []}])
+    );
     app.state
         .settings
         .set(
@@ -267,12 +270,12 @@ async fn gateways_list_enabled_ones_and_debug_only_in_debug(backend: Backend) {
     assert_eq!(
         body["data"],
         json!([
-            {"name": "epay", "flow": "redirect"},
-            {"name": "alipay", "flow": "qr"},
-            {"name": "wechat", "flow": "qr"},
-            {"name": "stripe", "flow": "redirect"},
-            {"name": "paypal", "flow": "redirect"},
-            {"name": "debug", "flow": "debug"},
+            {"name": "epay", "label": "epay", "flow": "redirect", "methods": ["alipay"]},
+            {"name": "alipay", "label": "alipay", "flow": "qr", "methods": []},
+            {"name": "wechat", "label": "wechat", "flow": "qr", "methods": []},
+            {"name": "stripe", "label": "stripe", "flow": "redirect", "methods": []},
+            {"name": "paypal", "label": "paypal", "flow": "redirect", "methods": []},
+            {"name": "debug", "label": "debug", "flow": "debug", "methods": []},
         ])
     );
 
@@ -305,7 +308,10 @@ async fn gateways_list_enabled_ones_and_debug_only_in_debug(backend: Backend) {
         .await
         .unwrap();
     let (_, body) = app.get("payment/gateways", Some(&token)).await;
-    assert_eq!(body["data"], json!([{"name": "epay", "flow": "redirect"}]));
+    assert_eq!(
+        body["data"],
+        json!([{"name": "epay", "label": "epay", "flow": "redirect", "methods": ["alipay"]}])
+    );
     let (status, body) = app
         .post(
             "payment/create",

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_shop;
 pub mod auth;
 pub mod contract;
+pub mod checkout;
 pub mod extract;
 pub mod health;
 pub mod metrics;
@@ -78,7 +79,8 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())
-        .merge(payment::router());
+        .merge(payment::router())
+        .merge(checkout::router());
     if debug {
         v0.merge(payment::debug_router())
     } else {

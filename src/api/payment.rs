@@ -9,13 +9,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::extract::ApiJson;
+use crate::api::extract::{ApiJson, ClientIp};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::payment::Order;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::gateways::CallbackRequest;
-use crate::service::payment::{self, Created, Credit, GatewayView, OrderPage};
+use crate::service::payment::{self, Created, Credit, GatewayView, NewPayment, OrderPage};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -31,9 +31,9 @@ pub fn debug_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(debug_confirm))
 }
 
-/// The gateways the caller can pay with and how each is completed (`redirect`: open the action's
-/// URL; `qr`: show its content as a QR code; `debug`: confirm with `/payment/debug/confirm`, only
-/// when debug is on).
+/// The gateways the caller can pay with, under the names to show, with the payment methods to
+/// choose among and how each is completed (`redirect`: open the action's URL; `qr`: show its
+/// content as a QR code; `debug`: confirm with `/payment/debug/confirm`, only when debug is on).
 #[utoipa::path(get, path = "/payment/gateways", tag = "payment", security(("bearer" = [])),
     responses((status = 200, description = "Enabled gateways", body = Vec<GatewayView>),
         (status = 401, description = "Not logged in")))]
@@ -50,6 +50,9 @@ pub struct CreateRequest {
     pub amount: String,
     /// One of `/payment/gateways`.
     pub gateway: String,
+    /// One of the gateway's `methods` (e.g. EPay's `alipay`, `wxpay`); its first when absent.
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// Creates a top-up order and returns what the client must do to pay it.
@@ -57,20 +60,20 @@ pub struct CreateRequest {
     request_body = CreateRequest,
     responses((status = 200, description = "The order and the payment action", body = Created),
         (status = 401, description = "Not logged in"),
-        (status = 422, description = "Amount out of range or gateway not enabled"),
+        (status = 422, description = "Amount out of range, gateway not enabled or method unknown"),
         (status = 503, description = "The gateway is unavailable")))]
 async fn create(
     State(app): State<AppState>,
     user: CurrentUser,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<CreateRequest>,
 ) -> ApiResult<axum::Json<Envelope<Created>>> {
-    Ok(ok(payment::create(
-        &app,
-        user.id,
-        &req.amount,
-        req.gateway.trim(),
-    )
-    .await?))
+    let pay = NewPayment {
+        gateway: req.gateway.trim(),
+        method: req.method.as_deref(),
+        client_ip: &ip,
+    };
+    Ok(ok(payment::create(&app, user.id, &req.amount, pay).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -117,11 +120,13 @@ async fn notify(
     query: Option<String>,
     headers: HeaderMap,
     body: Bytes,
+    client_ip: String,
 ) -> ApiResult<Response> {
     let req = CallbackRequest {
         query: query.unwrap_or_default(),
         headers,
         body,
+        client_ip,
     };
     match payment::notify(&app, &gateway, &req).await? {
         Some(n) => Ok(n.gateway.ack(n.verdict, &n.reason)),
@@ -130,13 +135,15 @@ async fn notify(
 }
 
 /// A gateway's payment callback, verified with that gateway's scheme (a signature, or for PayPal
-/// the capture of the order through PayPal's API, called with `order_id`). The answer is what the
-/// gateway expects (`success`, `fail`…; the API envelope for PayPal); every callback is recorded.
+/// the capture of the order through PayPal's API, called with `order_id`; for Yft, whose signature
+/// has no secret, also the sender's address). The answer is what the gateway expects (`success`,
+/// `fail`, `ok`, WeChat Pay v2's XML…; the API envelope for PayPal); every callback is recorded.
+/// An operator's EPay-compatible provider is called by its own name.
 /// Genuine events that carry no payment (e.g. Stripe event types spanel does not handle) are
 /// acknowledged without crediting.
 #[utoipa::path(post, path = "/payment/notify/{gateway}", tag = "payment",
     request_body(content = String, description = "The raw callback body", content_type = "text/plain"),
-    params(("gateway" = String, Path, description = "epay, stripe, alipay, wechat, paypal")),
+    params(("gateway" = String, Path, description = "epay, stripe, alipay, wechat, paypal, wechat_v2, yft, epusdt, or an EPay provider's name")),
     responses((status = 200, description = "Accepted (the gateway's acknowledgement)"),
         (status = 204, description = "Accepted (WeChat Pay)"),
         (status = 400, description = "Rejected"),
@@ -146,24 +153,26 @@ async fn notify_post(
     State(app): State<AppState>,
     Path(gateway): Path<String>,
     RawQuery(query): RawQuery,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    notify(app, gateway, query, headers, body).await
+    notify(app, gateway, query, headers, body, ip).await
 }
 
 /// The same callback sent as GET (EPay; PayPal with `order_id` or `token` in the query).
 #[utoipa::path(get, path = "/payment/notify/{gateway}", tag = "payment",
-    params(("gateway" = String, Path, description = "epay, paypal")),
+    params(("gateway" = String, Path, description = "epay, paypal, yft, EPay providers")),
     responses((status = 200, description = "Accepted"), (status = 400, description = "Rejected"),
         (status = 502, description = "PayPal's API failed")))]
 async fn notify_get(
     State(app): State<AppState>,
     Path(gateway): Path<String>,
     RawQuery(query): RawQuery,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    notify(app, gateway, query, headers, Bytes::new()).await
+    notify(app, gateway, query, headers, Bytes::new(), ip).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

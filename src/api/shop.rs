@@ -62,6 +62,7 @@ async fn buy(
         coupon: body.coupon.as_deref().filter(|c| !c.trim().is_empty()),
         autorenew: body.autorenew,
         disable_others: body.disable_others,
+        expect_price: None,
     };
     Ok(ok(shop::buy(&app, user.id, req).await?))
 }

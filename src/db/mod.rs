@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod copy;
 pub mod introspect;
+pub mod checkout;
 pub mod jobs;
 pub mod migrations;
 pub mod node;

@@ -741,6 +741,38 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         updated_at INTEGER NOT NULL
     )",
     ),
+    // A top-up made to pay for a plan (`order_id` = `paylist.id`): the credit buys the plan.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_plan_checkout` (
+        `order_id` bigint(20) NOT NULL PRIMARY KEY,
+        `user_id` bigint(20) NOT NULL,
+        `shop_id` bigint(20) NOT NULL,
+        `price` decimal(12,2) NOT NULL,
+        `coupon` varchar(255) NOT NULL DEFAULT '',
+        `autorenew` bigint(20) NOT NULL DEFAULT 0,
+        `disable_others` bigint(20) NOT NULL DEFAULT 0,
+        `status` varchar(16) NOT NULL,
+        `bought_id` bigint(20) NOT NULL DEFAULT 0,
+        `note` varchar(255) NOT NULL DEFAULT '',
+        `created_at` bigint(20) NOT NULL,
+        `settled_at` bigint(20) NOT NULL DEFAULT 0,
+        KEY `user_id` (`user_id`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_plan_checkout (
+        order_id INTEGER NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        shop_id INTEGER NOT NULL,
+        price TEXT NOT NULL,
+        coupon TEXT NOT NULL DEFAULT '',
+        autorenew INTEGER NOT NULL DEFAULT 0,
+        disable_others INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        bought_id INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        settled_at INTEGER NOT NULL DEFAULT 0
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -54,7 +54,7 @@ struct PrecreateResponse {
 
 #[async_trait::async_trait]
 impl Gateway for Alipay {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "alipay"
     }
 

@@ -1,21 +1,112 @@
 //! EPay (易支付, the "submit.php" API): MD5 over the sorted parameters with the merchant key appended.
+//!
+//! Besides the built-in `epay` gateway (`epay_url`, `epay_pid`, `epay_key`, paying by `alipay`), an
+//! operator may add any number of EPay-compatible providers (many aggregators, USDT ones included,
+//! clone this protocol) in the `config` item `epay_providers`, a JSON list:
+//!
+//! ```json
+//! [{"name": "usdtpay", "label": "USDT (TRC20)", "url": "https://pay.example.com/",
+//!   "pid": "1001", "key": "secret", "types": ["usdt"]}]
+//! ```
+//!
+//! `name` (`[a-z0-9_]`, 1–32 characters, not a built-in gateway's name) is the gateway's name: it
+//! goes into `payment_gateway` to enable the provider, names its notify path
+//! `/app/api/v0/payment/notify/{name}` and its recharge records. `label` is what users see (the
+//! name when absent); `types` are the EPay `type` values the user may choose among (`alipay`,
+//! `wxpay`, `qqpay`, `usdt`…; the first is the default, `["alipay"]` when absent). Entries that do
+//! not meet these rules are left out (and logged), never half-used.
 
 use axum::response::Response;
 use md5::{Digest, Md5};
+use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::{
     param, sorted_query, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
-    Rejection, Verdict, VerifiedPayment, VerifyCtx,
+    Rejection, Verdict, VerifiedPayment, VerifyCtx, NAMES,
 };
 use crate::db::Money;
 
 pub const SETTINGS: &[&str] = &["epay_url", "epay_pid", "epay_key"];
 
+/// The `config` item listing the operator's EPay-compatible providers.
+pub const PROVIDERS: &str = "epay_providers";
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct Epay {
+    pub name: String,
+    #[serde(default)]
+    pub label: String,
     pub url: String,
+    #[serde(default)]
     pub pid: String,
     pub key: String,
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+impl Epay {
+    /// The built-in `epay` gateway, configured as before providers existed.
+    pub fn builtin(url: String, pid: String, key: String) -> Epay {
+        Epay {
+            name: "epay".into(),
+            label: "epay".into(),
+            url,
+            pid,
+            key,
+            types: vec!["alipay".into()],
+        }
+    }
+}
+
+/// Whether `name` may name an operator's provider.
+pub fn valid_provider_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !NAMES.contains(&name)
+        && name != super::DEBUG
+}
+
+/// The operator's providers from `epay_providers`; invalid entries and repeated names are left out.
+pub fn providers(json: &str) -> Vec<Epay> {
+    if json.trim().is_empty() {
+        return Vec::new();
+    }
+    let Ok(list) = serde_json::from_str::<Vec<serde_json::Value>>(json) else {
+        tracing::warn!("{PROVIDERS} is not a JSON list; no EPay providers loaded");
+        return Vec::new();
+    };
+    let mut out: Vec<Epay> = Vec::new();
+    for item in list {
+        let Ok(mut p) = serde_json::from_value::<Epay>(item) else {
+            tracing::warn!("an entry of {PROVIDERS} lacks name, url or key; left out");
+            continue;
+        };
+        p.types.retain(|t| {
+            !t.is_empty()
+                && t.len() <= 32
+                && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+        if !valid_provider_name(&p.name)
+            || !super::is_web_url(&p.url)
+            || p.key.is_empty()
+            || out.iter().any(|o| o.name == p.name)
+        {
+            tracing::warn!(name = %p.name, "an entry of {PROVIDERS} is invalid or repeated; left out");
+            continue;
+        }
+        if p.label.trim().is_empty() {
+            p.label = p.name.clone();
+        }
+        p.label = p.label.chars().take(64).collect();
+        if p.types.is_empty() {
+            p.types.push("alipay".into());
+        }
+        out.push(p);
+    }
+    out
 }
 
 /// `md5(sorted k=v&… + key)`, lower-case hex; `sign`, `sign_type` and empty values excluded.
@@ -60,18 +151,33 @@ impl Epay {
 
 #[async_trait::async_trait]
 impl Gateway for Epay {
-    fn name(&self) -> &'static str {
-        "epay"
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn methods(&self) -> Vec<String> {
+        self.types.clone()
     }
 
     async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction> {
         anyhow::ensure!(
-            !self.url.is_empty() && !self.key.is_empty(),
+            super::is_web_url(&self.url) && !self.key.is_empty(),
             "EPay is not configured"
         );
+        let kind = order
+            .method
+            .as_ref()
+            .filter(|m| self.types.contains(m))
+            .or(self.types.first())
+            .cloned()
+            .unwrap_or_else(|| "alipay".to_string());
         let mut params: Vec<(String, String)> = [
             ("pid", self.pid.clone()),
-            ("type", "alipay".to_string()),
+            ("type", kind),
             ("out_trade_no", order.tradeno.clone()),
             ("notify_url", ctx.notify_url.clone()),
             ("return_url", ctx.return_url.clone()),
@@ -146,11 +252,7 @@ mod tests {
         let mut params = notify();
         assert_eq!(sign(&params, KEY), "1ae25ca2d1103eeee9036371a5380ec3");
         params.push(("sign".into(), sign(&params, KEY)));
-        let gw = Epay {
-            url: "https://pay.example.com/".into(),
-            pid: "1001".into(),
-            key: KEY.into(),
-        };
+        let gw = Epay::builtin("https://pay.example.com/".into(), "1001".into(), KEY.into());
         let req = CallbackRequest {
             query: serde_urlencoded::to_string(&params).unwrap(),
             ..Default::default()
@@ -169,6 +271,31 @@ mod tests {
             ..gw
         };
         assert!(wrong_key.check(&req).is_err());
+    }
+
+    #[test]
+    fn providers_are_read_and_checked() {
+        let json = r#"[
+            {"name": "usdtpay", "label": "USDT", "url": "https://u.example/", "pid": "7", "key": "k", "types": ["usdt", "bad type"]},
+            {"name": "usdtpay", "url": "https://again.example/", "key": "k"},
+            {"name": "epay", "url": "https://x.example/", "key": "k"},
+            {"name": "Bad-Name", "url": "https://x.example/", "key": "k"},
+            {"name": "nokey", "url": "https://x.example/", "key": ""},
+            {"name": "script", "url": "javascript:alert(1)", "key": "k"},
+            {"url": "https://x.example/", "key": "k"},
+            {"name": "plain", "url": "https://p.example/", "key": "k2"}
+        ]"#;
+        let list = providers(json);
+        let names: Vec<&str> = list.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["usdtpay", "plain"]);
+        assert_eq!(list[0].types, ["usdt"]);
+        assert_eq!(list[0].label, "USDT");
+        assert_eq!(
+            (list[1].label.as_str(), list[1].types.as_slice()),
+            ("plain", &["alipay".to_string()][..])
+        );
+        assert!(providers("not json").is_empty());
+        assert!(providers("").is_empty());
     }
 
     #[test]

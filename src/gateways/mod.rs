@@ -6,9 +6,12 @@
 
 pub mod alipay;
 pub mod epay;
+pub mod epusdt;
 pub mod paypal;
 pub mod stripe;
 pub mod wechat;
+pub mod wechat_v2;
+pub mod yft;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,7 +28,17 @@ use crate::db::{Db, Money};
 use crate::settings::Settings;
 
 /// The names `payment_gateway` may list, in the order they are implemented.
-pub const NAMES: &[&str] = &["epay", "stripe", "alipay", "wechat", "paypal"];
+/// EPay-compatible providers the operator adds (`epay_providers`) come on top, by their own names.
+pub const NAMES: &[&str] = &[
+    "epay",
+    "stripe",
+    "alipay",
+    "wechat",
+    "paypal",
+    "wechat_v2",
+    "yft",
+    "epusdt",
+];
 
 /// What the client must do to pay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -59,8 +72,8 @@ pub enum Flow {
 /// The flow of a gateway's payments; `None` for an unknown name.
 pub fn flow(name: &str) -> Option<Flow> {
     match name {
-        "epay" | "stripe" | "paypal" => Some(Flow::Redirect),
-        "alipay" | "wechat" => Some(Flow::Qr),
+        "epay" | "stripe" | "paypal" | "yft" | "epusdt" => Some(Flow::Redirect),
+        "alipay" | "wechat" | "wechat_v2" => Some(Flow::Qr),
         _ => None,
     }
 }
@@ -71,6 +84,8 @@ pub struct OrderRef {
     pub id: i64,
     pub tradeno: String,
     pub total: Money,
+    /// The payment method the user chose among the gateway's `methods` (EPay's `type`).
+    pub method: Option<String>,
 }
 
 /// What `create` may use: the HTTP client, the database (for gateway-side order references) and
@@ -83,6 +98,8 @@ pub struct CreateCtx<'a> {
     pub notify_url: String,
     /// Where the user's browser returns to.
     pub return_url: String,
+    /// The paying user's address (WeChat Pay v2 asks for it).
+    pub client_ip: String,
 }
 
 /// What `verify` may use, for gateways that confirm a payment through their own API.
@@ -98,6 +115,8 @@ pub struct CallbackRequest {
     pub query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The sender's address (for gateways that can only be trusted by where they call from).
+    pub client_ip: String,
 }
 
 impl CallbackRequest {
@@ -214,7 +233,15 @@ impl From<RejectionKind> for Verdict {
 
 #[async_trait::async_trait]
 pub trait Gateway: Send + Sync {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
+    /// The name shown to users.
+    fn label(&self) -> String {
+        self.name().to_string()
+    }
+    /// Payment methods the user may choose among (EPay's `type`); empty when there is no choice.
+    fn methods(&self) -> Vec<String> {
+        Vec::new()
+    }
     async fn create(&self, order: &OrderRef, ctx: &CreateCtx<'_>) -> anyhow::Result<PaymentAction>;
     async fn verify(
         &self,
@@ -233,6 +260,9 @@ pub fn settings_of(name: &str) -> &'static [&'static str] {
         "alipay" => alipay::SETTINGS,
         "wechat" => wechat::SETTINGS,
         "paypal" => paypal::SETTINGS,
+        "wechat_v2" => wechat_v2::SETTINGS,
+        "yft" => yft::SETTINGS,
+        "epusdt" => epusdt::SETTINGS,
         _ => &[],
     }
 }
@@ -245,11 +275,11 @@ pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dy
     }
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let gateway: Box<dyn Gateway> = match name {
-        "epay" => Box::new(epay::Epay {
-            url: get("epay_url"),
-            pid: get("epay_pid"),
-            key: get("epay_key"),
-        }),
+        "epay" => Box::new(epay::Epay::builtin(
+            get("epay_url"),
+            get("epay_pid"),
+            get("epay_key"),
+        )),
         "stripe" => Box::new(stripe::Stripe {
             api_key: get("stripe_sk"),
             webhook_key: get("stripe_webhook_key"),
@@ -277,7 +307,28 @@ pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dy
             locale: get("paypal_locale"),
             webhook_id: get("paypal_webhook_id"),
         }),
-        _ => return Ok(None),
+        "wechat_v2" => Box::new(wechat_v2::WechatV2 {
+            appid: get("wechat_v2_appid"),
+            mchid: get("wechat_v2_mchid"),
+            key: get("wechat_v2_key"),
+            sign_type: get("wechat_v2_sign_type"),
+        }),
+        "yft" => Box::new(yft::Yft {
+            url: get("yft_url"),
+            secret: get("yft_secret"),
+            notify_ips: get("yft_notify_ips"),
+        }),
+        "epusdt" => Box::new(epusdt::Epusdt {
+            url: get("epusdt_url"),
+            token: get("epusdt_token"),
+        }),
+        _ => {
+            let providers = epay::providers(&settings.get(epay::PROVIDERS).await?);
+            return Ok(providers
+                .into_iter()
+                .find(|p| p.name == name)
+                .map(|p| Box::new(p) as Box<dyn Gateway>));
+        }
     };
     Ok(Some(gateway))
 }
@@ -318,6 +369,18 @@ pub fn sorted_query(params: &[(String, String)], skip: &[&str]) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Whether an operator-configured address is a web address (it ends up in users' browsers).
+pub fn is_web_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+/// An amount a gateway states, exactly: at most two decimal places once trailing zeros are dropped
+/// (`"10.050"` is 10.05, `"10.004"` is refused, never rounded to the order's amount).
+pub fn exact_money(s: &str) -> Option<Money> {
+    let d = s.trim().parse::<rust_decimal::Decimal>().ok()?.normalize();
+    (d.scale() <= 2 && !d.is_sign_negative()).then(|| Money::cents(d))
 }
 
 pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -507,7 +507,7 @@ impl Paypal {
 
 #[async_trait::async_trait]
 impl Gateway for Paypal {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         NAME
     }
 

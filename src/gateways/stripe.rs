@@ -162,7 +162,7 @@ struct CreatedSession {
 
 #[async_trait::async_trait]
 impl Gateway for Stripe {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "stripe"
     }
 
@@ -257,9 +257,9 @@ mod tests {
             format!("t={t},v1={sig},v0=ignored").parse().unwrap(),
         );
         CallbackRequest {
-            query: String::new(),
             headers,
             body: body.to_string().into(),
+            ..Default::default()
         }
     }
 

@@ -143,7 +143,7 @@ struct NativeResponse {
 
 #[async_trait::async_trait]
 impl Gateway for Wechat {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "wechat"
     }
 

@@ -769,6 +769,10 @@ const SECRET_ITEMS: &[&str] = &[
     "wechat_private_key",
     "wechat_apiv3_key",
     "paypal_client_secret",
+    "wechat_v2_key",
+    "yft_secret",
+    "epusdt_token",
+    "epay_providers",
 ];
 
 pub async fn settings(app: &App) -> ApiResult<Vec<SettingView>> {

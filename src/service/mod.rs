@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod hashing;
+pub mod checkout;
 pub mod mail;
 pub mod monitor;
 pub mod node;

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::gateways::{
     self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction, Verdict, VerifyCtx,
 };
+use crate::service::checkout;
 use crate::service::rebate::{pay_commission, Payer};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,32 +33,89 @@ pub enum Credit {
     AlreadyPaid,
 }
 
-pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> ApiResult<Created> {
-    let amount = Money::parse_amount(amount)
-        .ok_or_else(|| ApiError::invalid("amount", "A decimal amount with at most 2 places."))?;
+/// What a payment is created with.
+pub struct NewPayment<'a> {
+    pub gateway: &'a str,
+    /// One of the gateway's `methods`; its first when absent.
+    pub method: Option<&'a str>,
+    pub client_ip: &'a str,
+}
+
+/// The amount a top-up may have (`recharge_min` … `recharge_max`).
+pub async fn recharge_bounds(app: &App) -> ApiResult<(Money, Money)> {
     let min = Money::cents(app.settings.get_decimal("recharge_min").await?);
     let max = Money::cents(app.settings.get_decimal("recharge_max").await?);
+    Ok((min, max))
+}
+
+pub async fn create(
+    app: &App,
+    user_id: i64,
+    amount: &str,
+    pay: NewPayment<'_>,
+) -> ApiResult<Created> {
+    let amount = Money::parse_amount(amount)
+        .ok_or_else(|| ApiError::invalid("amount", "A decimal amount with at most 2 places."))?;
+    let (min, max) = recharge_bounds(app).await?;
     if amount < min || amount > max || amount.is_zero() || amount.is_negative() {
         return Err(ApiError::invalid(
             "amount",
             format!("The amount must be between {min} and {max}."),
         ));
     }
-    let gw = if app.config.debug && gateway == gateways::DEBUG {
-        None
-    } else {
-        let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
-        if !enabled.iter().any(|g| g == gateway) {
-            return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
+    let (order, action) = open_order(app, user_id, amount, &pay, |_| async { Ok(()) }).await?;
+    Ok(Created {
+        order_id: order.id,
+        tradeno: order.tradeno,
+        amount,
+        gateway: pay.gateway.to_string(),
+        action,
+    })
+}
+
+/// An enabled gateway by name; `None` for the debug pseudo-gateway in debug mode.
+async fn enabled_gateway(app: &App, gateway: &str) -> ApiResult<Option<Box<dyn Gateway>>> {
+    if app.config.debug && gateway == gateways::DEBUG {
+        return Ok(None);
+    }
+    let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
+    if !enabled.iter().any(|g| g == gateway) {
+        return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
+    }
+    let gw = gateways::load(gateway, &app.settings)
+        .await?
+        .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
+    Ok(Some(gw))
+}
+
+/// Inserts a top-up order of `amount`, lets `tie` record what it is for (before the gateway hears
+/// of it, so no callback can find it untied), and creates its payment at the gateway.
+pub async fn open_order<F, Fut>(
+    app: &App,
+    user_id: i64,
+    amount: Money,
+    pay: &NewPayment<'_>,
+    tie: F,
+) -> ApiResult<(OrderRef, PaymentAction)>
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<()>>,
+{
+    let gateway = pay.gateway;
+    let gw = enabled_gateway(app, gateway).await?;
+    let method = pay.method.map(str::trim).filter(|m| !m.is_empty());
+    if let (Some(gw), Some(m)) = (&gw, method) {
+        if !gw.methods().iter().any(|known| known == m) {
+            return Err(ApiError::invalid(
+                "method",
+                "Not a payment method of this gateway.",
+            ));
         }
-        let gw = gateways::load(gateway, &app.settings)
-            .await?
-            .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
-        Some(gw)
-    };
+    }
     let tradeno = random_token(24);
     let now = chrono::Utc::now().timestamp();
     let id = sql::insert_order(&app.db, user_id, amount, &tradeno, now).await?;
+    tie(id).await?;
     let base = app.config.base_url.trim_end_matches('/');
     let ctx = CreateCtx {
         http: &app.http,
@@ -65,11 +123,13 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
         db: &app.db,
         notify_url: format!("{base}/app/api/v0/payment/notify/{gateway}"),
         return_url: format!("{base}/user/payment/return/{gateway}?tradeno={tradeno}"),
+        client_ip: pay.client_ip.to_string(),
     };
     let order = OrderRef {
         id,
-        tradeno: tradeno.clone(),
+        tradeno,
         total: amount,
+        method: method.map(str::to_string),
     };
     let action = match gw {
         None => PaymentAction::Debug,
@@ -78,33 +138,44 @@ pub async fn create(app: &App, user_id: i64, amount: &str, gateway: &str) -> Api
             ApiError::Unavailable("The payment gateway is unavailable, try again shortly.".into())
         })?,
     };
-    Ok(Created {
-        order_id: id,
-        tradeno,
-        amount,
-        gateway: gateway.to_string(),
-        action,
-    })
+    Ok((order, action))
 }
 
 /// A gateway the client may pay with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GatewayView {
+    /// What `/payment/create` and the notify path take.
     pub name: String,
+    /// What to show the user.
+    pub label: String,
     pub flow: Flow,
+    /// Payment methods to choose among (`method` of `/payment/create`); empty = no choice.
+    pub methods: Vec<String>,
 }
 
 /// The enabled gateways (`payment_gateway`, known names only, in its order), plus the debug
 /// pseudo-gateway when debug is on.
 pub async fn gateways(app: &App) -> ApiResult<Vec<GatewayView>> {
-    let mut list: Vec<GatewayView> = gateways::enabled(&app.settings.get("payment_gateway").await?)
-        .into_iter()
-        .filter_map(|name| gateways::flow(&name).map(|flow| GatewayView { name, flow }))
-        .collect();
+    let mut list = Vec::new();
+    for name in gateways::enabled(&app.settings.get("payment_gateway").await?) {
+        let Some(gw) = gateways::load(&name, &app.settings).await? else {
+            continue;
+        };
+        // Operators' EPay providers send the user to their pages.
+        let flow = gateways::flow(&name).unwrap_or(Flow::Redirect);
+        list.push(GatewayView {
+            label: gw.label(),
+            methods: gw.methods(),
+            name,
+            flow,
+        });
+    }
     if app.config.debug {
         list.push(GatewayView {
             name: gateways::DEBUG.to_string(),
+            label: gateways::DEBUG.to_string(),
             flow: Flow::Debug,
+            methods: Vec::new(),
         });
     }
     Ok(list)
@@ -125,6 +196,8 @@ pub async fn credit_order(
             "The paid amount differs from the order.",
         ));
     }
+    // Read before the transaction, so it reads no settings table.
+    let flags = checkout::flags(app).await?;
     let mut tx = app.db.begin().await?;
     if !sql::mark_paid(&mut tx, order.id).await? {
         tx.rollback().await?;
@@ -148,11 +221,17 @@ pub async fn credit_order(
         Trigger::Recharge,
     )
     .await?;
+    // A top-up made to pay for a plan buys it now, in this transaction, or leaves the money as
+    // balance and says why.
+    let settled = checkout::settle(app, &mut tx, order, flags).await?;
     if audited {
         let tradeno = order.tradeno.as_deref().unwrap_or_default();
         record_event(&mut tx, gateway, tradeno, Verdict::Credited, "").await?;
     }
     tx.commit().await?;
+    if let checkout::Settled::Kept(note) = settled {
+        checkout::tell_kept(app, order.userid, order.total, &note).await;
+    }
     Ok(Credit::Credited)
 }
 

@@ -118,6 +118,8 @@ pub struct BuyRequest<'a> {
     pub coupon: Option<&'a str>,
     pub autorenew: bool,
     pub disable_others: bool,
+    /// Buy only at this price (a plan paid for in advance); `None`: at whatever it costs now.
+    pub expect_price: Option<Money>,
 }
 
 /// The purchase made.
@@ -138,11 +140,16 @@ pub struct Purchase {
 /// connection while they wait for the write lock (the lock holder may need one for settings).
 static SQLITE_BUYERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ApiResult<Purchase> {
-    let flags = ApplyFlags {
+/// The settings that shape what buying does.
+pub async fn apply_flags(app: &App) -> ApiResult<ApplyFlags> {
+    Ok(ApplyFlags {
         reset_on_buy: app.settings.get_bool("enable_bought_reset").await?,
         extend_same_class: app.settings.get_bool("enable_bought_extend").await?,
-    };
+    })
+}
+
+pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ApiResult<Purchase> {
+    let flags = apply_flags(app).await?;
     let _queue = match app.db.backend() {
         Backend::Sqlite => Some(SQLITE_BUYERS.lock().await),
         Backend::MySql => None,
@@ -164,7 +171,9 @@ pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ApiResult<Purc
     }
 }
 
-async fn buy_in(
+/// Buys inside the caller's transaction. Every refusal (4xx) comes before anything is written, so
+/// the caller may still commit its own changes after one.
+pub(crate) async fn buy_in(
     app: &App,
     tx: &mut Tx,
     user_id: i64,
@@ -213,6 +222,11 @@ async fn buy_in(
                 "You already hold a running periodic plan.",
             ));
         }
+    }
+    if let Some(expected) = req.expect_price.filter(|e| *e != price) {
+        return Err(ApiError::conflict(format!(
+            "The plan's price changed from {expected} to {price}."
+        )));
     }
     if user.money < price {
         return Err(ApiError::conflict(format!(

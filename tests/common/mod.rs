@@ -294,3 +294,23 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// A signed EPay notify of merchant `pid` paying `money` for `tradeno`, as a query string.
+pub fn epay_notify_query(tradeno: &str, money: &str, pid: &str, key: &str) -> String {
+    let mut params: Vec<(String, String)> = [
+        ("pid", pid),
+        ("trade_no", "2024010112000012345"),
+        ("out_trade_no", tradeno),
+        ("type", "alipay"),
+        ("name", "Top-up"),
+        ("money", money),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("sign_type", "MD5"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let sign = spanel::gateways::epay::sign(&params, key);
+    params.push(("sign".into(), sign));
+    serde_urlencoded::to_string(&params).unwrap()
+}

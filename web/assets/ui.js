@@ -251,6 +251,7 @@ export function formValues(form) {
   const out = {};
   for (const el of form.elements) {
     if (!el.name) continue;
+    if (el.type === 'radio' && !el.checked) continue; // a radio group's value is its checked one
     out[el.name] = el.type === 'checkbox' ? el.checked : el.value;
   }
   return out;

@@ -1,4 +1,6 @@
-import { h, mount, field, modal, toast, fmtMoney, empty, dl } from '../../ui.js';
+import { h, mount, field, modal, toast, fmtMoney, empty, dl, badge } from '../../ui.js';
+import { translator } from '../../i18n.js';
+import topup, { payChoices, choiceFieldset, showOrder } from './topup.js';
 
 export default {
   path: '/shop',
@@ -29,6 +31,12 @@ export default {
       bought: 'Bought {name}.',
       low_balance: 'Your balance is too low for this plan.',
       top_up: 'Top up',
+      pay_online: 'Pay online',
+      or_pay: 'Or pay for it now with',
+      use_balance: 'Use my balance first',
+      checkout_bought: 'Paid and bought {name}.',
+      checkout_kept: 'Paid, but the plan could not be bought: {note} The money is in your balance.',
+      checkout_for: 'Payment for {name}',
     },
     'zh-CN': {
       title: '商店',
@@ -54,13 +62,21 @@ export default {
       bought: '已购买 {name}。',
       low_balance: '余额不足，无法购买此套餐。',
       top_up: '去充值',
+      pay_online: '在线支付',
+      or_pay: '或直接支付购买',
+      use_balance: '优先使用余额',
+      checkout_bought: '已支付并购买 {name}。',
+      checkout_kept: '已支付，但未能购买套餐：{note} 款项已存入余额。',
+      checkout_for: '支付 {name}',
     },
   },
   async render(el, ctx) {
     const { t, api } = ctx;
-    const plans = await api('GET', 'user/shop');
-    mount(el, h('h1', {}, t('title')),
-      plans.length === 0 ? empty(t('none')) : h('div', { class: 'plans' }, plans.map((p) => planCard(p, ctx))));
+    const [plans, gateways] = await Promise.all([api('GET', 'user/shop'), api('GET', 'payment/gateways')]);
+    const status = h('div', { 'aria-live': 'polite' });
+    const shop = { ...ctx, gateways, status };
+    mount(el, h('h1', {}, t('title')), status,
+      plans.length === 0 ? empty(t('none')) : h('div', { class: 'plans' }, plans.map((p) => planCard(p, shop))));
   },
 };
 
@@ -120,10 +136,39 @@ async function buyDialog(p, ctx) {
   }, t('check'));
   const autorenew = p.auto_renew > 0 ? field({ name: 'autorenew', type: 'checkbox', label: t('autorenew', { days: p.auto_renew }) }) : null;
   const others = field({ name: 'disable_others', type: 'checkbox', label: t('disable_others') });
+  // Paying for the plan through a gateway, in one step.
+  const tt = translator(topup.strings);
+  const options = payChoices(ctx.gateways || [], tt);
+  const useBalance = field({ name: 'use_balance', type: 'checkbox', label: t('use_balance'), value: true });
+  const online = options.length === 0 ? null : h('form', { class: 'form', onsubmit: (e) => e.preventDefault() },
+    choiceFieldset(options, t('or_pay')), useBalance);
   const body = h('div', { class: 'form' },
     dl([[t('price'), fmtMoney(p.effective_price)], [t('your_balance'), fmtMoney(me.balance)], [t('to_pay'), payLine]]),
     h('div', { class: 'row' }, coupon, apply, note),
-    autorenew, others);
+    autorenew, others, online);
+  const chosen = () => ({
+    coupon: couponInput.value.trim() || null,
+    autorenew: !!(autorenew && autorenew.querySelector('input').checked),
+    disable_others: others.querySelector('input').checked,
+  });
+  const payOnline = {
+    label: t('pay_online'),
+    onclick: async () => {
+      const picked = online.querySelector('input[name="gateway"]:checked');
+      const c = options[Number(picked ? picked.value : 0)] || options[0];
+      let created;
+      try {
+        created = await api('POST', 'shop/checkout', {
+          shop_id: p.id, ...chosen(), gateway: c.gw.name, method: c.method,
+          use_balance: useBalance.querySelector('input').checked,
+        });
+      } catch {
+        return false;
+      }
+      showCheckout(p, created, c.gw, { ...ctx, t: tt }, t);
+      return true;
+    },
+  };
   await modal({
     title: t('buy_title', { name: p.name }),
     body,
@@ -133,12 +178,7 @@ async function buyDialog(p, ctx) {
         label: t('buy'), primary: true,
         onclick: async () => {
           try {
-            await api('POST', 'user/buy', {
-              shop_id: p.id,
-              coupon: couponInput.value.trim() || null,
-              autorenew: !!(autorenew && autorenew.querySelector('input').checked),
-              disable_others: others.querySelector('input').checked,
-            });
+            await api('POST', 'user/buy', { shop_id: p.id, ...chosen() });
           } catch (err) {
             if (err.status === 409 && /balance/i.test(err.message)) {
               body.appendChild(h('p', { class: 'notice notice-error' }, t('low_balance'), ' ', h('a', { href: '#/topup' }, t('top_up'))));
@@ -151,6 +191,23 @@ async function buyDialog(p, ctx) {
           return true;
         },
       },
-    ],
+    ].concat(online ? [payOnline] : []),
   });
+}
+
+/** The checkout's payment, then what it did: the plan bought, or the money kept as balance. */
+function showCheckout(p, created, gw, topupCtx, t) {
+  const box = topupCtx.status;
+  showOrder(box, created, gw, topupCtx, async (state) => {
+    const c = await topupCtx.api('GET', `shop/checkout/${created.order_id}`);
+    await topupCtx.refreshMe();
+    const text = c.status === 'bought'
+      ? t('checkout_bought', { name: p.name })
+      : t('checkout_kept', { note: c.note });
+    mount(state, badge(text, c.status === 'bought' ? 'ok' : 'warn'));
+    toast(text, c.status === 'bought' ? 'ok' : 'info');
+  });
+  const heading = box.querySelector('h2');
+  if (heading) heading.textContent = `${t('checkout_for', { name: p.name })}: ${fmtMoney(created.amount)}`;
+  box.scrollIntoView({ block: 'nearest' });
 }

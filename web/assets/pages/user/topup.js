@@ -29,6 +29,11 @@ export default {
       gw_alipay: 'Alipay',
       gw_wechat: 'WeChat Pay',
       gw_stripe: 'Card (Stripe)',
+      gw_wechat_v2: 'WeChat Pay',
+      gw_paypal: 'PayPal',
+      gw_epusdt: 'USDT (TRC20)',
+      gw_yft: 'Yft',
+      method: 'Pay by',
     },
     'zh-CN': {
       title: '充值',
@@ -52,30 +57,30 @@ export default {
       gw_alipay: '支付宝',
       gw_wechat: '微信支付',
       gw_stripe: '银行卡（Stripe）',
+      gw_wechat_v2: '微信支付',
+      gw_paypal: 'PayPal',
+      gw_epusdt: 'USDT（TRC20）',
+      gw_yft: '易付通',
+      method: '付款方式',
     },
   },
   async render(el, ctx) {
     const { t, api } = ctx;
     const gateways = await api('GET', 'payment/gateways');
     const status = h('div', { 'aria-live': 'polite' });
-    const label = (g) => {
-      const k = `gw_${g.name}`;
-      const v = t(k);
-      return v === k ? g.name : v;
-    };
+    const options = payChoices(gateways, t);
     const body = gateways.length === 0
       ? empty(t('no_gateways'))
       : form({
         fields: [
           { name: 'amount', label: t('amount'), type: 'number', required: true, value: '10', attrs: { min: '0.01', step: '0.01', inputmode: 'decimal' } },
-          h('fieldset', {}, h('legend', {}, t('gateway')), h('div', { class: 'choices' }, gateways.map((g, i) =>
-            h('label', {}, h('input', { type: 'radio', name: 'gateway', value: g.name, checked: i === 0, required: true }), label(g))))),
+          choiceFieldset(options, t('gateway')),
         ],
         submitLabel: t('submit'),
         onSubmit: async (v) => {
-          const gw = gateways.find((g) => g.name === v.gateway) || gateways[0];
-          const created = await api('POST', 'payment/create', { amount: String(v.amount).trim(), gateway: gw.name });
-          showOrder(status, created, gw, ctx);
+          const c = options[Number(v.gateway)] || options[0];
+          const created = await api('POST', 'payment/create', { amount: String(v.amount).trim(), gateway: c.gw.name, method: c.method });
+          showOrder(status, created, c.gw, ctx);
         },
       });
     mount(el, h('h1', {}, t('title')),
@@ -85,8 +90,42 @@ export default {
   },
 };
 
-/** Shows what to do for a created order and polls its status until it is paid. */
-function showOrder(box, created, gw, ctx) {
+/**
+ * What the user may pay with: one choice per gateway, or per payment method when a gateway offers
+ * several (an EPay provider's `alipay`, `wxpay`…).
+ */
+export function payChoices(gateways, t) {
+  const out = [];
+  for (const gw of gateways) {
+    const methods = gw.methods || [];
+    if (methods.length > 1) {
+      for (const m of methods) out.push({ gw, method: m, label: `${gatewayLabel(gw, t)} · ${m}` });
+    } else {
+      out.push({ gw, method: null, label: gatewayLabel(gw, t) });
+    }
+  }
+  return out;
+}
+
+/** Radio buttons named `gateway` whose values index `options`. */
+export function choiceFieldset(options, legend) {
+  return h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'choices' }, options.map((c, i) =>
+    h('label', {}, h('input', { type: 'radio', name: 'gateway', value: String(i), checked: i === 0, required: true }), c.label))));
+}
+
+/** A gateway's name for users: ours for the built-in ones, the operator's label for the others. */
+export function gatewayLabel(g, t) {
+  const k = `gw_${g.name}`;
+  const v = t(k);
+  return v === k ? (g.label || g.name) : v;
+}
+
+/**
+ * Shows what to do for a created order and polls its status until it is paid; `onPaid(state)`, when
+ * given, then tells what the payment did (the default says the new balance). `ctx.t` must know this
+ * page's strings.
+ */
+export function showOrder(box, created, gw, ctx, onPaid) {
   const { t, api } = ctx;
   const state = h('p', { role: 'status' }, badge(t('waiting'), 'warn'));
   const action = created.action || {};
@@ -130,10 +169,14 @@ function showOrder(box, created, gw, ctx) {
     if (order.status === 1 && !done) {
       done = true;
       clearInterval(timer);
+      box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+      if (onPaid) {
+        await onPaid(state);
+        return;
+      }
       const me = await ctx.refreshMe();
       mount(state, badge(t('paid', { balance: fmtMoney(me.balance) }), 'ok'));
       toast(t('paid', { balance: fmtMoney(me.balance) }), 'ok');
-      box.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     }
   }
   timer = setInterval(check, POLL_MS);
