@@ -195,6 +195,18 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByRole('row').filter({ hasText: `E2E${stamp}` })).toContainText('15%');
 
+  // A batch of redeem codes; the user redeems one, the list shows who.
+  await openAdmin(page, 'Redeem codes');
+  await page.getByLabel('Amount').fill('5.00');
+  await page.getByLabel('How many').fill('2');
+  await page.getByLabel('Prefix').fill(`E2E${stamp}-`);
+  await page.getByRole('button', { name: 'Create' }).click();
+  const fresh = (await page.getByTestId('new-codes').innerText()).split('\n');
+  expect(fresh).toHaveLength(2);
+  await apiCall(request, 'POST', 'user/redeem', await apiCall(request, 'POST', 'auth/login', null, { email, password: newPassword }).then((d) => d.token), { code: fresh[0] });
+  await page.getByLabel('Show').selectOption('true');
+  await expect(page.getByRole('row').filter({ hasText: fresh[0] })).toContainText(`#${reg.user_id}`);
+
   // Reply to the ticket and close it.
   await openAdmin(page, 'Tickets');
   await page.getByRole('link', { name: `Help ${stamp}` }).click();

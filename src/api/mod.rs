@@ -10,7 +10,9 @@ pub mod metrics;
 pub mod mod_mu;
 pub mod node;
 pub mod payment;
+pub mod perks;
 pub mod qr;
+pub mod security;
 pub mod shop;
 pub mod sub;
 pub mod tickets;
@@ -71,6 +73,8 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
     let v0 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(security::router())
+        .merge(perks::router())
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())

@@ -10,5 +10,8 @@ import invite from './invite.js';
 import tickets from './tickets.js';
 import ticket from './ticket.js';
 import announcements from './announcements.js';
+import account from './account.js';
+import forgot from './forgot.js';
+import reset from './reset.js';
 
-export default [login, signup, dashboard, shop, topup, orders, subscription, invite, tickets, ticket, announcements];
+export default [login, signup, dashboard, shop, topup, orders, subscription, invite, tickets, ticket, announcements, account, forgot, reset];

@@ -29,6 +29,11 @@ export default {
       gw_alipay: 'Alipay',
       gw_wechat: 'WeChat Pay',
       gw_stripe: 'Card (Stripe)',
+      redeem: 'Redeem a code',
+      code: 'Code',
+      redeem_submit: 'Redeem',
+      redeemed_balance: 'Code redeemed: your balance is now {balance}.',
+      redeemed: 'Code redeemed.',
     },
     'zh-CN': {
       title: '充值',
@@ -52,6 +57,11 @@ export default {
       gw_alipay: '支付宝',
       gw_wechat: '微信支付',
       gw_stripe: '银行卡（Stripe）',
+      redeem: '兑换码',
+      code: '兑换码',
+      redeem_submit: '兑换',
+      redeemed_balance: '兑换成功，当前余额 {balance}。',
+      redeemed: '兑换成功。',
     },
   },
   async render(el, ctx) {
@@ -78,9 +88,20 @@ export default {
           showOrder(status, created, gw, ctx);
         },
       });
+    const redeem = card(t('redeem'), form({
+      fields: [{ name: 'code', label: t('code'), required: true, autocomplete: 'off', attrs: { maxlength: 128 } }],
+      submitLabel: t('redeem_submit'),
+      onSubmit: async (v) => {
+        const r = await api('POST', 'user/redeem', { code: v.code.trim() });
+        await ctx.refreshMe();
+        toast(r.balance ? t('redeemed_balance', { balance: fmtMoney(r.balance) }) : t('redeemed'), 'ok');
+        ctx.rerender();
+      },
+    }));
     mount(el, h('h1', {}, t('title')),
-      card(null, h('p', {}, `${t('balance')}: `, h('strong', {}, fmtMoney(ctx.me.balance))), body),
+      card(null, h('p', {}, `${t('balance')}: `, h('strong', { 'data-testid': 'topup-balance' }, fmtMoney(ctx.me.balance))), body),
       status,
+      redeem,
       h('p', {}, h('a', { href: '#/orders' }, t('history'))));
   },
 };
