@@ -97,6 +97,27 @@ pub const KNOWN: &[KnownSetting] = &[
         "Users may delete their own account",
     ),
     s(
+        "user_methods",
+        crate::domain::proxy::DEFAULT_METHODS,
+        "feature",
+        "string",
+        "Shadowsocks methods users may choose (comma separated)",
+    ),
+    s(
+        "user_protocols",
+        crate::domain::proxy::DEFAULT_PROTOCOLS,
+        "feature",
+        "string",
+        "ShadowsocksR protocols users may choose",
+    ),
+    s(
+        "user_obfs",
+        crate::domain::proxy::DEFAULT_OBFS,
+        "feature",
+        "string",
+        "ShadowsocksR obfuscations users may choose",
+    ),
+    s(
         "sign_up_for_free_traffic",
         "20",
         "register",
@@ -126,7 +147,7 @@ pub const KNOWN: &[KnownSetting] = &[
     ),
     s(
         "sign_up_for_method",
-        "chacha20-ietf",
+        "aes-128-gcm",
         "register",
         "string",
         "Default SS method",

@@ -100,6 +100,19 @@ async fn forgot_and_reset_password(backend: Backend) {
     );
     let token = token_in(&last_mail(&app, "lost@example.com").await);
     assert_eq!(token.len(), 64);
+    // PHP SSPanel's link form leads to the same page.
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url(&format!("/password/token/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["location"],
+        format!("/#/reset-password?token={token}").as_str()
+    );
     // The row as PHP SSPanel writes it: an hour to live.
     let ttl = app
         .scalar_i64(&format!(

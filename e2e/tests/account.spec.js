@@ -68,5 +68,21 @@ test('password change, password reset and two-factor login', async ({ page, requ
   await page.getByLabel('Code', { exact: true }).fill(codes[0]);
   await page.getByRole('button', { name: 'Redeem' }).click();
   await expect(page.getByTestId('topup-balance')).toHaveText('7.50');
+
+  // My nodes and connection settings.
+  const nodeName = `E2E Osaka ${Date.now()}`;
+  await api(request, 'POST', 'admin/nodes', { token: admin, body: { name: nodeName, type: 1, sort: 0, server: 'osaka.e2e.example.com', custom_config: {}, node_class: 0 } });
+  await page.getByRole('link', { name: 'Nodes' }).click();
+  const card = page.locator('section.card').filter({ has: page.getByRole('heading', { name: nodeName }) });
+  await expect(card.getByText('offline')).toBeVisible();
+  await expect(card.getByRole('textbox', { name: `Share link of ${nodeName}` })).toHaveValue(/^ss:\/\//);
+  await page.getByLabel('Encryption method').selectOption('aes-256-gcm');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  const oldPort = await page.getByTestId('proxy-port').innerText();
+  await page.getByRole('button', { name: 'Renew Port' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Renew' }).click();
+  await expect(page.getByTestId('proxy-port')).not.toHaveText(oldPort);
+  await shot(page, 'nodes');
   expect(errors).toEqual([]);
 });

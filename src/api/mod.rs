@@ -13,6 +13,7 @@ pub mod payment;
 pub mod perks;
 pub mod qr;
 pub mod security;
+pub mod selfservice;
 pub mod shop;
 pub mod sub;
 pub mod tickets;
@@ -75,6 +76,7 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(user::router())
         .merge(security::router())
         .merge(perks::router())
+        .merge(selfservice::router())
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())

@@ -377,3 +377,32 @@ pub async fn delete_account(tx: &mut Tx, user_id: i64, email: &str) -> sqlx::Res
     }
     Ok(())
 }
+
+/// Sets one of the account's proxy fields (`passwd`, `uuid`, `port`, `method`, `protocol`,
+/// `obfs`); the column comes from the caller's code, never from input.
+pub async fn set_proxy_field(
+    tx: &mut Tx,
+    user_id: i64,
+    column: &'static str,
+    value: &str,
+) -> sqlx::Result<()> {
+    debug_assert!(["passwd", "uuid", "port", "method", "protocol", "obfs"].contains(&column));
+    let sql = format!("UPDATE `user` SET `{column}` = ? WHERE `id` = ?");
+    if column == "port" {
+        let port: i64 = value.parse().unwrap_or_default();
+        on_tx!(tx, |c| sqlx::query(&sql)
+            .bind(port)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .map(Done::from))?;
+    } else {
+        on_tx!(tx, |c| sqlx::query(&sql)
+            .bind(value)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .map(Done::from))?;
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod node;
 pub mod ops;
 pub mod password;
 pub mod perks;
+pub mod proxy;
 pub mod rebate;
 pub mod shop;
 pub mod subscription;

@@ -170,7 +170,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     Ok(id)
 }
 
-async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
+pub(crate) async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
     let (lo, hi) = (app.config.min_port, app.config.max_port);
     for _ in 0..16 {
         let candidate = rand::thread_rng().gen_range(lo..=hi);

@@ -11,6 +11,7 @@ pub mod rebate;
 pub mod renewal;
 pub mod reports;
 pub mod security;
+pub mod selfservice;
 pub mod shop;
 pub mod subscription;
 pub mod tradeno_index;

@@ -6,6 +6,7 @@ import shop from './shop.js';
 import topup from './topup.js';
 import orders from './orders.js';
 import subscription from './subscription.js';
+import nodes from './nodes.js';
 import invite from './invite.js';
 import tickets from './tickets.js';
 import ticket from './ticket.js';
@@ -14,4 +15,4 @@ import account from './account.js';
 import forgot from './forgot.js';
 import reset from './reset.js';
 
-export default [login, signup, dashboard, shop, topup, orders, subscription, invite, tickets, ticket, announcements, account, forgot, reset];
+export default [login, signup, dashboard, shop, topup, orders, subscription, nodes, invite, tickets, ticket, announcements, account, forgot, reset];

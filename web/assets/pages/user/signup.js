@@ -16,7 +16,7 @@ export default {
       submit: 'Create account',
       have_account: 'Already have an account?',
       login: 'Log in',
-      email_code: 'E-mail code',
+      email_code: 'Verification code',
       email_code_help: 'This site checks your address: send yourself a code and enter it here.',
       send_code: 'Send code',
       code_sent: 'Code sent: check your inbox.',
