@@ -25,6 +25,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
         .route("/user/payment/return/{gateway}", get(payment_return))
+        .route("/password/token/{token}", get(password_reset_link))
         // Only the UI's files are compressed; API answers are small or latency-bound.
         .layer(CompressionLayer::new())
 }
@@ -33,6 +34,16 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 /// history, which shows the order once the gateway's callback has credited it.
 async fn payment_return() -> Redirect {
     Redirect::to("/#/orders")
+}
+
+/// PHP SSPanel's reset links (`/password/token/{token}`), still in inboxes after a switch.
+async fn password_reset_link(Path(token): Path<String>) -> Redirect {
+    let token: String = token
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(128)
+        .collect();
+    Redirect::to(&format!("/#/reset-password?token={token}"))
 }
 
 async fn index(headers: HeaderMap) -> Response {

@@ -91,7 +91,7 @@ async fn tokens_only_read_their_own_account(backend: Backend) {
     // No token, a forged token, a token of a disabled user: all 401.
     assert_eq!(app.get("user/me", None).await.0, StatusCode::UNAUTHORIZED);
     let forged = spanel::auth::JwtKeys::new("some-other-secret-123456", 1)
-        .issue(a)
+        .issue(a, 0, "")
         .unwrap()
         .0;
     assert_eq!(

@@ -145,7 +145,7 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
   const email = uniqueEmail('managed');
   const password = 'e2e-Passw0rd!';
   const reg = await apiCall(request, 'POST', 'auth/register', null, { email, password });
-  const userToken = (await apiCall(request, 'POST', 'auth/login', null, { email, password })).token;
+  let userToken = (await apiCall(request, 'POST', 'auth/login', null, { email, password })).token;
   const ticket = await apiCall(request, 'POST', 'user/tickets', userToken, { title: `Help ${stamp}`, content: 'My node list is empty.' });
 
   await adminLogin(page);
@@ -186,7 +186,10 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
   const newPassword = await shown.inputValue();
   expect(newPassword.length).toBeGreaterThan(7);
   await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-  await apiCall(request, 'POST', 'auth/login', null, { email, password: newPassword });
+  // The reset ended the user's sessions: the old token is refused, the new password logs in.
+  const refused = await request.get('/app/api/v0/user/me', { headers: { Authorization: `Bearer ${userToken}` } });
+  expect(refused.status()).toBe(401);
+  userToken = (await apiCall(request, 'POST', 'auth/login', null, { email, password: newPassword })).token;
 
   // A coupon for every plan.
   await openAdmin(page, 'Coupons');
@@ -194,6 +197,18 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
   await page.getByLabel('Discount (%)').fill('15');
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByRole('row').filter({ hasText: `E2E${stamp}` })).toContainText('15%');
+
+  // A batch of redeem codes; the user redeems one, the list shows who.
+  await openAdmin(page, 'Redeem codes');
+  await page.getByLabel('Amount').fill('5.00');
+  await page.getByLabel('How many').fill('2');
+  await page.getByLabel('Prefix').fill(`E2E${stamp}-`);
+  await page.getByRole('button', { name: 'Create' }).click();
+  const fresh = (await page.getByTestId('new-codes').innerText()).split('\n');
+  expect(fresh).toHaveLength(2);
+  await apiCall(request, 'POST', 'user/redeem', userToken, { code: fresh[0] });
+  await page.getByLabel('Show').selectOption('true');
+  await expect(page.getByRole('row').filter({ hasText: fresh[0] })).toContainText(`#${reg.user_id}`);
 
   // Reply to the ticket and close it.
   await openAdmin(page, 'Tickets');

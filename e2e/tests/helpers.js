@@ -41,4 +41,24 @@ async function uiLogin(page, email, password) {
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 }
 
-module.exports = { api, adminToken, uniqueEmail, shot, uiLogin, ADMIN_EMAIL, ADMIN_PASSWORD };
+/** The current RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret, `offset` steps ahead. */
+function totp(secret, offset = 0) {
+  const crypto = require('crypto');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/** One value from spanel's SQLite database (the e2e server's own file). */
+function sql(query) {
+  const file = process.env.SPANEL_DATABASE_URL.replace(/^sqlite:\/\//, '');
+  return require('child_process').execFileSync('sqlite3', [file, query], { encoding: 'utf8' }).trim();
+}
+
+module.exports = { api, adminToken, uniqueEmail, shot, uiLogin, totp, sql, ADMIN_EMAIL, ADMIN_PASSWORD };

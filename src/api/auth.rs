@@ -28,6 +28,10 @@ pub struct RegisterRequest {
     /// Required when `reg_mode` is `invite`; optional otherwise.
     #[serde(default, alias = "code")]
     pub invite_code: Option<String>,
+    /// The code from `POST /auth/email/code`; required when the operator turned on
+    /// `reg_email_verify`.
+    #[serde(default)]
+    pub email_code: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -52,6 +56,7 @@ async fn register(
             password: &req.password,
             user_name: req.user_name.as_deref(),
             invite_code: req.invite_code.as_deref(),
+            email_code: req.email_code.as_deref(),
             ip: &ip,
             as_admin: false,
         },
@@ -64,19 +69,29 @@ async fn register(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The authenticator app's current code, for accounts with two-factor login on (a 422 on
+    /// this field asks for it).
+    #[serde(default)]
+    pub two_factor_code: Option<String>,
 }
 
 /// Log in; returns a JWT for `Authorization: Bearer`.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Logged in", body = LoginToken),
-        (status = 401, description = "Wrong e-mail or password"),
+        (status = 401, description = "Wrong e-mail, password or two-factor code"),
+        (status = 422, description = "A field is missing (`two_factor_code` when the account has two-factor login on)"),
         (status = 429, description = "Too many attempts")))]
 async fn login(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<axum::Json<crate::error::Envelope<LoginToken>>> {
-    Ok(ok(
-        accounts::login(&app, &req.email, &req.password, &ip).await?
-    ))
+    Ok(ok(accounts::login(
+        &app,
+        &req.email,
+        &req.password,
+        req.two_factor_code.as_deref(),
+        &ip,
+    )
+    .await?))
 }

@@ -12,7 +12,10 @@ pub mod metrics;
 pub mod mod_mu;
 pub mod node;
 pub mod payment;
+pub mod perks;
 pub mod qr;
+pub mod security;
+pub mod selfservice;
 pub mod shop;
 pub mod sub;
 pub mod tickets;
@@ -73,6 +76,9 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
     let v0 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(user::router())
+        .merge(security::router())
+        .merge(perks::router())
+        .merge(selfservice::router())
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())

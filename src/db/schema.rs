@@ -773,6 +773,20 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         settled_at INTEGER NOT NULL DEFAULT 0
     )",
     ),
+    // Per-account session state: `generation` is carried in every token and raised by "log out
+    // everywhere"; `totp_step` is the last two-factor time step used, so a code works once.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_user_session` (
+        `user_id` bigint(20) unsigned NOT NULL PRIMARY KEY,
+        `generation` bigint(20) NOT NULL DEFAULT 0,
+        `totp_step` bigint(20) NOT NULL DEFAULT 0
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_user_session (
+        user_id INTEGER NOT NULL PRIMARY KEY,
+        generation INTEGER NOT NULL DEFAULT 0,
+        totp_step INTEGER NOT NULL DEFAULT 0
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

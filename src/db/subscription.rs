@@ -33,16 +33,28 @@ pub struct SubUser {
     pub obfs_param: Option<String>,
 }
 
+const SUB_USER_COLUMNS: &str = "u.`id`, u.`user_name`, u.`email`, u.`is_admin`, u.`enable`, \
+    u.`class`, u.`expire_in`, u.`u`, u.`d`, u.`transfer_enable`, u.`node_group`, u.`port`, \
+    u.`passwd`, u.`uuid`, u.`method`, u.`protocol`, u.`protocol_param`, u.`obfs`, u.`obfs_param`";
+
 pub async fn user_by_token(db: &Db, token: &str) -> sqlx::Result<Option<SubUser>> {
-    on_db!(db, |p| sqlx::query_as(
-        "SELECT u.`id`, u.`user_name`, u.`email`, u.`is_admin`, u.`enable`, u.`class`, \
-         u.`expire_in`, u.`u`, u.`d`, u.`transfer_enable`, u.`node_group`, u.`port`, u.`passwd`, \
-         u.`uuid`, u.`method`, u.`protocol`, u.`protocol_param`, u.`obfs`, u.`obfs_param` \
-         FROM `link` l JOIN `user` u ON u.`id` = l.`userid` WHERE l.`token` = ?"
-    )
-    .bind(token)
-    .fetch_optional(p)
-    .await)
+    let sql = format!(
+        "SELECT {SUB_USER_COLUMNS} FROM `link` l JOIN `user` u ON u.`id` = l.`userid` \
+         WHERE l.`token` = ?"
+    );
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(token)
+        .fetch_optional(p)
+        .await)
+}
+
+/// The same account fields by user id (the user center's node list).
+pub async fn user_by_id(db: &Db, id: i64) -> sqlx::Result<Option<SubUser>> {
+    let sql = format!("SELECT {SUB_USER_COLUMNS} FROM `user` u WHERE u.`id` = ?");
+    on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,9 +5,12 @@ pub mod node;
 pub mod ops;
 pub mod password;
 pub mod queued_mail;
+pub mod perks;
+pub mod proxy;
 pub mod rebate;
 pub mod shop;
 pub mod subscription;
+pub mod totp;
 
 /// One gigabyte of traffic as SSPanel counts it.
 pub const GB: u64 = 1024 * 1024 * 1024;
@@ -33,6 +36,13 @@ pub fn now_naive() -> chrono::NaiveDateTime {
 /// A unix time as a DATETIME value (in the DATETIME zone).
 pub fn from_unix(secs: i64) -> chrono::NaiveDateTime {
     from_unix_in(datetime_zone(), secs)
+}
+
+/// The unix time of the start of `now`'s calendar day in the DATETIME zone (PHP's `date('Ymd')`
+/// day, when SPANEL_TIMEZONE is PHP's `timeZone`).
+pub fn local_day_start(now: i64) -> i64 {
+    let day = from_unix(now).date().and_time(chrono::NaiveTime::MIN);
+    to_unix(day)
 }
 
 /// A DATETIME value (in the DATETIME zone) as a unix time.

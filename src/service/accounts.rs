@@ -13,12 +13,15 @@ use crate::domain::account::{self, DayUsage, RegMode, SignUpDefaults, TrafficVie
 use crate::domain::password::{hash_password, PasswordMethod};
 use crate::domain::{now_naive, random_token, GB};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::service::security::{self, SecondFactor};
 
 pub struct SignUp<'a> {
     pub email: &'a str,
     pub password: &'a str,
     pub user_name: Option<&'a str>,
     pub invite_code: Option<&'a str>,
+    /// The code e-mailed by `/auth/email/code`, required when `reg_email_verify` is on.
+    pub email_code: Option<&'a str>,
     pub ip: &'a str,
     /// Created by an operator (`create-admin`): ignores `reg_mode` and invitations.
     pub as_admin: bool,
@@ -51,6 +54,13 @@ fn password_method(app: &App) -> PasswordMethod {
 pub async fn hash_new_password(app: &App, password: &str) -> ApiResult<String> {
     app.hashing
         .hash(password, password_method(app), &app.config.password_salt)
+        .await
+}
+
+/// Whether `password` matches the stored hash (through the bounded hashing pool too).
+pub(crate) async fn password_matches(app: &App, password: &str, stored: &str) -> ApiResult<bool> {
+    app.hashing
+        .verify(password, stored, &app.config.password_salt)
         .await
 }
 
@@ -108,9 +118,13 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
         .max(0) as u64;
     let pass = hash_new_password(app, req.password).await?;
 
+    let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
     let mut tx = app.db.begin().await?;
     if users::email_exists(&mut tx, &email).await? {
         return Err(ApiError::conflict("This e-mail is already registered."));
+    }
+    if verify_email {
+        security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
     }
     let mut ref_by = 0;
     if let (Some(code), false) = (invite_code, req.as_admin) {
@@ -154,7 +168,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     Ok(id)
 }
 
-async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
+pub(crate) async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
     let (lo, hi) = (app.config.min_port, app.config.max_port);
     for _ in 0..16 {
         let candidate = rand::thread_rng().gen_range(lo..=hi);
@@ -185,8 +199,15 @@ fn decoy_hash() -> &'static str {
     })
 }
 
-/// Checks credentials (rate-limited per IP and per account) and issues a JWT.
-pub async fn login(app: &App, email: &str, password: &str, ip: &str) -> ApiResult<LoginToken> {
+/// Checks credentials (rate-limited per IP and per account) and, when the account has it on,
+/// the two-factor code; issues a JWT.
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: &str,
+    two_factor_code: Option<&str>,
+    ip: &str,
+) -> ApiResult<LoginToken> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
         let mut errors = Vec::new();
@@ -243,14 +264,27 @@ pub async fn login(app: &App, email: &str, password: &str, ip: &str) -> ApiResul
             if enable != 1 {
                 return Err(ApiError::forbidden("This account is disabled."));
             }
+            match security::check_login_code(app, id, two_factor_code).await? {
+                SecondFactor::Missing => {
+                    return Err(ApiError::invalid(
+                        "two_factor_code",
+                        "Enter the code from your authenticator app.",
+                    ))
+                }
+                SecondFactor::Failed => {
+                    app.kv
+                        .incr_window(&fail_key, Duration::from_secs(15 * 60))
+                        .await;
+                    users::record_login(&app.db, id, ip, true).await?;
+                    return Err(ApiError::unauthorized(
+                        "Wrong, expired or already used two-factor code.",
+                    ));
+                }
+                SecondFactor::NotRequired | SecondFactor::Passed => {}
+            }
             users::record_login(&app.db, id, ip, false).await?;
             app.kv.del(&fail_key).await;
-            let (token, expires_at) = app.jwt.issue(id)?;
-            Ok(LoginToken {
-                token,
-                expires_at,
-                user_id: id,
-            })
+            security::issue_token(app, id).await
         }
         other => {
             for key in [&fail_key, &ip_fail_key] {
@@ -298,6 +332,14 @@ pub struct Me {
     pub invite_code: Option<String>,
     pub invite_num: i64,
     pub subscription: Option<SubscriptionLinks>,
+    /// Whether two-factor login is on (SSPanel's `ga_enable`).
+    pub two_factor: bool,
+    /// Whether `POST /user/checkin` would reward now (on, and not yet today).
+    pub can_check_in: bool,
+    /// Unix time of the last check-in (0 = never).
+    pub last_check_in: i64,
+    /// Whether `DELETE /user/me` is allowed (the operator's `enable_kill`; never for admins).
+    pub can_delete_account: bool,
     /// Seconds east of UTC of the panel's DATETIME time zone (SPANEL_TIMEZONE) now: add it to
     /// read the date-time strings as UTC.
     pub datetime_offset: i64,
@@ -313,6 +355,10 @@ pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
         .ok_or_else(|| ApiError::not_found("User not found."))?;
     let token = users::subscription_token(&app.db, user_id).await?;
     let invite_code = users::invite_code(&app.db, user_id).await?;
+    let two_factor = crate::db::security::two_factor(&app.db, user_id)
+        .await?
+        .is_some_and(|(on, _)| on == 1);
+    let (can_check_in, last_check_in) = crate::service::perks::check_in_state(app, user_id).await?;
     let base = app.config.base_url.trim_end_matches('/');
     let clamp = |v: i64| v.max(0) as u64;
     Ok(Me {
@@ -336,6 +382,10 @@ pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
         node_connector: row.node_connector,
         invite_code,
         invite_num: row.invite_num,
+        two_factor,
+        can_check_in,
+        last_check_in,
+        can_delete_account: security::can_delete_account(app, row.is_admin == 1).await?,
         datetime_offset: {
             let now = chrono::Utc::now().timestamp();
             crate::domain::from_unix(now).and_utc().timestamp() - now
@@ -427,6 +477,7 @@ pub async fn create_admin(app: &App, email: &str, password: &str) -> ApiResult<i
             password,
             user_name: Some("admin"),
             invite_code: None,
+            email_code: None,
             ip: "127.0.0.1",
             as_admin: true,
         },

@@ -20,7 +20,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-async fn log(
+pub(crate) async fn log(
     tx: &mut Tx,
     admin: i64,
     action: &str,
@@ -30,7 +30,7 @@ async fn log(
     sql::log(tx, admin, action, target, &detail.to_string(), now()).await
 }
 
-fn require_reason(reason: &str) -> ApiResult<String> {
+pub(crate) fn require_reason(reason: &str) -> ApiResult<String> {
     let r = reason.trim();
     if r.is_empty() {
         return Err(ApiError::invalid("reason", "A reason is required."));

@@ -48,6 +48,17 @@ fn user_info(u: &SubUser) -> UserInfo {
 
 /// The proxies of a user: none while disabled, expired or over quota (administrators excepted).
 pub async fn proxies_for(app: &App, user: &SubUser) -> ApiResult<Vec<Proxy>> {
+    let mut proxies: Vec<Proxy> = node_proxies(app, user)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    unique_names(&mut proxies);
+    Ok(proxies)
+}
+
+/// Each proxy of a user with the id of its node (names as the operator wrote them).
+pub async fn node_proxies(app: &App, user: &SubUser) -> ApiResult<Vec<(i64, Proxy)>> {
     let admin = user.is_admin == 1;
     let active = user.enable == 1
         && user.expire_in > now_naive()
@@ -57,12 +68,13 @@ pub async fn proxies_for(app: &App, user: &SubUser) -> ApiResult<Vec<Proxy>> {
     }
     let nodes = db::nodes_for(&app.db, admin, user.class, user.node_group).await?;
     let info = user_info(user);
-    let mut proxies: Vec<Proxy> = nodes
+    Ok(nodes
         .into_iter()
         .filter_map(|n| {
+            let id = n.id;
             build_proxy(
                 &NodeInfo {
-                    id: n.id,
+                    id,
                     name: n.name,
                     server: n.server,
                     custom_config: n.custom_config.unwrap_or_default(),
@@ -71,10 +83,9 @@ pub async fn proxies_for(app: &App, user: &SubUser) -> ApiResult<Vec<Proxy>> {
                 },
                 &info,
             )
+            .map(|p| (id, p))
         })
-        .collect();
-    unique_names(&mut proxies);
-    Ok(proxies)
+        .collect())
 }
 
 pub async fn fetch(app: &App, req: Request<'_>) -> ApiResult<Subscription> {

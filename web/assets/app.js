@@ -150,6 +150,11 @@ async function render() {
     if (params) { found = { page: r.page, params }; break; }
   }
   const page = found && found.page;
+  if (getToken() && (path === '/login' || path === '/signup')) {
+    // Already logged in: the forms would only start a second session.
+    navigate('/dashboard');
+    return;
+  }
   if (page && !page.public && !getToken()) {
     goLogin();
     return;

@@ -1,5 +1,5 @@
 //! sing-box JSON: one outbound per proxy, a `proxy` selector, an `auto` urltest and `direct`.
-//! SSR is left out (sing-box has no SSR since 1.6).
+//! SSR is left out (sing-box has no SSR since 1.6), and so is Shadowsocks with a stream cipher.
 
 use serde_json::{json, Value};
 
@@ -28,6 +28,8 @@ fn tls(p: &Proxy) -> Value {
 /// One proxy as a sing-box outbound, or None when sing-box cannot express it.
 pub fn outbound(p: &Proxy) -> Option<Value> {
     let mut v = match &p.kind {
+        // sing-box refuses the old stream ciphers (SSPanel's former default chacha20-ietf).
+        Kind::Ss { method, .. } if !crate::domain::proxy::is_modern_method(method) => return None,
         Kind::Ss { method, password } => json!({
             "type": "shadowsocks", "method": method, "password": password,
         }),

@@ -7,6 +7,7 @@ import node from './node.js';
 import plans from './plans.js';
 import plan from './plan.js';
 import coupons from './coupons.js';
+import codes from './codes.js';
 import orders from './orders.js';
 import purchases from './purchases.js';
 import tickets from './tickets.js';
@@ -17,6 +18,6 @@ import alerts from './alerts.js';
 import reports from './reports.js';
 
 export default [
-  overview, users, user, nodes, node, plans, plan, coupons, orders, purchases,
+  overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
   tickets, ticket, announcements, settings, alerts, reports,
 ];

@@ -25,6 +25,7 @@ export default {
       'class.subscribe': 'Subscriptions',
       'class.email': 'E-mail',
       'class.monitor': 'Monitoring',
+      'class.feature': 'User features',
     },
     'zh-CN': {
       title: '设置',
@@ -43,6 +44,7 @@ export default {
       'class.subscribe': '订阅',
       'class.email': '邮件',
       'class.monitor': '监控',
+      'class.feature': '用户功能',
     },
   },
   async render(el, ctx) {

@@ -54,6 +54,12 @@ export default {
       detail: 'Detail',
       by: 'By',
       none: 'None.',
+      tf_off: 'Turn off two-factor',
+      logins: 'Logins',
+      ip: 'IP address',
+      result: 'Result',
+      login_ok: 'OK',
+      login_failed: 'Failed',
     },
     'zh-CN': {
       title: '用户',
@@ -103,6 +109,12 @@ export default {
       detail: '详情',
       by: '操作人',
       none: '暂无。',
+      tf_off: '关闭两步验证',
+      logins: '登录记录',
+      ip: 'IP 地址',
+      result: '结果',
+      login_ok: '成功',
+      login_failed: '失败',
     },
   },
   async render(el, ctx) {
@@ -116,6 +128,7 @@ export default {
       api('GET', `admin/logs?target=user:${id}&limit=50`, undefined, quiet).catch(() => []),
       api('GET', 'admin/shop', undefined, quiet).catch(() => []),
     ]);
+    const logins = await api('GET', `admin/users/${id}/logins?per_page=20`, undefined, quiet).catch(() => ({ items: [] }));
     const planName = new Map(plans.map((p) => [p.id, p.name]));
     const reasonField = { name: 'reason', label: t('reason'), required: true, autocomplete: 'off' };
     const done = () => { toast(t('saved'), 'ok'); ctx.rerender(); };
@@ -164,6 +177,13 @@ export default {
       }
     };
 
+    const twoFactorOff = () => formDialog({
+      title: t('tf_off'),
+      fields: [reasonField],
+      submitLabel: t('tf_off'),
+      onSubmit: (v) => api('POST', `admin/users/${id}/2fa/disable`, { reason: v.reason }),
+    }).then((r) => r && done());
+
     const resetTraffic = async () => {
       if (!(await confirmDialog(t('confirm_reset_traffic', { email: u.email }), { okLabel: t('reset_traffic'), danger: true }))) return;
       const r = await formDialog({
@@ -199,7 +219,13 @@ export default {
           h('button', { type: 'button', class: 'btn btn-primary', onclick: edit }, t('edit')),
           h('button', { type: 'button', class: u.enable ? 'btn btn-danger' : 'btn', onclick: toggle }, u.enable ? t('disable') : t('enable')),
           h('button', { type: 'button', class: 'btn', onclick: resetPassword }, t('reset_password')),
-          h('button', { type: 'button', class: 'btn', onclick: resetTraffic }, t('reset_traffic'))))),
+          h('button', { type: 'button', class: 'btn', onclick: resetTraffic }, t('reset_traffic')),
+          h('button', { type: 'button', class: 'btn', onclick: twoFactorOff }, t('tf_off'))))),
+      card(t('logins'), table([
+        { label: t('time'), value: (r) => fmtDateTime(r.datetime) },
+        { label: t('ip'), value: (r) => r.ip },
+        { label: t('result'), value: (r) => (r.failed ? badge(t('login_failed'), 'danger') : badge(t('login_ok'), 'ok')) },
+      ], logins.items, { empty: t('none') })),
       card(t('purchases'), table([
         { label: t('id'), value: (b) => String(b.id), class: 'num' },
         { label: t('time'), value: (b) => fmtDateTime(b.datetime) },

@@ -1,4 +1,4 @@
-import { h, mount, card, dl, meter, fmtBytes, fmtMoney, fmtDateTime, fmtDate, barChart, empty, richText } from '../../ui.js';
+import { h, mount, card, dl, meter, toast, fmtBytes, fmtMoney, fmtDateTime, fmtDate, barChart, empty, richText } from '../../ui.js';
 
 export default {
   path: '/dashboard',
@@ -29,6 +29,9 @@ export default {
       no_announcements: 'No announcements.',
       speed: 'Speed limit',
       devices: 'Devices',
+      checkin: 'Check in for free traffic',
+      checked_in: 'Checked in today: come back tomorrow.',
+      got: 'Checked in: +{traffic}.',
     },
     'zh-CN': {
       title: '仪表盘',
@@ -54,6 +57,9 @@ export default {
       no_announcements: '暂无公告。',
       speed: '限速',
       devices: '设备数',
+      checkin: '签到领流量',
+      checked_in: '今日已签到，明天再来。',
+      got: '签到成功：+{traffic}。',
     },
   },
   async render(el, ctx) {
@@ -65,6 +71,23 @@ export default {
       api('GET', 'user/bought', undefined, { quiet: true }).catch(() => []),
     ]);
     const tr = me.traffic;
+    // Today's traffic as the chart counts it (the per-day rows), so both always agree.
+    const todayRow = usage && usage.length ? usage[usage.length - 1] : null;
+    const today = todayRow ? (todayRow.upload || 0) + (todayRow.download || 0) : tr.today;
+    const checkin = me.can_check_in
+      ? h('button', {
+        type: 'button', class: 'btn btn-primary',
+        onclick: async (e) => {
+          e.target.disabled = true;
+          try {
+            const r = await api('POST', 'user/checkin');
+            toast(t('got', { traffic: fmtBytes(r.traffic) }), 'ok');
+          } finally {
+            ctx.rerender();
+          }
+        },
+      }, t('checkin'))
+      : (me.last_check_in && Date.now() / 1000 - me.last_check_in < 86400 ? h('p', { class: 'muted', 'data-testid': 'checked-in' }, t('checked_in')) : null);
     const latest = bought && bought.find((b) => b.name);
     const unlimited = t('ui.unlimited');
     mount(el,
@@ -86,8 +109,9 @@ export default {
           dl([
             [t('used'), fmtBytes(tr.used)],
             [t('total'), fmtBytes(tr.total)],
-            [t('today'), fmtBytes(tr.today)],
-          ])),
+            [t('today'), h('span', { 'data-testid': 'traffic-today' }, fmtBytes(today))],
+          ]),
+          checkin),
         card(t('balance'),
           h('div', { class: 'stat' }, h('div', { class: 'value', 'data-testid': 'balance' }, fmtMoney(me.balance))),
           h('p', {}, h('a', { class: 'btn btn-primary', href: '#/topup' }, t('top_up')))),

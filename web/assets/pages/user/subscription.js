@@ -37,6 +37,10 @@ export default {
       reset: 'Reset links',
       reset_confirm: 'Make new links? The current links stop working at once and every client must be updated.',
       reset_done: 'New links made.',
+      reset_all: 'Reset links and proxy credentials',
+      reset_all_confirm: 'Make new links and a new proxy password and UUID? Profiles already downloaded (Clash, sing-box…) carry the old password and UUID: they stop connecting, and every client must import its subscription again.',
+      reset_all_done: 'New links, password and UUID made: update every client.',
+      leak_note: 'A leaked link can be replaced with "Reset links"; a leaked profile (a Clash or sing-box file, a share link) carries your proxy password and UUID, which only "Reset links and proxy credentials" replaces.',
       none: 'No subscription yet.',
     },
     'zh-CN': {
@@ -51,6 +55,10 @@ export default {
       reset: '重置订阅链接',
       reset_confirm: '生成新链接？当前链接会立即失效，所有客户端都需要更新。',
       reset_done: '已生成新链接。',
+      reset_all: '重置订阅链接和连接凭据',
+      reset_all_confirm: '生成新的订阅链接以及新的连接密码和 UUID？已下载的配置（Clash、sing-box 等）带有旧的密码和 UUID，将无法连接，所有客户端都需要重新导入订阅。',
+      reset_all_done: '已生成新的链接、密码和 UUID，请更新所有客户端。',
+      leak_note: '链接泄露时用「重置订阅链接」即可；配置文件（Clash 或 sing-box 文件、分享链接）泄露时，其中带有你的连接密码和 UUID，只有「重置订阅链接和连接凭据」才能更换。',
       none: '暂无订阅。',
     },
   },
@@ -72,8 +80,20 @@ export default {
         ctx.rerender();
       },
     }, t('reset'));
-    mount(el, h('div', { class: 'spread' }, h('h1', {}, t('title')), resetBtn),
+    const resetAllBtn = h('button', {
+      type: 'button', class: 'btn btn-danger',
+      onclick: async () => {
+        if (!(await confirmDialog(t('reset_all_confirm'), { okLabel: t('reset_all') }))) return;
+        await ctx.api('POST', 'user/sub/reset');
+        await ctx.api('POST', 'user/proxy/reset', { what: 'passwd' });
+        await ctx.api('POST', 'user/proxy/reset', { what: 'uuid' });
+        toast(t('reset_all_done'), 'ok');
+        ctx.rerender();
+      },
+    }, t('reset_all'));
+    mount(el, h('div', { class: 'spread' }, h('h1', {}, t('title')), h('div', { class: 'row' }, resetBtn, resetAllBtn)),
       h('p', { class: 'muted' }, t('intro')),
+      h('p', { class: 'muted' }, t('leak_note')),
       card(t('universal'), h('div', { class: 'client' },
         h('div', {}, copyField(sub.url, t('universal')), h('p', { class: 'muted' }, t('universal_help'))),
         qrImg(sub.url, 140, t('qr_for', { name: t('universal') })))),

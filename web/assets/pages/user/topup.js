@@ -34,6 +34,11 @@ export default {
       gw_epusdt: 'USDT (TRC20)',
       gw_yft: 'Yft',
       method: 'Pay by',
+      redeem: 'Redeem a code',
+      code: 'Code',
+      redeem_submit: 'Redeem',
+      redeemed_balance: 'Code redeemed: your balance is now {balance}.',
+      redeemed: 'Code redeemed.',
     },
     'zh-CN': {
       title: '充值',
@@ -62,6 +67,11 @@ export default {
       gw_epusdt: 'USDT（TRC20）',
       gw_yft: '易付通',
       method: '付款方式',
+      redeem: '兑换码',
+      code: '兑换码',
+      redeem_submit: '兑换',
+      redeemed_balance: '兑换成功，当前余额 {balance}。',
+      redeemed: '兑换成功。',
     },
   },
   async render(el, ctx) {
@@ -83,9 +93,20 @@ export default {
           showOrder(status, created, c.gw, ctx);
         },
       });
+    const redeem = card(t('redeem'), form({
+      fields: [{ name: 'code', label: t('code'), required: true, autocomplete: 'off', attrs: { maxlength: 128 } }],
+      submitLabel: t('redeem_submit'),
+      onSubmit: async (v) => {
+        const r = await api('POST', 'user/redeem', { code: v.code.trim() });
+        await ctx.refreshMe();
+        toast(r.balance ? t('redeemed_balance', { balance: fmtMoney(r.balance) }) : t('redeemed'), 'ok');
+        ctx.rerender();
+      },
+    }));
     mount(el, h('h1', {}, t('title')),
-      card(null, h('p', {}, `${t('balance')}: `, h('strong', {}, fmtMoney(ctx.me.balance))), body),
+      card(null, h('p', {}, `${t('balance')}: `, h('strong', { 'data-testid': 'topup-balance' }, fmtMoney(ctx.me.balance))), body),
       status,
+      redeem,
       h('p', {}, h('a', { href: '#/orders' }, t('history'))));
   },
 };
