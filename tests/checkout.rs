@@ -66,13 +66,7 @@ fn paid(tradeno: &str, money: &str) -> String {
 }
 
 async fn notify(app: &TestApp, query: &str) -> (StatusCode, String) {
-    let resp = app
-        .client
-        .get(app.url(&format!("payment/notify/epay?{query}")))
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
+    common::notify_get(app, "epay", query).await
 }
 
 async fn status_of(app: &TestApp, token: &str, order: i64) -> Value {

@@ -473,14 +473,7 @@ fn yft_query(tradeno: &str, fee: &str, sign_fee: &str) -> String {
 }
 
 async fn yft_get(app: &TestApp, query: String) -> (StatusCode, String) {
-    text_of(
-        app.client
-            .get(app.url(&format!("payment/notify/yft?{query}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    common::notify_get(app, "yft", &query).await
 }
 
 async fn yft_round_trip(backend: Backend) {
@@ -597,14 +590,7 @@ async fn fake_epay(panel: PanelBase) -> String {
 }
 
 async fn epay_get(app: &TestApp, gateway: &str, query: String) -> (StatusCode, String) {
-    text_of(
-        app.client
-            .get(app.url(&format!("payment/notify/{gateway}?{query}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    common::notify_get(app, gateway, &query).await
 }
 
 async fn epay_providers(backend: Backend) {

@@ -66,13 +66,7 @@ fn epay_query(tradeno: &str, money: &str, key: &str) -> String {
 }
 
 async fn epay_notify(app: &TestApp, query: &str) -> (StatusCode, String) {
-    let resp = app
-        .client
-        .get(app.url(&format!("payment/notify/epay?{query}")))
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.text().await.unwrap())
+    common::notify_get(app, "epay", query).await
 }
 
 async fn events(app: &TestApp, verdict: &str) -> i64 {

@@ -295,6 +295,17 @@ impl TestApp {
     }
 }
 
+/// A gateway callback sent as GET `payment/notify/{gateway}?{query}`: (status, body text).
+pub async fn notify_get(app: &TestApp, gateway: &str, query: &str) -> (StatusCode, String) {
+    let resp = app
+        .client
+        .get(app.url(&format!("payment/notify/{gateway}?{query}")))
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
 /// A signed EPay notify of merchant `pid` paying `money` for `tradeno`, as a query string.
 pub fn epay_notify_query(tradeno: &str, money: &str, pid: &str, key: &str) -> String {
     let mut params: Vec<(String, String)> = [
