@@ -524,16 +524,7 @@ impl Writer {
     }
 
     async fn set_meta(&mut self, name: &str, value: &str) -> anyhow::Result<()> {
-        let sql = match self.0.backend() {
-            Backend::MySql => {
-                "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-                 ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)"
-            }
-            Backend::Sqlite => {
-                "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-                 ON CONFLICT(`name`) DO UPDATE SET `value` = excluded.`value`"
-            }
-        };
+        let sql = migrations::set_meta_sql(self.0.backend());
         on_conn!(&mut self.0, |c| sqlx::query(sql)
             .bind(name)
             .bind(value)
