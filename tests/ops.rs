@@ -174,6 +174,24 @@ async fn spanel_tables_upgrade_once_in_order(backend: Backend) {
         MIGRATIONS.len() as i64
     );
 
+    // A database from the release before versioning (no version table) opens with this one.
+    app.exec("DROP TABLE spanel_schema_version").await;
+    if backend == Backend::Sqlite {
+        app.exec("DROP INDEX spanel_admin_log_target").await;
+    }
+    assert!(!db.ensure_schema().await.unwrap());
+    assert_eq!(migrations::current_version(&db).await.unwrap(), latest);
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            app.scalar_i64(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name = 'spanel_admin_log_target'"
+            )
+            .await,
+            1
+        );
+    }
+
     // The next release opens this database: two instances start at once, one upgrades.
     let next = next_release();
     let (a, b) = tokio::join!(

@@ -198,9 +198,9 @@ pub async fn meta(db: &Db, name: &str) -> sqlx::Result<Option<String>> {
     .await)
 }
 
-/// Sets a value of `spanel_meta`.
-pub async fn set_meta(db: &Db, name: &str, value: &str) -> sqlx::Result<()> {
-    let sql = match db.backend() {
+/// The statement that sets one `spanel_meta` value: binds (name, value).
+pub fn set_meta_sql(backend: Backend) -> &'static str {
+    match backend {
         Backend::MySql => {
             "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
              ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)"
@@ -209,7 +209,12 @@ pub async fn set_meta(db: &Db, name: &str, value: &str) -> sqlx::Result<()> {
             "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
              ON CONFLICT(`name`) DO UPDATE SET `value` = excluded.`value`"
         }
-    };
+    }
+}
+
+/// Sets a value of `spanel_meta`.
+pub async fn set_meta(db: &Db, name: &str, value: &str) -> sqlx::Result<()> {
+    let sql = set_meta_sql(db.backend());
     crate::on_db!(db, |p| sqlx::query(sql)
         .bind(name)
         .bind(value)

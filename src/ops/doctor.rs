@@ -911,22 +911,37 @@ mod tests {
         assert_ne!(normal_default(Some("'1'")), normal_default(Some("'2'")));
     }
 
-    #[test]
-    fn on_update_drift_is_a_warning_with_a_fix() {
+    /// What `compare_column` finds for a live `user` column of the given type, default and extra.
+    fn compare_user(
+        column: &str,
+        column_type: &str,
+        default: &str,
+        extra: &str,
+    ) -> Vec<(Level, String, Option<String>)> {
         let want = schema::TABLES[0]
             .columns
             .iter()
-            .find(|c| c.name == "reg_date")
+            .find(|c| c.name == column)
             .unwrap();
         let got = LiveColumn {
-            name: "reg_date".into(),
-            column_type: "timestamp".into(),
+            name: column.into(),
+            column_type: column_type.into(),
             nullable: false,
-            default: Some("current_timestamp()".into()),
-            extra: "on update current_timestamp()".into(),
+            default: Some(default.into()),
+            extra: extra.into(),
             primary: false,
         };
-        let found = compare_column(Backend::MySql, "user", want, &got);
+        compare_column(Backend::MySql, "user", want, &got)
+    }
+
+    #[test]
+    fn on_update_drift_is_a_warning_with_a_fix() {
+        let found = compare_user(
+            "reg_date",
+            "timestamp",
+            "current_timestamp()",
+            "on update current_timestamp()",
+        );
         assert!(
             found.iter().all(|(l, _, _)| *l == Level::Warning),
             "{found:?}"
@@ -943,20 +958,7 @@ mod tests {
 
     #[test]
     fn a_different_kind_of_type_is_an_error() {
-        let want = schema::TABLES[0]
-            .columns
-            .iter()
-            .find(|c| c.name == "money")
-            .unwrap();
-        let got = LiveColumn {
-            name: "money".into(),
-            column_type: "varchar(20)".into(),
-            nullable: false,
-            default: Some("0.00".into()),
-            extra: String::new(),
-            primary: false,
-        };
-        let found = compare_column(Backend::MySql, "user", want, &got);
+        let found = compare_user("money", "varchar(20)", "0.00", "");
         assert_eq!(found[0].0, Level::Error);
     }
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 use crate::db::copy::{self, TablePlan, Value};
 use crate::db::introspect::{self, quote};
@@ -325,56 +325,90 @@ async fn verify(
     Ok(out)
 }
 
-/// The source, read inside one transaction (a consistent snapshot).
-enum Reader {
+/// One connection held for the whole copy: the source's snapshot, or the target's writes.
+enum Conn {
     MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
 }
 
-impl Reader {
-    async fn open(db: &Db) -> anyhow::Result<Reader> {
-        Ok(match db {
-            Db::MySql(p) => {
-                let mut c = p.acquire().await?;
-                sqlx::raw_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-                    .execute(&mut *c)
-                    .await?;
-                Reader::MySql(c)
-            }
-            Db::Sqlite(p) => {
-                let mut c = p.acquire().await?;
-                sqlx::raw_sql("BEGIN").execute(&mut *c).await?;
-                // The snapshot starts at the first read.
-                sqlx::raw_sql("SELECT COUNT(*) FROM sqlite_master")
-                    .execute(&mut *c)
-                    .await?;
-                Reader::Sqlite(c)
-            }
-        })
+/// Runs `$body` with `$c` bound to the connection of whichever backend `$conn` holds.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            Conn::MySql($c) => $body,
+            Conn::Sqlite($c) => $body,
+        }
+    };
+}
+
+impl Conn {
+    /// A connection of `db` on which `setup` has run.
+    async fn open(db: &Db, setup: &str) -> anyhow::Result<Conn> {
+        let mut conn = match db {
+            Db::MySql(p) => Conn::MySql(p.acquire().await?),
+            Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+        };
+        if !setup.is_empty() {
+            conn.execute(setup).await?;
+        }
+        Ok(conn)
     }
 
     fn backend(&self) -> Backend {
         match self {
-            Reader::MySql(_) => Backend::MySql,
-            Reader::Sqlite(_) => Backend::Sqlite,
+            Conn::MySql(_) => Backend::MySql,
+            Conn::Sqlite(_) => Backend::Sqlite,
         }
     }
 
-    async fn finish(self) -> anyhow::Result<()> {
-        match self {
-            Reader::MySql(mut c) => sqlx::raw_sql("COMMIT").execute(&mut *c).await.map(|_| ())?,
-            Reader::Sqlite(mut c) => sqlx::raw_sql("COMMIT").execute(&mut *c).await.map(|_| ())?,
-        }
+    async fn execute(&mut self, sql: &str) -> anyhow::Result<()> {
+        on_conn!(self, |c| sqlx::raw_sql(sql)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
         Ok(())
+    }
+
+    async fn count(&mut self, sql: &str) -> anyhow::Result<i64> {
+        let n: crate::db::Int =
+            on_conn!(self, |c| sqlx::query_scalar(sql).fetch_one(&mut **c).await)?;
+        Ok(n.0)
+    }
+
+    /// Opens a write transaction (SQLite takes its write lock at once).
+    async fn begin_write(&mut self) -> anyhow::Result<()> {
+        let sql = match self.backend() {
+            Backend::MySql => "START TRANSACTION",
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        };
+        self.execute(sql).await
+    }
+}
+
+/// The source, read inside one transaction (a consistent snapshot).
+struct Reader(Conn);
+
+impl Reader {
+    async fn open(db: &Db) -> anyhow::Result<Reader> {
+        let setup = match db.backend() {
+            Backend::MySql => "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+            // The snapshot starts at the first read.
+            Backend::Sqlite => "BEGIN; SELECT COUNT(*) FROM sqlite_master",
+        };
+        Ok(Reader(Conn::open(db, setup).await?))
+    }
+
+    fn backend(&self) -> Backend {
+        self.0.backend()
+    }
+
+    async fn finish(mut self) -> anyhow::Result<()> {
+        self.0.execute("COMMIT").await
     }
 
     async fn count(&mut self, table: &str) -> anyhow::Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {}", quote(self.backend(), table));
-        let n: crate::db::Int = match self {
-            Reader::MySql(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await?,
-            Reader::Sqlite(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await?,
-        };
-        Ok(n.0)
+        self.0.count(&sql).await
     }
 
     /// Rows at or before the key `upto` (already copied by an earlier run).
@@ -391,12 +425,12 @@ impl Reader {
             keys.join(", "),
             crate::db::placeholders(keys.len())
         );
-        let n: crate::db::Int = match self {
-            Reader::MySql(c) => copy::bind_mysql(sqlx::query(&sql), upto)
+        let n: crate::db::Int = match &mut self.0 {
+            Conn::MySql(c) => copy::bind_mysql(sqlx::query(&sql), upto)
                 .fetch_one(&mut **c)
                 .await?
                 .try_get(0)?,
-            Reader::Sqlite(c) => copy::bind_sqlite(sqlx::query(&sql), upto)
+            Conn::Sqlite(c) => copy::bind_sqlite(sqlx::query(&sql), upto)
                 .fetch_one(&mut **c)
                 .await?
                 .try_get(0)?,
@@ -406,10 +440,9 @@ impl Reader {
 
     async fn sum(&mut self, table: &str, column: &str, money: bool) -> anyhow::Result<String> {
         let sql = copy::sum_sql(self.backend(), table, column, money);
-        Ok(match self {
-            Reader::MySql(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await?,
-            Reader::Sqlite(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await?,
-        })
+        Ok(on_conn!(&mut self.0, |c| sqlx::query_scalar(&sql)
+            .fetch_one(&mut **c)
+            .await)?)
     }
 
     async fn batch(
@@ -420,42 +453,28 @@ impl Reader {
         let sql = plan.select_sql(self.backend(), after.is_some());
         let limit = plan.batch_rows() as i64;
         let n = plan.columns.len();
-        let mut out = Vec::new();
-        match self {
-            Reader::MySql(c) => {
-                let rows = copy::bind_mysql(sqlx::query(&sql), after.unwrap_or(&[]))
-                    .bind(limit)
-                    .fetch_all(&mut **c)
-                    .await?;
-                for row in &rows {
-                    out.push(
-                        (0..n)
-                            .map(|i| copy::mysql_value(row, i))
-                            .collect::<sqlx::Result<_>>()?,
-                    );
-                }
-            }
-            Reader::Sqlite(c) => {
-                let rows = copy::bind_sqlite(sqlx::query(&sql), after.unwrap_or(&[]))
-                    .bind(limit)
-                    .fetch_all(&mut **c)
-                    .await?;
-                for row in &rows {
-                    out.push(
-                        (0..n)
-                            .map(|i| copy::sqlite_value(row, i))
-                            .collect::<sqlx::Result<_>>()?,
-                    );
-                }
-            }
-        }
-        Ok(out)
+        let after = after.unwrap_or(&[]);
+        Ok(match &mut self.0 {
+            Conn::MySql(c) => copy::bind_mysql(sqlx::query(&sql), after)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?
+                .iter()
+                .map(|row| (0..n).map(|i| copy::mysql_value(row, i)).collect())
+                .collect::<sqlx::Result<_>>()?,
+            Conn::Sqlite(c) => copy::bind_sqlite(sqlx::query(&sql), after)
+                .bind(limit)
+                .fetch_all(&mut **c)
+                .await?
+                .iter()
+                .map(|row| (0..n).map(|i| copy::sqlite_value(row, i)).collect())
+                .collect::<sqlx::Result<_>>()?,
+        })
     }
 
     /// The source's `spanel_meta` (empty when spanel never ran on it).
     async fn meta(&mut self) -> anyhow::Result<BTreeMap<String, String>> {
-        let b = self.backend();
-        let exists_sql = match b {
+        let exists = match self.backend() {
             Backend::MySql => {
                 "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
                  AND TABLE_NAME = 'spanel_meta'"
@@ -464,23 +483,13 @@ impl Reader {
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'spanel_meta'"
             }
         };
+        if self.0.count(exists).await? == 0 {
+            return Ok(BTreeMap::new());
+        }
         let sql = "SELECT `name`, `value` FROM `spanel_meta`";
-        let rows: Vec<(String, String)> = match self {
-            Reader::MySql(c) => {
-                let n: i64 = sqlx::query_scalar(exists_sql).fetch_one(&mut **c).await?;
-                if n == 0 {
-                    return Ok(BTreeMap::new());
-                }
-                sqlx::query_as(sql).fetch_all(&mut **c).await?
-            }
-            Reader::Sqlite(c) => {
-                let n: i64 = sqlx::query_scalar(exists_sql).fetch_one(&mut **c).await?;
-                if n == 0 {
-                    return Ok(BTreeMap::new());
-                }
-                sqlx::query_as(sql).fetch_all(&mut **c).await?
-            }
-        };
+        let rows: Vec<(String, String)> = on_conn!(&mut self.0, |c| sqlx::query_as(sql)
+            .fetch_all(&mut **c)
+            .await)?;
         Ok(rows
             .into_iter()
             .filter(|(k, _)| !k.starts_with("migrate_"))
@@ -489,44 +498,39 @@ impl Reader {
 }
 
 /// The target, written through one connection: each batch and its progress record commit together.
-enum Writer {
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
-}
+struct Writer(Conn);
 
 impl Writer {
     async fn open(db: &Db) -> anyhow::Result<Writer> {
-        Ok(match db {
-            Db::MySql(p) => {
-                let mut c = p.acquire().await?;
-                // Rows arrive parents first, but spanel's tables and cycles need no order; ids of 0
-                // are kept as they are.
-                sqlx::raw_sql(
-                    "SET SESSION FOREIGN_KEY_CHECKS = 0; \
-                     SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",
-                )
-                .execute(&mut *c)
-                .await?;
-                Writer::MySql(c)
+        let setup = match db.backend() {
+            // Foreign keys are not checked while whole tables arrive (children may come first);
+            // ids of 0 are kept as they are.
+            Backend::MySql => {
+                "SET SESSION FOREIGN_KEY_CHECKS = 0; \
+                 SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')"
             }
-            Db::Sqlite(p) => Writer::Sqlite(p.acquire().await?),
-        })
+            Backend::Sqlite => "",
+        };
+        Ok(Writer(Conn::open(db, setup).await?))
     }
 
     async fn execute(&mut self, sql: &str) -> anyhow::Result<()> {
-        match self {
-            Writer::MySql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ())?,
-            Writer::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ())?,
-        }
-        Ok(())
+        self.0.execute(sql).await
     }
 
     async fn clear_progress(&mut self) -> anyhow::Result<()> {
-        let sql = "DELETE FROM `spanel_meta` WHERE `name` LIKE 'migrate!_%' ESCAPE '!'";
-        match self {
-            Writer::MySql(c) => sqlx::query(sql).execute(&mut **c).await.map(|_| ())?,
-            Writer::Sqlite(c) => sqlx::query(sql).execute(&mut **c).await.map(|_| ())?,
-        }
+        self.execute("DELETE FROM `spanel_meta` WHERE `name` LIKE 'migrate!_%' ESCAPE '!'")
+            .await
+    }
+
+    async fn set_meta(&mut self, name: &str, value: &str) -> anyhow::Result<()> {
+        let sql = migrations::set_meta_sql(self.0.backend());
+        on_conn!(&mut self.0, |c| sqlx::query(sql)
+            .bind(name)
+            .bind(value)
+            .execute(&mut **c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -539,73 +543,32 @@ impl Writer {
         last: &str,
     ) -> anyhow::Result<()> {
         let flat: Vec<Value> = rows.iter().flatten().cloned().collect();
-        match self {
-            Writer::MySql(c) => {
-                let sql = plan.insert_sql(Backend::MySql, rows.len());
-                let mut tx = c.begin().await?;
+        let sql = plan.insert_sql(self.0.backend(), rows.len());
+        self.0.begin_write().await?;
+        match &mut self.0 {
+            Conn::MySql(c) => {
                 copy::bind_mysql(sqlx::query(&sql), &flat)
-                    .execute(&mut *tx)
+                    .execute(&mut **c)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-                     ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)",
-                )
-                .bind(progress_name)
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
             }
-            Writer::Sqlite(c) => {
-                let sql = plan.insert_sql(Backend::Sqlite, rows.len());
-                let mut tx = c.begin_with("BEGIN IMMEDIATE").await?;
+            Conn::Sqlite(c) => {
                 copy::bind_sqlite(sqlx::query(&sql), &flat)
-                    .execute(&mut *tx)
+                    .execute(&mut **c)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-                     ON CONFLICT(`name`) DO UPDATE SET `value` = excluded.`value`",
-                )
-                .bind(progress_name)
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
             }
         }
-        Ok(())
+        self.set_meta(progress_name, last).await?;
+        self.execute("COMMIT").await
     }
 
     /// Makes the target's `spanel_meta` the source's, keeping only this copy's own records.
     async fn replace_meta(&mut self, meta: &BTreeMap<String, String>) -> anyhow::Result<()> {
-        let delete = "DELETE FROM `spanel_meta` WHERE `name` NOT LIKE 'migrate!_%' ESCAPE '!'";
-        let insert = "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?)";
-        match self {
-            Writer::MySql(c) => {
-                let mut tx = c.begin().await?;
-                sqlx::query(delete).execute(&mut *tx).await?;
-                for (k, v) in meta {
-                    sqlx::query(insert)
-                        .bind(k)
-                        .bind(v)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
-            Writer::Sqlite(c) => {
-                let mut tx = c.begin_with("BEGIN IMMEDIATE").await?;
-                sqlx::query(delete).execute(&mut *tx).await?;
-                for (k, v) in meta {
-                    sqlx::query(insert)
-                        .bind(k)
-                        .bind(v)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            }
+        self.0.begin_write().await?;
+        self.execute("DELETE FROM `spanel_meta` WHERE `name` NOT LIKE 'migrate!_%' ESCAPE '!'")
+            .await?;
+        for (name, value) in meta {
+            self.set_meta(name, value).await?;
         }
-        Ok(())
+        self.execute("COMMIT").await
     }
 }
