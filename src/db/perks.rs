@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::{Db, Done, Int, Money, Tx};
+use crate::domain::perks::Grantable;
 use crate::{on_db, on_tx};
 
 /// Unix time of the account's last check-in (0 = never).
@@ -98,27 +99,25 @@ pub async fn mark_code_used(
 }
 
 /// The account fields a code changes, locked.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CodeTarget {
-    #[sqlx(try_from = "Int")]
-    pub transfer_enable: i64,
-    pub class: i64,
-    pub class_expire: NaiveDateTime,
-    pub expire_in: NaiveDateTime,
-}
-
-pub async fn lock_code_target(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<CodeTarget>> {
+pub async fn lock_code_target(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<Grantable>> {
     let sql = format!(
         "SELECT `transfer_enable`, `class`, `class_expire`, `expire_in` FROM `user` WHERE `id` = ?{}",
         tx.for_update()
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)
+    let row: Option<(Int, i64, NaiveDateTime, NaiveDateTime)> =
+        on_tx!(tx, |c| sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_optional(c)
+            .await)?;
+    Ok(row.map(|(t, class, class_expire, expire_in)| Grantable {
+        transfer_enable: t.0,
+        class,
+        class_expire,
+        expire_in,
+    }))
 }
 
-pub async fn set_code_target(tx: &mut Tx, user_id: i64, t: &CodeTarget) -> sqlx::Result<()> {
+pub async fn set_code_target(tx: &mut Tx, user_id: i64, t: &Grantable) -> sqlx::Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
         "UPDATE `user` SET `transfer_enable` = ?, `class` = ?, `class_expire` = ?, `expire_in` = ? \

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::db::{perks as sql, rebate as rebate_sql, Money};
-use crate::domain::perks::{self, CodeKind, Grantable, MB};
+use crate::domain::perks::{self, CodeKind, MB};
 use crate::domain::rebate::Trigger;
 use crate::domain::{local_day_start, now_naive, random_token};
 use crate::error::{ApiError, ApiResult};
@@ -111,31 +111,11 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
         pay_commission(&mut tx, &app.settings, &who, row.number, Trigger::Recharge).await?;
         balance = Some(after);
     } else {
-        let t = sql::lock_code_target(&mut tx, user_id)
+        let current = sql::lock_code_target(&mut tx, user_id)
             .await?
             .ok_or_else(|| ApiError::not_found("User not found."))?;
-        let g = perks::grant(
-            kind,
-            row.number.0,
-            Grantable {
-                transfer_enable: t.transfer_enable,
-                class: t.class,
-                class_expire: t.class_expire,
-                expire_in: t.expire_in,
-            },
-            now,
-        );
-        sql::set_code_target(
-            &mut tx,
-            user_id,
-            &sql::CodeTarget {
-                transfer_enable: g.transfer_enable,
-                class: g.class,
-                class_expire: g.class_expire,
-                expire_in: g.expire_in,
-            },
-        )
-        .await?;
+        let granted = perks::grant(kind, row.number.0, current, now);
+        sql::set_code_target(&mut tx, user_id, &granted).await?;
     }
     tx.commit().await?;
     tracing::info!(user_id, code_id = row.id, kind = row.kind, "code redeemed");
