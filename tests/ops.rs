@@ -129,11 +129,19 @@ async fn start_up_message_points_at_create_admin() {
             break;
         }
     }
+    // The log line follows the printed one: give it a moment under load.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = std::fs::read_to_string(&log_path).unwrap();
+        if log.contains("listening") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(said.contains("spanel create-admin --email"), "{said}");
     // Logs go to stderr, without colour codes when it is not a terminal.
-    let log = std::fs::read_to_string(&log_path).unwrap();
     std::fs::remove_file(&log_path).unwrap();
     assert!(log.contains("listening"), "{log}");
     assert!(!log.contains('\u{1b}'), "ANSI codes in a file: {log:?}");

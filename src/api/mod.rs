@@ -4,8 +4,8 @@
 pub mod admin;
 pub mod admin_shop;
 pub mod auth;
-pub mod contract;
 pub mod checkout;
+pub mod contract;
 pub mod extract;
 pub mod health;
 pub mod metrics;
@@ -174,7 +174,9 @@ async fn enveloped_rejections(
 ) -> Response {
     let api = {
         let path = req.uri().path();
-        path.starts_with("/app/api/") || path.starts_with("/mod_mu/")
+        // Gateway notifications are answered in each gateway's own words, never enveloped.
+        (path.starts_with("/app/api/") && !path.starts_with("/app/api/v0/payment/notify/"))
+            || path.starts_with("/mod_mu/")
     };
     let response = next.run(req).await;
     let plain = response

@@ -5,9 +5,9 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod admin;
+pub mod checkout;
 pub mod copy;
 pub mod introspect;
-pub mod checkout;
 pub mod jobs;
 pub mod migrations;
 pub mod node;

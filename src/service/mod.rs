@@ -2,8 +2,8 @@
 
 pub mod accounts;
 pub mod admin;
-pub mod hashing;
 pub mod checkout;
+pub mod hashing;
 pub mod mail;
 pub mod monitor;
 pub mod node;
