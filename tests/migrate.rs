@@ -1,6 +1,6 @@
 //! `spanel migrate` between the backends: a whole database copied, verified, resumed after an
 //! interruption, a non-empty target refused unless forced; and the 100,000-user measurement
-//! (`cargo test --release --test migrate -- --ignored --nocapture`).
+//! (`cargo test --test migrate -- --ignored --nocapture`; `USERS=N` for another size).
 
 mod common;
 

@@ -149,6 +149,65 @@ async fn start_up_message_points_at_create_admin() {
     assert_eq!(count(&url, "SELECT COUNT(*) FROM `user`").await, 1);
 }
 
+// ---- 7. quiet logs; 5. check-config ----
+
+/// An idle job logs at DEBUG only; a job that changed rows at INFO.
+#[tokio::test]
+async fn idle_jobs_log_at_debug() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let url = app.state.config.database_url.clone();
+    let job = |level: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spanel"))
+            .args(["job", "run", "class_expiry"])
+            .env("SPANEL_DATABASE_URL", &url)
+            .env("SPANEL_LOG", level)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert!(!job("info").contains("job ran"));
+    assert!(job("spanel=debug").contains("job ran"));
+    app.register_and_login("expired@example.com", "password-1")
+        .await;
+    app.exec("UPDATE `user` SET `class` = 1, `class_expire` = '2000-01-01 00:00:00'")
+        .await;
+    assert!(job("info").contains("changed=1"));
+}
+
+/// `spanel check-config` prints the effective configuration with secrets masked.
+#[test]
+fn check_config_masks_secrets() {
+    let dir = std::env::temp_dir();
+    let out = Command::new(env!("CARGO_BIN_EXE_spanel"))
+        .arg("check-config")
+        .current_dir(&dir)
+        .env(
+            "SPANEL_DATABASE_URL",
+            format!(
+                "sqlite://{}",
+                dir.join(format!("spanel-test-{}.db", uuid::Uuid::new_v4().simple()))
+                    .display()
+            ),
+        )
+        .env("SPANEL_JWT_SECRET", "jwt-secret-that-must-not-show")
+        .env("SPANEL_MU_KEY", "node-key-that-must-not-show")
+        .env("SPANEL_TIMEZONE", "Asia/Shanghai")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains("timezone = \"Asia/Shanghai\""),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("jwt_secret = \"(set, 29 characters)\""),
+        "{printed}"
+    );
+    assert!(!printed.contains("must-not-show"), "{printed}");
+}
+
 // ---- 4. versioned upgrades of spanel's tables ----
 
 /// This release's migrations plus the next release's: a new column and index on a spanel table.
