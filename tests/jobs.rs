@@ -201,11 +201,23 @@ async fn node_bandwidth_reset_and_prune(backend: Backend) {
         app.scalar_i64("SELECT SUM(node_bandwidth) FROM node").await,
         2000
     );
+    // Idempotency keys are remembered for a day.
+    app.exec(&format!(
+        "INSERT INTO spanel_traffic_receipt (node_id, idem_key, created_at) VALUES (1, 'old', {}), (1, 'new', {})",
+        ts - 2 * 86_400,
+        ts - 60
+    ))
+    .await;
     assert_eq!(
         jobs::run(&app.state, Job::Prune, now).await.unwrap(),
-        Some(1)
+        Some(2)
     );
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM alive_ip").await, 1);
+    assert_eq!(
+        app.scalar_text("SELECT idem_key FROM spanel_traffic_receipt")
+            .await,
+        "new"
+    );
 }
 
 async fn racing_schedulers_elect_one_leader(backend: Backend) {

@@ -141,7 +141,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     let naive = from_unix(ts);
     // E-mails to queue once the work is committed: (addresses, subject, text).
     let mut notices: Vec<(Vec<String>, &str, &str)> = Vec::new();
-    let mut changed = match job {
+    let changed = match job {
         Job::ClassExpiry => {
             let to =
                 sql::emails_where(&mut tx, "`class` > 0 AND `class_expire` < ?", naive).await?;
@@ -230,10 +230,6 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
     };
     tx.commit().await?;
-    if job == Job::Prune {
-        // In batches of its own, after the job's transaction.
-        changed += crate::service::traffic::prune_receipts(&app.db, ts).await?;
-    }
     for (addresses, subject, text) in notices {
         for to in addresses {
             crate::service::mail::enqueue(app, &to, subject, text).await?;
@@ -273,6 +269,7 @@ async fn prune(app: &App, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
     }
     changed +=
         sql::prune_daily_usage(&app.db, day_start(ts) - USAGE_DAYS_KEPT * day, PRUNE_BATCH).await?;
+    changed += crate::service::traffic::prune_receipts(&app.db, ts).await?;
     tracing::info!(job = Job::Prune.name(), changed, "job ran");
     Ok(Some(changed))
 }
