@@ -15,12 +15,24 @@ async fn status_of_me(app: &TestApp, token: &str) -> StatusCode {
     app.get("user/me", Some(token)).await.0
 }
 
-/// The body of the latest queued e-mail to `to`.
+/// The plain-text part of the latest queued e-mail to `to` (its HTML is checked to carry the
+/// same link or code).
 async fn last_mail(app: &TestApp, to: &str) -> String {
-    app.scalar_text(&format!(
-        "SELECT template FROM email_queue WHERE to_email = '{to}' ORDER BY id DESC LIMIT 1"
-    ))
-    .await
+    let row = |col: &str| {
+        format!("SELECT {col} FROM email_queue WHERE to_email = '{to}' ORDER BY id DESC LIMIT 1")
+    };
+    let parts: Value = serde_json::from_str(&app.scalar_text(&row("array")).await).unwrap();
+    let text = parts["text"].as_str().expect("a text part").to_string();
+    let html = app.scalar_text(&row("template")).await;
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    let key = text
+        .split_whitespace()
+        .find(|w| w.contains("token=") || (w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())))
+        .expect("a link or a code");
+    // The HTML part escapes the link's slashes; the token or code appears as is.
+    let key = key.rsplit('=').next().unwrap_or(key);
+    assert!(html.contains(key), "{html}");
+    text
 }
 
 fn token_in(body: &str) -> String {

@@ -28,7 +28,7 @@ test('password change, password reset and two-factor login', async ({ page, requ
   await page.getByLabel('E-mail').fill(email);
   await page.getByRole('button', { name: 'Send the link' }).click();
   await expect(page.getByText('If an account uses this address')).toBeVisible();
-  const mail = sql(`SELECT template FROM email_queue WHERE to_email = '${email}' ORDER BY id DESC LIMIT 1`);
+  const mail = JSON.parse(sql(`SELECT array FROM email_queue WHERE to_email = '${email}' ORDER BY id DESC LIMIT 1`)).text;
   const link = mail.match(/https?:\/\/\S+#\/reset-password\?token=\w+/)[0];
   await page.goto(link.replace(/^https?:\/\/[^/]+/, ''));
   await page.getByLabel('New password').fill('e2e-password-3');

@@ -129,35 +129,40 @@ pub async fn alerts(db: &Db, limit: i64) -> sqlx::Result<Vec<AlertRow>> {
     .await)
 }
 
+/// Queues a mail: `body` (plain text, or HTML when `parts` holds its text part as
+/// `{"text": …}`) in `template`, `parts` in `array`.
 pub async fn enqueue_email(
     db: &Db,
     to: &str,
     subject: &str,
     body: &str,
+    parts: &str,
     now: i64,
 ) -> sqlx::Result<i64> {
     on_db!(db, |p| sqlx::query(
         "INSERT INTO `email_queue` (`to_email`, `subject`, `template`, `array`, `time`) \
-         VALUES (?, ?, ?, '{}', ?)"
+         VALUES (?, ?, ?, ?, ?)"
     )
     .bind(to)
     .bind(subject)
     .bind(body)
+    .bind(parts)
     .bind(now)
     .execute(p)
     .await
     .map(|r| Done::from(r).id))
 }
 
-/// Queued mails due now and not given up: (id, to, subject, body, attempts so far).
+/// Queued mails due now and not given up: (id, to, subject, body, parts, attempts so far).
 pub async fn due_emails(
     db: &Db,
     now: i64,
     max_attempts: i64,
     limit: i64,
-) -> sqlx::Result<Vec<(i64, String, String, String, i64)>> {
-    on_db!(db, |p| sqlx::query_as(
-        "SELECT q.`id`, q.`to_email`, q.`subject`, q.`template`, COALESCE(a.`attempts`, 0) \
+) -> sqlx::Result<Vec<(i64, String, String, String, String, i64)>> {
+    on_db!(db, |p| {
+        sqlx::query_as(
+        "SELECT q.`id`, q.`to_email`, q.`subject`, q.`template`, q.`array`, COALESCE(a.`attempts`, 0) \
          FROM `email_queue` q LEFT JOIN `spanel_email_attempt` a ON a.`queue_id` = q.`id` \
          WHERE COALESCE(a.`attempts`, 0) < ? AND COALESCE(a.`next_at`, 0) <= ? \
          ORDER BY q.`id` LIMIT ?"
@@ -166,7 +171,8 @@ pub async fn due_emails(
     .bind(now)
     .bind(limit)
     .fetch_all(p)
-    .await)
+    .await
+    })
 }
 
 /// A sent mail leaves the queue.

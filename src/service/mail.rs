@@ -1,16 +1,41 @@
 //! E-mail: messages go into SSPanel's `email_queue` and a minute job sends them over SMTP, retrying
 //! with back-off (attempts in `spanel_email_attempt`) and giving up after `email_max_attempts`.
 
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::app::App;
 use crate::db::ops as sql;
+use crate::service::email_templates::Rendered;
 
 /// Queues a plain-text message.
 pub async fn enqueue(app: &App, to: &str, subject: &str, body: &str) -> sqlx::Result<i64> {
-    sql::enqueue_email(&app.db, to, subject, body, chrono::Utc::now().timestamp()).await
+    sql::enqueue_email(
+        &app.db,
+        to,
+        subject,
+        body,
+        "{}",
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+}
+
+/// Queues a rendered mail: HTML with a plain-text alternative.
+pub async fn enqueue_rendered(app: &App, to: &str, mail: &Rendered) -> sqlx::Result<i64> {
+    let parts = serde_json::json!({ "text": mail.text }).to_string();
+    let now = chrono::Utc::now().timestamp();
+    sql::enqueue_email(&app.db, to, &mail.subject, &mail.html, &parts, now).await
+}
+
+/// The plain-text part a queued mail carries when its body is HTML (see `enqueue_rendered`).
+fn text_part(parts: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(parts)
+        .ok()?
+        .get("text")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// SMTP settings read from the `config` table.
@@ -63,17 +88,29 @@ impl Smtp {
         Ok(builder.build())
     }
 
-    /// Sends one plain-text message now.
-    pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+    /// Sends one message now: plain text, or HTML with its plain-text alternative.
+    pub async fn send(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        text: Option<&str>,
+    ) -> anyhow::Result<()> {
         let from = Mailbox::new(
             (!self.name.is_empty()).then(|| self.name.clone()),
             self.sender.parse()?,
         );
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(from)
             .to(to.parse()?)
-            .subject(subject)
-            .body(body.to_string())?;
+            .subject(subject);
+        let message = match text {
+            Some(text) => builder.multipart(MultiPart::alternative_plain_html(
+                text.to_string(),
+                body.to_string(),
+            ))?,
+            None => builder.body(body.to_string())?,
+        };
         self.transport()?.send(message).await?;
         Ok(())
     }
@@ -93,8 +130,9 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
     let due = sql::due_emails(&app.db, now, max, 50).await?;
     crate::metrics::batch_size("email", due.len() as u64);
     let mut sent = 0;
-    for (id, to, subject, body, attempts) in due {
-        match smtp.send(&to, &subject, &body).await {
+    for (id, to, subject, body, parts, attempts) in due {
+        let text = text_part(&parts);
+        match smtp.send(&to, &subject, &body, text.as_deref()).await {
             Ok(()) => {
                 sql::email_sent(&app.db, id).await?;
                 crate::metrics::email(true);

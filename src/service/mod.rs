@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod email_templates;
 pub mod mail;
 pub mod monitor;
 pub mod node;

@@ -17,7 +17,7 @@ use crate::domain::{account, totp};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::accounts::{hash_new_password, password_matches, LoginToken};
 use crate::service::admin::Page;
-use crate::service::mail;
+use crate::service::{email_templates, mail};
 
 /// How long a password-reset link works.
 pub const RESET_TTL_SECS: i64 = 3600;
@@ -44,6 +44,28 @@ pub async fn issue_token(app: &App, user_id: i64) -> ApiResult<LoginToken> {
         expires_at,
         user_id,
     })
+}
+
+/// Renders mail `name` in `lang` and queues it.
+async fn send_mail(
+    app: &App,
+    to: &str,
+    name: &str,
+    lang: &str,
+    vars: minijinja::Value,
+) -> ApiResult<()> {
+    let (site_name, site_url) = site(app).await?;
+    let rendered = email_templates::render(
+        app.config.email_templates_dir.as_deref(),
+        name,
+        lang,
+        &site_name,
+        &site_url,
+        vars,
+    )
+    .map_err(ApiError::Internal)?;
+    mail::enqueue_rendered(app, to, &rendered).await?;
+    Ok(())
 }
 
 async fn site(app: &App) -> ApiResult<(String, String)> {
@@ -96,7 +118,7 @@ pub async fn change_password(
 
 /// Sends a single-use reset link if the address has an account. The answer is the same either
 /// way; only the rate limits (counted for every address) can refuse.
-pub async fn forgot_password(app: &App, email: &str, ip: &str) -> ApiResult<()> {
+pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
     let email = account::normalize_email(email).map_err(|e| ApiError::invalid_fields(vec![e]))?;
     let hour = Duration::from_secs(3600);
     if app.kv.incr_window(&format!("pwreset:ip:{ip}"), hour).await > RESET_PER_IP {
@@ -126,21 +148,10 @@ pub async fn forgot_password(app: &App, email: &str, ip: &str) -> ApiResult<()> 
     let token = hex::encode(raw);
     let now = now();
     sql::insert_password_reset(&app.db, &email, &token, now, now + RESET_TTL_SECS).await?;
-    let (name, base) = site(app).await?;
+    let base = app.config.base_url.trim_end_matches('/');
     let link = format!("{base}/#/reset-password?token={token}");
-    mail::enqueue(
-        app,
-        &email,
-        &format!("{name}: reset your password"),
-        &format!(
-            "Someone (hopefully you) asked to reset the password of your {name} account.\n\n\
-             Open this link within an hour to choose a new password:\n{link}\n\n\
-             The link works once. If you did not ask for it, ignore this message: your password \
-             stays as it is."
-        ),
-    )
-    .await?;
-    Ok(())
+    let vars = minijinja::context! { link, minutes => RESET_TTL_SECS / 60 };
+    send_mail(app, &email, "password_reset", lang, vars).await
 }
 
 fn invalid_link() -> ApiError {
@@ -187,7 +198,7 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> ApiResult
 }
 
 /// Sends a sign-up code to an address (when `reg_email_verify` is on).
-pub async fn send_email_code(app: &App, email: &str, ip: &str) -> ApiResult<()> {
+pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
     if !app.settings.get_bool("reg_email_verify").await? {
         return Err(ApiError::conflict(
             "E-mail verification is off: register without a code.",
@@ -217,19 +228,8 @@ pub async fn send_email_code(app: &App, email: &str, ip: &str) -> ApiResult<()> 
         .clamp(60, 86_400);
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     sql::insert_email_code(&app.db, &email, ip, &code, now + ttl).await?;
-    let (name, base) = site(app).await?;
-    mail::enqueue(
-        app,
-        &email,
-        &format!("{name}: your sign-up code"),
-        &format!(
-            "Your code to sign up at {name} ({base}) is:\n\n    {code}\n\n\
-             It works for {} minutes. If you did not ask for it, ignore this message.",
-            ttl / 60
-        ),
-    )
-    .await?;
-    Ok(())
+    let vars = minijinja::context! { code, minutes => ttl / 60 };
+    send_mail(app, &email, "email_code", lang, vars).await
 }
 
 /// Checks a sign-up code inside the registration transaction; on success the address's codes
