@@ -494,6 +494,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "1/ssl = implicit TLS, starttls, 0/none = plain",
     ),
     s(
+        "email_language",
+        "en",
+        "email",
+        "string",
+        "Language of scheduled e-mails (expiry, traffic, renewal notices): en or zh-CN",
+    ),
+    s(
         "email_max_attempts",
         "5",
         "email",

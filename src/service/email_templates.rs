@@ -10,44 +10,10 @@ use std::path::PathBuf;
 
 use minijinja::{context, Environment, Value};
 
-const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "layout.html",
-        include_str!("../../templates/email/layout.html"),
-    ),
-    (
-        "password_reset.en.txt",
-        include_str!("../../templates/email/password_reset.en.txt"),
-    ),
-    (
-        "password_reset.en.html",
-        include_str!("../../templates/email/password_reset.en.html"),
-    ),
-    (
-        "password_reset.zh-CN.txt",
-        include_str!("../../templates/email/password_reset.zh-CN.txt"),
-    ),
-    (
-        "password_reset.zh-CN.html",
-        include_str!("../../templates/email/password_reset.zh-CN.html"),
-    ),
-    (
-        "email_code.en.txt",
-        include_str!("../../templates/email/email_code.en.txt"),
-    ),
-    (
-        "email_code.en.html",
-        include_str!("../../templates/email/email_code.en.html"),
-    ),
-    (
-        "email_code.zh-CN.txt",
-        include_str!("../../templates/email/email_code.zh-CN.txt"),
-    ),
-    (
-        "email_code.zh-CN.html",
-        include_str!("../../templates/email/email_code.zh-CN.html"),
-    ),
-];
+/// The built-in templates (`templates/email/`).
+#[derive(rust_embed::RustEmbed)]
+#[folder = "templates/email/"]
+struct Embedded;
 
 /// A rendered mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,10 +49,7 @@ fn environment(dir: Option<PathBuf>) -> Environment<'static> {
                 }
             }
         }
-        Ok(EMBEDDED
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| s.to_string()))
+        Ok(Embedded::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned()))
     });
     env
 }
@@ -168,6 +131,35 @@ mod tests {
         )
         .unwrap();
         assert!(other.subject.contains("sign-up code"));
+    }
+
+    #[test]
+    fn every_built_in_mail_renders_in_both_languages() {
+        let vars = context! {
+            link => "https://x/#/r?token=t", code => "123456", minutes => 60,
+            outcome => "unpaid", plan_name => "Gold",
+        };
+        for name in [
+            "password_reset",
+            "email_code",
+            "class_expired",
+            "account_expired",
+            "traffic_low",
+            "plan_renewal",
+        ] {
+            let en = render(None, name, "en", "Site", "https://x", vars.clone()).unwrap();
+            let zh = render(None, name, "zh-CN", "Site", "https://x", vars.clone()).unwrap();
+            for r in [&en, &zh] {
+                assert!(r.subject.starts_with("Site"), "{name}: {r:?}");
+                assert!(!r.text.is_empty() && r.html.contains("<html"), "{name}");
+            }
+            assert_ne!(en.text, zh.text, "{name}");
+        }
+        let renewal = render(None, "plan_renewal", "en", "S", "u", vars).unwrap();
+        assert!(
+            renewal.text.contains("\"Gold\" is due for renewal"),
+            "{renewal:?}"
+        );
     }
 
     #[test]

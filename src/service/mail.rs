@@ -29,6 +29,40 @@ pub async fn enqueue_rendered(app: &App, to: &str, mail: &Rendered) -> sqlx::Res
     sql::enqueue_email(&app.db, to, &mail.subject, &mail.html, &parts, now).await
 }
 
+/// Renders mail `name` (see `email_templates`) in `lang` with `vars` and the site's name and
+/// URL, and queues it.
+pub async fn send_template(
+    app: &App,
+    to: &str,
+    name: &str,
+    lang: &str,
+    vars: minijinja::Value,
+) -> crate::error::ApiResult<()> {
+    let site_name = match app.settings.get("app_name").await? {
+        n if n.trim().is_empty() => "spanel".to_string(),
+        n => n.trim().to_string(),
+    };
+    let site_url = app.config.base_url.trim_end_matches('/');
+    let rendered = crate::service::email_templates::render(
+        app.config.email_templates_dir.as_deref(),
+        name,
+        lang,
+        &site_name,
+        site_url,
+        vars,
+    )
+    .map_err(crate::error::ApiError::Internal)?;
+    enqueue_rendered(app, to, &rendered).await?;
+    Ok(())
+}
+
+/// The language of mails not answering a request (scheduled notices): `email_language`.
+pub async fn site_language(app: &App) -> sqlx::Result<&'static str> {
+    Ok(crate::service::email_templates::language(
+        &app.settings.get("email_language").await?,
+    ))
+}
+
 /// The plain-text part a queued mail carries when its body is HTML (see `enqueue_rendered`).
 fn text_part(parts: &str) -> Option<String> {
     serde_json::from_str::<serde_json::Value>(parts)

@@ -17,7 +17,7 @@ use crate::domain::{account, totp};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::accounts::{hash_new_password, password_matches, LoginToken};
 use crate::service::admin::Page;
-use crate::service::{email_templates, mail};
+use crate::service::mail;
 
 /// How long a password-reset link works.
 pub const RESET_TTL_SECS: i64 = 3600;
@@ -44,28 +44,6 @@ pub async fn issue_token(app: &App, user_id: i64) -> ApiResult<LoginToken> {
         expires_at,
         user_id,
     })
-}
-
-/// Renders mail `name` in `lang` and queues it.
-async fn send_mail(
-    app: &App,
-    to: &str,
-    name: &str,
-    lang: &str,
-    vars: minijinja::Value,
-) -> ApiResult<()> {
-    let (site_name, site_url) = site(app).await?;
-    let rendered = email_templates::render(
-        app.config.email_templates_dir.as_deref(),
-        name,
-        lang,
-        &site_name,
-        &site_url,
-        vars,
-    )
-    .map_err(ApiError::Internal)?;
-    mail::enqueue_rendered(app, to, &rendered).await?;
-    Ok(())
 }
 
 async fn site(app: &App) -> ApiResult<(String, String)> {
@@ -151,7 +129,7 @@ pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> Ap
     let base = app.config.base_url.trim_end_matches('/');
     let link = format!("{base}/#/reset-password?token={token}");
     let vars = minijinja::context! { link, minutes => RESET_TTL_SECS / 60 };
-    send_mail(app, &email, "password_reset", lang, vars).await
+    mail::send_template(app, &email, "password_reset", lang, vars).await
 }
 
 fn invalid_link() -> ApiError {
@@ -229,7 +207,7 @@ pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> Ap
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     sql::insert_email_code(&app.db, &email, ip, &code, now + ttl).await?;
     let vars = minijinja::context! { code, minutes => ttl / 60 };
-    send_mail(app, &email, "email_code", lang, vars).await
+    mail::send_template(app, &email, "email_code", lang, vars).await
 }
 
 /// Checks a sign-up code inside the registration transaction; on success the address's codes
