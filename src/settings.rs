@@ -90,6 +90,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "Most traffic of a daily check-in (MB)",
     ),
     s(
+        "login_alert",
+        "1",
+        "feature",
+        "bool",
+        "E-mail users when their account logs in from a new address",
+    ),
+    s(
         "enable_kill",
         "0",
         "feature",

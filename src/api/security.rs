@@ -43,7 +43,7 @@ pub struct Done {
 }
 
 /// The language of an e-mail sent for this request: the browser's first `Accept-Language`.
-fn mail_language(headers: &HeaderMap) -> &'static str {
+pub(crate) fn mail_language(headers: &HeaderMap) -> &'static str {
     crate::service::email_templates::language(
         headers
             .get(axum::http::header::ACCEPT_LANGUAGE)

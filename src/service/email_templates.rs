@@ -137,7 +137,7 @@ mod tests {
     fn every_built_in_mail_renders_in_both_languages() {
         let vars = context! {
             link => "https://x/#/r?token=t", code => "123456", minutes => 60,
-            outcome => "unpaid", plan_name => "Gold",
+            outcome => "unpaid", plan_name => "Gold", ip => "192.0.2.1", time => "2026-01-01 00:00",
         };
         for name in [
             "password_reset",
@@ -146,6 +146,7 @@ mod tests {
             "account_expired",
             "traffic_low",
             "plan_renewal",
+            "login_alert",
         ] {
             let en = render(None, name, "en", "Site", "https://x", vars.clone()).unwrap();
             let zh = render(None, name, "zh-CN", "Site", "https://x", vars.clone()).unwrap();

@@ -448,3 +448,21 @@ pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ApiResul
 pub async fn can_delete_account(app: &App, is_admin: bool) -> ApiResult<bool> {
     Ok(!is_admin && app.settings.get_bool("enable_kill").await?)
 }
+
+/// Before a successful login is recorded: an e-mail when the account, used before, logs in from
+/// an address it never logged in from (`login_alert`, on by default).
+pub async fn alert_new_address(app: &App, user_id: i64, ip: &str, lang: &str) -> ApiResult<()> {
+    if !app.settings.get_bool("login_alert").await? {
+        return Ok(());
+    }
+    let (seen_before, seen_here) = sql::login_history_of(&app.db, user_id, ip).await?;
+    if !seen_before || seen_here {
+        return Ok(());
+    }
+    let Some(user) = users::find_user(&app.db, user_id).await? else {
+        return Ok(());
+    };
+    let time = chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string();
+    let vars = minijinja::context! { ip, time };
+    mail::send_template(app, &user.email, "login_alert", lang, vars).await
+}
