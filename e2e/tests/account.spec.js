@@ -84,5 +84,19 @@ test('password change, password reset and two-factor login', async ({ page, requ
   await page.getByRole('dialog').getByRole('button', { name: 'Renew' }).click();
   await expect(page.getByTestId('proxy-port')).not.toHaveText(oldPort);
   await shot(page, 'nodes');
+
+  // On a phone: the menu opens, the account page fits the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Account & security' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Account & security' })).toBeVisible();
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await shot(page, 'account-phone');
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Nodes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Nodes' })).toBeVisible();
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await shot(page, 'nodes-phone');
   expect(errors).toEqual([]);
 });
