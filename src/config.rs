@@ -75,6 +75,9 @@ pub struct Config {
     pub node_list_cache_secs: u64,
     /// Log as JSON lines instead of text.
     pub log_json: bool,
+    /// A directory whose e-mail templates (same file names as `templates/email/`) replace the
+    /// built-in ones.
+    pub email_templates_dir: Option<String>,
 }
 
 impl Default for Config {
@@ -111,6 +114,7 @@ impl Default for Config {
             usage_stats_flush_secs: 10,
             node_list_cache_secs: 5,
             log_json: false,
+            email_templates_dir: None,
         }
     }
 }

@@ -90,6 +90,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "Most traffic of a daily check-in (MB)",
     ),
     s(
+        "login_alert",
+        "1",
+        "feature",
+        "bool",
+        "E-mail users when their account logs in from a new address",
+    ),
+    s(
         "enable_kill",
         "0",
         "feature",
@@ -526,6 +533,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "email",
         "string",
         "1/ssl = implicit TLS, starttls, 0/none = plain",
+    ),
+    s(
+        "email_language",
+        "en",
+        "email",
+        "string",
+        "Language of scheduled e-mails (expiry, traffic, renewal notices): en or zh-CN",
     ),
     s(
         "email_max_attempts",

@@ -15,12 +15,25 @@ async fn status_of_me(app: &TestApp, token: &str) -> StatusCode {
     app.get("user/me", Some(token)).await.0
 }
 
-/// The body of the latest queued e-mail to `to`.
+/// The plain-text part of the latest queued e-mail to `to` (its HTML is checked to carry the
+/// same link or code).
 async fn last_mail(app: &TestApp, to: &str) -> String {
-    app.scalar_text(&format!(
-        "SELECT template FROM email_queue WHERE to_email = '{to}' ORDER BY id DESC LIMIT 1"
-    ))
-    .await
+    let row = |col: &str| {
+        format!("SELECT {col} FROM email_queue WHERE to_email = '{to}' ORDER BY id DESC LIMIT 1")
+    };
+    let parts: Value = serde_json::from_str(&app.scalar_text(&row("array")).await).unwrap();
+    let text = parts["text"].as_str().expect("a text part").to_string();
+    let html = app.scalar_text(&row("template")).await;
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    // The HTML part carries the same link (its slashes escaped) or code.
+    if let Some(key) = text
+        .split_whitespace()
+        .find(|w| w.contains("token=") || (w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())))
+    {
+        let key = key.rsplit('=').next().unwrap_or(key);
+        assert!(html.contains(key), "{html}");
+    }
+    text
 }
 
 fn token_in(body: &str) -> String {
@@ -506,7 +519,46 @@ async fn delete_own_account(backend: Backend) {
     assert_eq!(status_of_me(&app, &token).await, StatusCode::UNAUTHORIZED);
 }
 
+async fn login_from_a_new_address_is_e_mailed(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.trust_proxy = true).await;
+    app.register_and_login("alert@example.com", "password-1")
+        .await;
+    let login_from = |ip: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app
+                .client
+                .post(app.url("auth/login"))
+                .header("x-forwarded-for", ip)
+                .header("accept-language", "zh-CN,zh;q=0.9")
+                .json(&json!({"email": "alert@example.com", "password": "password-1"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        }
+    };
+    let alerts =
+        || app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email = 'alert@example.com'");
+    // The first login ever (at sign-up) and another from the same address: no alert.
+    login_from("127.0.0.1").await;
+    assert_eq!(alerts().await, 0);
+    login_from("192.0.2.7").await;
+    assert_eq!(alerts().await, 1);
+    let text = last_mail(&app, "alert@example.com").await;
+    assert!(
+        text.contains("192.0.2.7") && text.contains("新地址"),
+        "{text}"
+    );
+    login_from("192.0.2.7").await;
+    assert_eq!(alerts().await, 1, "a known address again");
+    app.state.settings.set("login_alert", "0").await.unwrap();
+    login_from("198.51.100.9").await;
+    assert_eq!(alerts().await, 1, "turned off");
+}
+
 both_backends!(
+    login_from_a_new_address_is_e_mailed,
     delete_own_account,
     change_password_revokes_every_session,
     forgot_and_reset_password,

@@ -141,6 +141,29 @@ async fn my_nodes_and_proxy_settings(backend: Backend) {
         .await;
     assert!((10000..=65000).contains(&new_port));
     assert_eq!(nodes(&app, &token).await[0]["port"], new_port);
+    // The node's next poll of its user list carries the new credentials.
+    let (s, list) = app
+        .get(
+            &format!("/mod_mu/users?node_id={tokyo}&key={}", common::MU_KEY),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let me_on_node = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == uid)
+        .expect("the user is on the node's list")
+        .clone();
+    assert_eq!(me_on_node["port"], new_port);
+    assert_eq!(
+        me_on_node["passwd"],
+        app.scalar_text(&format!("SELECT passwd FROM user WHERE id = {uid}"))
+            .await
+            .as_str()
+    );
+    assert_eq!(me_on_node["method"], "chacha20-ietf");
     let (s, _) = app
         .post("user/proxy/reset", Some(&token), &json!({"what": "email"}))
         .await;

@@ -28,7 +28,7 @@ test('password change, password reset and two-factor login', async ({ page, requ
   await page.getByLabel('E-mail').fill(email);
   await page.getByRole('button', { name: 'Send the link' }).click();
   await expect(page.getByText('If an account uses this address')).toBeVisible();
-  const mail = sql(`SELECT template FROM email_queue WHERE to_email = '${email}' ORDER BY id DESC LIMIT 1`);
+  const mail = JSON.parse(sql(`SELECT array FROM email_queue WHERE to_email = '${email}' ORDER BY id DESC LIMIT 1`)).text;
   const link = mail.match(/https?:\/\/\S+#\/reset-password\?token=\w+/)[0];
   await page.goto(link.replace(/^https?:\/\/[^/]+/, ''));
   await page.getByLabel('New password').fill('e2e-password-3');
@@ -84,5 +84,19 @@ test('password change, password reset and two-factor login', async ({ page, requ
   await page.getByRole('dialog').getByRole('button', { name: 'Renew' }).click();
   await expect(page.getByTestId('proxy-port')).not.toHaveText(oldPort);
   await shot(page, 'nodes');
+
+  // On a phone: the menu opens, the account page fits the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Account & security' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Account & security' })).toBeVisible();
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await shot(page, 'account-phone');
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Nodes' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Nodes' })).toBeVisible();
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await shot(page, 'nodes-phone');
   expect(errors).toEqual([]);
 });

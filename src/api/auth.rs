@@ -84,6 +84,7 @@ pub struct LoginRequest {
 async fn login(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<axum::Json<crate::error::Envelope<LoginToken>>> {
     Ok(ok(accounts::login(
@@ -92,6 +93,7 @@ async fn login(
         &req.password,
         req.two_factor_code.as_deref(),
         &ip,
+        super::security::mail_language(&headers),
     )
     .await?))
 }

@@ -2,6 +2,7 @@
 //! log out everywhere; and the administrator's side of two-factor and login history.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -39,6 +40,16 @@ type Env<T> = ApiResult<Json<Envelope<T>>>;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Done {
     pub done: bool,
+}
+
+/// The language of an e-mail sent for this request: the browser's first `Accept-Language`.
+pub(crate) fn mail_language(headers: &HeaderMap) -> &'static str {
+    crate::service::email_templates::language(
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+    )
 }
 
 fn done() -> Env<Done> {
@@ -88,9 +99,10 @@ pub struct ForgotPassword {
 async fn forgot_password(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<ForgotPassword>,
 ) -> Env<Done> {
-    svc::forgot_password(&app, &req.email, &ip).await?;
+    svc::forgot_password(&app, &req.email, &ip, mail_language(&headers)).await?;
     done()
 }
 
@@ -131,9 +143,10 @@ pub struct EmailCodeRequest {
 async fn email_code(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<EmailCodeRequest>,
 ) -> Env<Done> {
-    svc::send_email_code(&app, &req.email, &ip).await?;
+    svc::send_email_code(&app, &req.email, &ip, mail_language(&headers)).await?;
     done()
 }
 

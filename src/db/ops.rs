@@ -129,32 +129,36 @@ pub async fn alerts(db: &Db, limit: i64) -> sqlx::Result<Vec<AlertRow>> {
     .await)
 }
 
+/// Queues a mail: `body` (plain text, or HTML when `parts` holds its text part as
+/// `{"text": …}`) in `template`, `parts` in `array`.
 pub async fn enqueue_email(
     db: &Db,
     to: &str,
     subject: &str,
     body: &str,
+    parts: &str,
     now: i64,
 ) -> sqlx::Result<i64> {
     on_db!(db, |p| sqlx::query(
         "INSERT INTO `email_queue` (`to_email`, `subject`, `template`, `array`, `time`) \
-         VALUES (?, ?, ?, '{}', ?)"
+         VALUES (?, ?, ?, ?, ?)"
     )
     .bind(to)
     .bind(subject)
     .bind(body)
+    .bind(parts)
     .bind(now)
     .execute(p)
     .await
     .map(|r| Done::from(r).id))
 }
 
-/// The `email_queue` rows spanel's job takes (alias `q`): its own (`array` = `{}`, a body in
-/// `template`) and PHP's notices (`news/warn.tpl`); `domain::queued_mail` decides row by row.
-const SPANEL_SENDS: &str = "((q.`array` = '{}' AND q.`template` NOT LIKE '%.tpl') \
-     OR q.`template` = 'news/warn.tpl')";
+/// The `email_queue` rows spanel's job takes (alias `q`): its own (a body in `template`, never a
+/// `.tpl` name) and PHP's notices (`news/warn.tpl`); `domain::queued_mail` decides row by row.
+const SPANEL_SENDS: &str = "(q.`template` NOT LIKE '%.tpl' OR q.`template` = 'news/warn.tpl')";
 
-/// A queued mail due now: (id, to, subject, template, array, attempts so far).
+/// A queued mail due now: (id, to, subject, template, array, attempts so far). spanel's own rows
+/// carry the body in `template` and `{}` or `{"text": plain-text part}` in `array`.
 pub type QueuedRow = (i64, String, String, String, String, i64);
 
 /// Queued mails due now and not given up, other PHP templates excluded.

@@ -406,3 +406,21 @@ pub async fn set_proxy_field(
     }
     Ok(())
 }
+
+/// Whether the account has logged in before, and from this address.
+pub async fn login_history_of(db: &Db, user_id: i64, ip: &str) -> sqlx::Result<(bool, bool)> {
+    let any: Option<Int> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT `id` FROM `login_ip` WHERE `userid` = ? AND `type` = 0 LIMIT 1"
+    )
+    .bind(user_id)
+    .fetch_optional(p)
+    .await)?;
+    let here: Option<Int> = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT `id` FROM `login_ip` WHERE `userid` = ? AND `type` = 0 AND `ip` = ? LIMIT 1"
+    )
+    .bind(user_id)
+    .bind(ip)
+    .fetch_optional(p)
+    .await)?;
+    Ok((any.is_some(), here.is_some()))
+}

@@ -140,16 +140,13 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     }
     let naive = from_unix(ts);
     // E-mails to queue once the work is committed: (addresses, subject, text).
-    let mut notices: Vec<(Vec<String>, &str, &str)> = Vec::new();
+    // (addresses, e-mail template)
+    let mut notices: Vec<(Vec<String>, &str)> = Vec::new();
     let changed = match job {
         Job::ClassExpiry => {
             let to =
                 sql::emails_where(&mut tx, "`class` > 0 AND `class_expire` < ?", naive).await?;
-            notices.push((
-                to,
-                "Your membership level has expired",
-                "Your membership level has expired. Renew your plan in the shop to keep using the nodes of your level.",
-            ));
+            notices.push((to, "class_expired"));
             let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
                 (
                     "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
@@ -167,11 +164,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::AccountExpiry => {
             let to = sql::emails_where(&mut tx, "`expire_in` < ? AND `expire_notified` = 0", naive)
                 .await?;
-            notices.push((
-                to,
-                "Your account has expired",
-                "Your account has expired and its traffic was set to zero. Buy a plan to continue.",
-            ));
+            notices.push((to, "account_expired"));
             run_with_time(
                 &mut tx,
                 "UPDATE `user` SET `transfer_enable` = 0, `u` = 0, `d` = 0, `expire_notified` = 1 \
@@ -185,11 +178,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             Some(rule) => {
                 let to = sql::flag_low_traffic(&mut tx, rule).await?;
                 let n = to.len() as u64;
-                notices.push((
-                    to,
-                    "Your traffic is running low",
-                    "Your remaining traffic is running low. Top up or buy a traffic pack in the shop.",
-                ));
+                notices.push((to, "traffic_low"));
                 n
             }
             None => 0,
@@ -230,9 +219,18 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
     };
     tx.commit().await?;
-    for (addresses, subject, text) in notices {
+    let lang = crate::service::mail::site_language(app).await?;
+    for (addresses, template) in notices {
         for to in addresses {
-            crate::service::mail::enqueue(app, &to, subject, text).await?;
+            crate::service::mail::send_template(
+                app,
+                &to,
+                template,
+                lang,
+                minijinja::Value::UNDEFINED,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{template} notice to a user: {e}"))?;
         }
     }
     // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.

@@ -207,6 +207,7 @@ pub async fn login(
     password: &str,
     two_factor_code: Option<&str>,
     ip: &str,
+    lang: &str,
 ) -> ApiResult<LoginToken> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
@@ -282,6 +283,7 @@ pub async fn login(
                 }
                 SecondFactor::NotRequired | SecondFactor::Passed => {}
             }
+            security::alert_new_address(app, id, ip, lang).await?;
             users::record_login(&app.db, id, ip, false).await?;
             app.kv.del(&fail_key).await;
             security::issue_token(app, id).await

@@ -1,18 +1,67 @@
 //! E-mail: messages go into SSPanel's `email_queue` and a minute job sends them over SMTP, retrying
 //! with back-off (attempts in `spanel_email_attempt`) and giving up after `email_max_attempts`.
 
-use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::app::App;
 use crate::db::ops as sql;
-use crate::domain::queued_mail::{classify, QueuedMail};
+use crate::domain::queued_mail::{classify, MailBody, QueuedMail};
+use crate::service::email_templates::Rendered;
 
 /// Queues a plain-text message.
 pub async fn enqueue(app: &App, to: &str, subject: &str, body: &str) -> sqlx::Result<i64> {
-    sql::enqueue_email(&app.db, to, subject, body, chrono::Utc::now().timestamp()).await
+    sql::enqueue_email(
+        &app.db,
+        to,
+        subject,
+        body,
+        "{}",
+        chrono::Utc::now().timestamp(),
+    )
+    .await
+}
+
+/// Queues a rendered mail: HTML with a plain-text alternative.
+pub async fn enqueue_rendered(app: &App, to: &str, mail: &Rendered) -> sqlx::Result<i64> {
+    let parts = serde_json::json!({ "text": mail.text }).to_string();
+    let now = chrono::Utc::now().timestamp();
+    sql::enqueue_email(&app.db, to, &mail.subject, &mail.html, &parts, now).await
+}
+
+/// Renders mail `name` (see `email_templates`) in `lang` with `vars` and the site's name and
+/// URL, and queues it.
+pub async fn send_template(
+    app: &App,
+    to: &str,
+    name: &str,
+    lang: &str,
+    vars: minijinja::Value,
+) -> crate::error::ApiResult<()> {
+    let site_name = match app.settings.get("app_name").await? {
+        n if n.trim().is_empty() => "spanel".to_string(),
+        n => n.trim().to_string(),
+    };
+    let site_url = app.config.base_url.trim_end_matches('/');
+    let rendered = crate::service::email_templates::render(
+        app.config.email_templates_dir.as_deref(),
+        name,
+        lang,
+        &site_name,
+        site_url,
+        vars,
+    )
+    .map_err(crate::error::ApiError::Internal)?;
+    enqueue_rendered(app, to, &rendered).await?;
+    Ok(())
+}
+
+/// The language of mails not answering a request (scheduled notices): `email_language`.
+pub async fn site_language(app: &App) -> sqlx::Result<&'static str> {
+    Ok(crate::service::email_templates::language(
+        &app.settings.get("email_language").await?,
+    ))
 }
 
 /// SMTP settings read from the `config` table.
@@ -65,30 +114,25 @@ impl Smtp {
         Ok(builder.build())
     }
 
-    /// Sends one plain-text message now.
-    pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
-        self.send_as(to, subject, body, ContentType::TEXT_PLAIN)
-            .await
-    }
-
-    /// Sends one message now with the given body type.
-    pub async fn send_as(
-        &self,
-        to: &str,
-        subject: &str,
-        body: &str,
-        content_type: ContentType,
-    ) -> anyhow::Result<()> {
+    /// Sends one message now.
+    pub async fn send(&self, to: &str, subject: &str, body: &MailBody) -> anyhow::Result<()> {
         let from = Mailbox::new(
             (!self.name.is_empty()).then(|| self.name.clone()),
             self.sender.parse()?,
         );
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(from)
             .to(to.parse()?)
-            .subject(subject)
-            .header(content_type)
-            .body(body.to_string())?;
+            .subject(subject);
+        let message = match body {
+            MailBody::Text(text) => builder.body(text.clone())?,
+            MailBody::Html(html) => builder
+                .header(lettre::message::header::ContentType::TEXT_HTML)
+                .body(html.clone())?,
+            MailBody::Alternative { html, text } => builder.multipart(
+                MultiPart::alternative_plain_html(text.clone(), html.clone()),
+            )?,
+        };
         self.transport()?.send(message).await?;
         Ok(())
     }
@@ -111,16 +155,15 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
     for (id, to, subject, template, array, attempts) in due {
         // PHP SSPanel's rows hold a template name, never a body: render its notices, leave the
         // rest to PHP's mail job (never mail `news/warn.tpl` as text).
-        let (body, content_type) = match classify(&template, &array) {
-            QueuedMail::Text(body) => (body, ContentType::TEXT_PLAIN),
-            QueuedMail::Html(body) => (body, ContentType::TEXT_HTML),
+        let body = match classify(&template, &array) {
+            QueuedMail::Send(body) => body,
             QueuedMail::LeaveToPhp => {
                 sql::email_failed(&app.db, id, attempts, now + 86_400, "left to PHP SSPanel")
                     .await?;
                 continue;
             }
         };
-        match smtp.send_as(&to, &subject, &body, content_type).await {
+        match smtp.send(&to, &subject, &body).await {
             Ok(()) => {
                 sql::email_sent(&app.db, id).await?;
                 crate::metrics::email(true);

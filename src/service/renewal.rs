@@ -49,21 +49,18 @@ pub async fn renew_due(app: &App, now: i64) -> anyhow::Result<u64> {
         let notice = match &outcome {
             Outcome::Renewed => {
                 renewed += 1;
-                Some(format!(
-                    "Your plan \"{plan_name}\" was renewed automatically."
-                ))
+                Some("renewed")
             }
-            Outcome::Unpaid { notify: true } => Some(format!(
-                "Your plan \"{plan_name}\" is due for renewal but your balance is too low. \
-                 Top up and it will renew automatically."
-            )),
-            Outcome::PlanGone => {
-                Some("Your plan could not be renewed: it is no longer offered.".to_string())
-            }
+            Outcome::Unpaid { notify: true } => Some("unpaid"),
+            Outcome::PlanGone => Some("gone"),
             Outcome::Unpaid { notify: false } | Outcome::Skipped => None,
         };
-        if let (Some(body), Some(to)) = (notice, email) {
-            crate::service::mail::enqueue(app, &to, "Plan renewal", &body).await?;
+        if let (Some(outcome), Some(to)) = (notice, email) {
+            let lang = crate::service::mail::site_language(app).await?;
+            let vars = minijinja::context! { outcome, plan_name };
+            crate::service::mail::send_template(app, &to, "plan_renewal", lang, vars)
+                .await
+                .map_err(|e| anyhow::anyhow!("renewal notice: {e}"))?;
         }
     }
     Ok(renewed)

@@ -96,7 +96,7 @@ pub async fn change_password(
 
 /// Sends a single-use reset link if the address has an account. The answer is the same either
 /// way; only the rate limits (counted for every address) can refuse.
-pub async fn forgot_password(app: &App, email: &str, ip: &str) -> ApiResult<()> {
+pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
     let email = account::normalize_email(email).map_err(|e| ApiError::invalid_fields(vec![e]))?;
     let hour = Duration::from_secs(3600);
     if app.kv.incr_window(&format!("pwreset:ip:{ip}"), hour).await > RESET_PER_IP {
@@ -126,21 +126,10 @@ pub async fn forgot_password(app: &App, email: &str, ip: &str) -> ApiResult<()> 
     let token = hex::encode(raw);
     let now = now();
     sql::insert_password_reset(&app.db, &email, &token, now, now + RESET_TTL_SECS).await?;
-    let (name, base) = site(app).await?;
+    let base = app.config.base_url.trim_end_matches('/');
     let link = format!("{base}/#/reset-password?token={token}");
-    mail::enqueue(
-        app,
-        &email,
-        &format!("{name}: reset your password"),
-        &format!(
-            "Someone (hopefully you) asked to reset the password of your {name} account.\n\n\
-             Open this link within an hour to choose a new password:\n{link}\n\n\
-             The link works once. If you did not ask for it, ignore this message: your password \
-             stays as it is."
-        ),
-    )
-    .await?;
-    Ok(())
+    let vars = minijinja::context! { link, minutes => RESET_TTL_SECS / 60 };
+    mail::send_template(app, &email, "password_reset", lang, vars).await
 }
 
 fn invalid_link() -> ApiError {
@@ -187,7 +176,7 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> ApiResult
 }
 
 /// Sends a sign-up code to an address (when `reg_email_verify` is on).
-pub async fn send_email_code(app: &App, email: &str, ip: &str) -> ApiResult<()> {
+pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
     if !app.settings.get_bool("reg_email_verify").await? {
         return Err(ApiError::conflict(
             "E-mail verification is off: register without a code.",
@@ -217,19 +206,8 @@ pub async fn send_email_code(app: &App, email: &str, ip: &str) -> ApiResult<()> 
         .clamp(60, 86_400);
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     sql::insert_email_code(&app.db, &email, ip, &code, now + ttl).await?;
-    let (name, base) = site(app).await?;
-    mail::enqueue(
-        app,
-        &email,
-        &format!("{name}: your sign-up code"),
-        &format!(
-            "Your code to sign up at {name} ({base}) is:\n\n    {code}\n\n\
-             It works for {} minutes. If you did not ask for it, ignore this message.",
-            ttl / 60
-        ),
-    )
-    .await?;
-    Ok(())
+    let vars = minijinja::context! { code, minutes => ttl / 60 };
+    mail::send_template(app, &email, "email_code", lang, vars).await
 }
 
 /// Checks a sign-up code inside the registration transaction; on success the address's codes
@@ -469,4 +447,22 @@ pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ApiResul
 /// Whether the caller may delete their own account.
 pub async fn can_delete_account(app: &App, is_admin: bool) -> ApiResult<bool> {
     Ok(!is_admin && app.settings.get_bool("enable_kill").await?)
+}
+
+/// Before a successful login is recorded: an e-mail when the account, used before, logs in from
+/// an address it never logged in from (`login_alert`, on by default).
+pub async fn alert_new_address(app: &App, user_id: i64, ip: &str, lang: &str) -> ApiResult<()> {
+    if !app.settings.get_bool("login_alert").await? {
+        return Ok(());
+    }
+    let (seen_before, seen_here) = sql::login_history_of(&app.db, user_id, ip).await?;
+    if !seen_before || seen_here {
+        return Ok(());
+    }
+    let Some(user) = users::find_user(&app.db, user_id).await? else {
+        return Ok(());
+    };
+    let time = chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string();
+    let vars = minijinja::context! { ip, time };
+    mail::send_template(app, &user.email, "login_alert", lang, vars).await
 }

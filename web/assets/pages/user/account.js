@@ -101,7 +101,7 @@ export default {
     const tfCard = card(t('tf'), tfBox);
     const showTwoFactor = () => {
       if (me.two_factor) {
-        mount(tfBox, h('p', {}, badge(t('tf_on'), 'ok')), form({
+        mount(tfBox, h('p', { class: 'notice' }, t('tf_on')), form({
           fields: [codeSpec],
           submitLabel: t('tf_disable'),
           onSubmit: async (v) => {
