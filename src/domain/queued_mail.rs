@@ -12,7 +12,10 @@ pub enum MailBody {
     Text(String),
     Html(String),
     /// HTML with its plain-text alternative.
-    Alternative { html: String, text: String },
+    Alternative {
+        html: String,
+        text: String,
+    },
 }
 
 /// What spanel's queue job does with a row.

@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod checkout;
-pub mod hashing;
 pub mod email_templates;
+pub mod hashing;
 pub mod mail;
 pub mod monitor;
 pub mod node;
