@@ -54,6 +54,17 @@ fn finish_operation(path: &str, op: &mut Map<String, Value>) {
             "security".into(),
             json!([{"mu_key_query": []}, {"mu_key": []}]),
         );
+        // SSPanel's node protocol takes any input and answers what it cannot use with HTTP 200
+        // `{"ret":0,…}` (node clients read `ret`), so its inputs are described as loosely as the
+        // server takes them: path values as text, bodies optional.
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            for p in params.iter_mut().filter(|p| p["in"] == "path") {
+                p["schema"] = json!({"type": "string"});
+            }
+        }
+        if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+            body.insert("required".into(), json!(false));
+        }
     }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
         return;

@@ -184,15 +184,27 @@ async fn enveloped_rejections(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/plain"));
-    let encoded = response.headers().contains_key(header::CONTENT_ENCODING);
-    if !(api && plain && !encoded && response.status().is_client_error()) {
+    if !(api && plain && response.status().is_client_error()) {
         return response;
     }
     let status = response.status();
-    let text = axum::body::to_bytes(response.into_body(), 4096)
+    let gzipped = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let bytes = axum::body::to_bytes(response.into_body(), 4096)
         .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
+    let text = if gzipped {
+        // The node APIs compress what they answer, rejections included.
+        let mut plain = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain)
+            .map(|_| plain)
+            .unwrap_or_default()
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let text = text.trim().to_string();
     let msg = if text.is_empty() {
         status
             .canonical_reason()

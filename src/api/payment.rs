@@ -164,6 +164,7 @@ async fn notify_post(
 #[utoipa::path(get, path = "/payment/notify/{gateway}", tag = "payment",
     params(("gateway" = String, Path, description = "epay, paypal, yft, EPay providers")),
     responses((status = 200, description = "Accepted"), (status = 400, description = "Rejected"),
+        (status = 404, description = "Unknown gateway"),
         (status = 502, description = "PayPal's API failed")))]
 async fn notify_get(
     State(app): State<AppState>,

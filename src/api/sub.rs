@@ -94,6 +94,7 @@ fn parse_target(name: &str) -> ApiResult<Target> {
     params(("token" = String, Path), ("target" = Option<String>, Query,
         description = "clash, singbox, base64, v2rayn, shadowrocket, quanx, surge, sip008")),
     responses((status = 200, description = "The subscription in the client's format", body = String),
+        (status = 400, description = "Unknown target"),
         (status = 404, description = "Unknown or disabled token"),
         (status = 429, description = "Too many fetches for this token")))]
 async fn sub(
