@@ -62,7 +62,7 @@ pub fn conditional(rendered: Rendered, headers: &HeaderMap) -> Response {
         (header::VARY, "accept-encoding"),
     ];
     if gzip_ok {
-        let body = axum::body::Body::from(rendered.gzip.as_ref().clone());
+        let body = axum::body::Body::from(rendered.gzip);
         let gz = [(header::CONTENT_ENCODING, "gzip")];
         (etag, json, gz, body).into_response()
     } else {

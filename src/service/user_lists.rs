@@ -19,12 +19,13 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 
 use crate::app::{App, AppState};
 use crate::db::node::{self as sql, ListableUser};
@@ -59,7 +60,8 @@ struct ListKey {
 /// A rendered list: the gzip-compressed JSON body and its weak ETag (of the content).
 #[derive(Clone)]
 pub struct Rendered {
-    pub gzip: Arc<Vec<u8>>,
+    /// Shared, not copied, by every answer that sends it.
+    pub gzip: Bytes,
     pub etag: String,
 }
 
@@ -68,7 +70,7 @@ impl Rendered {
     pub fn from_json(body: &[u8]) -> Rendered {
         Rendered {
             etag: rules::weak_etag(body),
-            gzip: Arc::new(gzip(body)),
+            gzip: Bytes::from(gzip(body)),
         }
     }
 
@@ -100,6 +102,8 @@ struct SnapUser {
 }
 
 struct Snapshot {
+    /// Increases with every load: a list already checked against this snapshot is not checked again.
+    version: u64,
     loaded: Instant,
     users: Vec<SnapUser>,
     alive: HashMap<i64, i64>,
@@ -159,17 +163,36 @@ impl AliveTracker {
 }
 
 /// The lists cache (one per process).
-#[derive(Default)]
 pub struct UserLists {
     snapshot: std::sync::RwLock<Option<Arc<Snapshot>>>,
     /// Held while a snapshot loads: one load at a time.
     loading: Mutex<()>,
     reloading: AtomicBool,
+    versions: AtomicU64,
     alive: Mutex<AliveTracker>,
-    /// Per list: the fingerprint it was rendered from and the result.
-    rendered: Mutex<HashMap<ListKey, (u64, Rendered)>>,
+    /// Per list: the snapshot version it was last checked against, the fingerprint it was
+    /// rendered from, and the result.
+    rendered: Mutex<HashMap<ListKey, (u64, u64, Rendered)>>,
     /// One render at a time per list.
     rendering: Mutex<HashMap<ListKey, Arc<Mutex<()>>>>,
+    /// Renders under way at once, whatever the list: each builds the list in memory, so this
+    /// bounds the memory a fleet's simultaneous changes take.
+    renders: Semaphore,
+}
+
+impl Default for UserLists {
+    fn default() -> Self {
+        UserLists {
+            snapshot: Default::default(),
+            loading: Default::default(),
+            reloading: Default::default(),
+            versions: Default::default(),
+            alive: Default::default(),
+            rendered: Default::default(),
+            rendering: Default::default(),
+            renders: Semaphore::new(2),
+        }
+    }
 }
 
 fn fingerprint(u: &ListableUser) -> u64 {
@@ -220,8 +243,11 @@ impl UserLists {
         if let Some(s) = self.current() {
             if s.loaded.elapsed() >= period && !self.reloading.swap(true, Ordering::AcqRel) {
                 let app = app.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = app.node_lists.lists.load(&app).await {
+                // Decoding a fleet's users is CPU work: a blocking thread does it, so the workers
+                // that answer nodes never stall behind a reload.
+                let runtime = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = runtime.block_on(app.node_lists.lists.load(&app)) {
                         tracing::warn!(error = %e, "users list refresh failed");
                     }
                     app.node_lists
@@ -281,7 +307,9 @@ impl UserLists {
         })
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let version = self.versions.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
+            version,
             loaded: Instant::now(),
             users,
             alive,
@@ -316,9 +344,18 @@ impl UserLists {
             method,
         };
         let snap = self.snapshot(app).await?;
+        if let Some((_, _, r)) = self
+            .rendered
+            .lock()
+            .await
+            .get(&key)
+            .filter(|(v, ..)| *v == snap.version)
+        {
+            return Ok(r.clone());
+        }
         let members = members(&snap, &key);
         let print = list_fingerprint(&snap, &key, &members);
-        if let Some(r) = self.cached(&key, print).await {
+        if let Some(r) = self.cached(&key, snap.version, print).await {
             return Ok(r);
         }
         let lock = self
@@ -328,11 +365,27 @@ impl UserLists {
             .entry(key.clone())
             .or_default()
             .clone();
-        let _one = lock.lock().await;
-        if let Some(r) = self.cached(&key, print).await {
+        // While another poll renders this list, answer from the previous rendering (one refresh
+        // older) rather than queue behind it.
+        let _one = match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                if let Some((.., r)) = self.rendered.lock().await.get(&key) {
+                    return Ok(r.clone());
+                }
+                lock.lock().await
+            }
+        };
+        if let Some(r) = self.cached(&key, snap.version, print).await {
             return Ok(r);
         }
+        let version = snap.version;
         let render_key = key.clone();
+        let _slot = self
+            .renders
+            .acquire()
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         let rendered =
             tokio::task::spawn_blocking(move || render(&snap, &render_key, &members, print))
                 .await
@@ -340,17 +393,16 @@ impl UserLists {
         self.rendered
             .lock()
             .await
-            .insert(key, (print, rendered.clone()));
+            .insert(key, (version, print, rendered.clone()));
         Ok(rendered)
     }
 
-    async fn cached(&self, key: &ListKey, print: u64) -> Option<Rendered> {
-        self.rendered
-            .lock()
-            .await
-            .get(key)
-            .filter(|(p, _)| *p == print)
-            .map(|(_, r)| r.clone())
+    /// The list rendered from `print`, marked as checked against snapshot `version`.
+    async fn cached(&self, key: &ListKey, version: u64, print: u64) -> Option<Rendered> {
+        let mut rendered = self.rendered.lock().await;
+        let entry = rendered.get_mut(key).filter(|(_, p, _)| *p == print)?;
+        entry.0 = entry.0.max(version);
+        Some(entry.2.clone())
     }
 }
 
@@ -436,6 +488,6 @@ fn render(snap: &Snapshot, key: &ListKey, members: &[u32], print: u64) -> Render
     .expect("lists serialize");
     Rendered {
         etag: format!("W/\"{print:016x}\""),
-        gzip: Arc::new(gzip(&body)),
+        gzip: Bytes::from(gzip(&body)),
     }
 }
