@@ -282,6 +282,9 @@ async fn mysql_proxy(upstream: &str, mode: Arc<AtomicU8>) -> u16 {
 }
 
 async fn relay(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
+    // Small packets both ways: without this, Nagle and delayed ACKs stall each one.
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
     let (mut client_rx, mut client_tx) = client.into_split();
     let (mut server_rx, mut server_tx) = server.into_split();
     let muted = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -320,8 +323,9 @@ async fn relay(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
             match mode.swap(PASS, Ordering::SeqCst) {
                 LOSE_ANSWER => {
                     muted.store(true, Ordering::SeqCst);
-                    let _ = server_tx.write_all(&header).await;
-                    let _ = server_tx.write_all(&payload).await;
+                    let _ = server_tx
+                        .write_all(&[&header[..], &payload[..]].concat())
+                        .await;
                     tokio::time::sleep(Duration::from_millis(300)).await;
                     break;
                 }
@@ -329,9 +333,8 @@ async fn relay(client: TcpStream, server: TcpStream, mode: Arc<AtomicU8>) {
                 other => mode.store(other, Ordering::SeqCst),
             }
         }
-        if server_tx.write_all(&header).await.is_err()
-            || server_tx.write_all(&payload).await.is_err()
-        {
+        let packet = [&header[..], &payload[..]].concat();
+        if server_tx.write_all(&packet).await.is_err() {
             break;
         }
     }
