@@ -64,6 +64,12 @@ fn finish_operation(path: &str, op: &mut Map<String, Value>) {
         }
         if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
             body.insert("required".into(), json!(false));
+            if let Some(media) = body
+                .get_mut("content")
+                .and_then(|c| c.get_mut("application/json"))
+            {
+                media["schema"] = json!({"description": "Any JSON: what the node sent."});
+            }
         }
     }
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
