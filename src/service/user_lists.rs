@@ -36,6 +36,8 @@ use crate::domain::now_naive;
 pub const ALIVE_WINDOW_SECS: i64 = 300;
 /// How often the `u`/`d` counters shown in lists move (see the module comment).
 pub const USAGE_SHOWN_SECS: u64 = 300;
+/// The oldest data an answer may show: the contract allows a change 10 s to reach the nodes.
+const FRESH_ENOUGH: Duration = Duration::from_secs(9);
 /// `alive_ip` rows read per query.
 const ALIVE_BATCH: i64 = 20_000;
 
@@ -104,7 +106,8 @@ struct SnapUser {
 struct Snapshot {
     /// Increases with every load: a list already checked against this snapshot is not checked again.
     version: u64,
-    loaded: Instant,
+    /// When its database reads began: what it shows is at least this recent.
+    read_at: Instant,
     users: Vec<SnapUser>,
     alive: HashMap<i64, i64>,
     keep_connect: bool,
@@ -162,6 +165,8 @@ impl AliveTracker {
     }
 }
 
+type Entry = (u64, u64, Rendered, Instant);
+
 /// The lists cache (one per process).
 pub struct UserLists {
     snapshot: std::sync::RwLock<Option<Arc<Snapshot>>>,
@@ -171,8 +176,8 @@ pub struct UserLists {
     versions: AtomicU64,
     alive: Mutex<AliveTracker>,
     /// Per list: the snapshot version it was last checked against, the fingerprint it was
-    /// rendered from, and the result.
-    rendered: Mutex<HashMap<ListKey, (u64, u64, Rendered)>>,
+    /// rendered from, the result, and when the data it shows was read.
+    rendered: Mutex<HashMap<ListKey, Entry>>,
     /// One render at a time per list.
     rendering: Mutex<HashMap<ListKey, Arc<Mutex<()>>>>,
     /// Renders under way at once, whatever the list: each builds the list in memory, so this
@@ -241,7 +246,7 @@ impl UserLists {
     async fn snapshot(&self, app: &AppState) -> sqlx::Result<Arc<Snapshot>> {
         let period = Duration::from_secs(app.config.node_list_cache_secs);
         if let Some(s) = self.current() {
-            if s.loaded.elapsed() >= period && !self.reloading.swap(true, Ordering::AcqRel) {
+            if s.read_at.elapsed() >= period && !self.reloading.swap(true, Ordering::AcqRel) {
                 let app = app.clone();
                 // Decoding a fleet's users is CPU work: a blocking thread does it, so the workers
                 // that answer nodes never stall behind a reload.
@@ -256,10 +261,16 @@ impl UserLists {
                         .store(false, Ordering::Release);
                 });
             }
-            return Ok(s);
+            if s.read_at.elapsed() < FRESH_ENOUGH {
+                return Ok(s);
+            }
         }
+        // Cold, or too old to answer from (no poll for a while): wait for a fresh snapshot.
         let _one = self.loading.lock().await;
-        if let Some(s) = self.current() {
+        if let Some(s) = self
+            .current()
+            .filter(|s| s.read_at.elapsed() < FRESH_ENOUGH)
+        {
             return Ok(s);
         }
         self.load_locked(app).await
@@ -271,6 +282,7 @@ impl UserLists {
     }
 
     async fn load_locked(&self, app: &App) -> sqlx::Result<Arc<Snapshot>> {
+        let read_at = Instant::now();
         let now = chrono::Utc::now().timestamp();
         let users = sql::listable_users(&app.db, now_naive()).await?;
         let alive = self.alive.lock().await.refresh(app, now).await?;
@@ -310,7 +322,7 @@ impl UserLists {
         let version = self.versions.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
             version,
-            loaded: Instant::now(),
+            read_at,
             users,
             alive,
             keep_connect,
@@ -344,7 +356,7 @@ impl UserLists {
             method,
         };
         let snap = self.snapshot(app).await?;
-        if let Some((_, _, r)) = self
+        if let Some((_, _, r, _)) = self
             .rendered
             .lock()
             .await
@@ -355,9 +367,43 @@ impl UserLists {
         }
         let members = members(&snap, &key);
         let print = list_fingerprint(&snap, &key, &members);
-        if let Some(r) = self.cached(&key, snap.version, print).await {
+        if let Some(r) = self.cached(&key, &snap, print).await {
             return Ok(r);
         }
+        // A recent enough rendering answers at once while the new one renders in the background,
+        // so no poll waits for a render once the list exists.
+        let previous = self
+            .rendered
+            .lock()
+            .await
+            .get(&key)
+            .filter(|e| e.3.elapsed() < FRESH_ENOUGH)
+            .map(|e| e.2.clone());
+        if let Some(previous) = previous {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let lists = &app.node_lists.lists;
+                if let Err(e) = lists.render_into(key, snap, members, print, false).await {
+                    tracing::warn!(error = %e, "users list render failed");
+                }
+            });
+            return Ok(previous);
+        }
+        self.render_into(key, snap, members, print, true)
+            .await
+            .map(|r| r.expect("a waiting render answers"))
+    }
+
+    /// Renders `key`'s list from `snap` (one render per list at a time, two in all) and stores
+    /// it. Unless `wait`, returns None at once when the list is already being rendered.
+    async fn render_into(
+        &self,
+        key: ListKey,
+        snap: Arc<Snapshot>,
+        members: Vec<u32>,
+        print: u64,
+        wait: bool,
+    ) -> sqlx::Result<Option<Rendered>> {
         let lock = self
             .rendering
             .lock()
@@ -365,21 +411,15 @@ impl UserLists {
             .entry(key.clone())
             .or_default()
             .clone();
-        // While another poll renders this list, answer from the previous rendering (one refresh
-        // older) rather than queue behind it.
         let _one = match lock.try_lock() {
             Ok(guard) => guard,
-            Err(_) => {
-                if let Some((.., r)) = self.rendered.lock().await.get(&key) {
-                    return Ok(r.clone());
-                }
-                lock.lock().await
-            }
+            Err(_) if !wait => return Ok(None),
+            Err(_) => lock.lock().await,
         };
-        if let Some(r) = self.cached(&key, snap.version, print).await {
-            return Ok(r);
+        if let Some(r) = self.cached(&key, &snap, print).await {
+            return Ok(Some(r));
         }
-        let version = snap.version;
+        let (version, read_at) = (snap.version, snap.read_at);
         let render_key = key.clone();
         let _slot = self
             .renders
@@ -393,15 +433,16 @@ impl UserLists {
         self.rendered
             .lock()
             .await
-            .insert(key, (version, print, rendered.clone()));
-        Ok(rendered)
+            .insert(key, (version, print, rendered.clone(), read_at));
+        Ok(Some(rendered))
     }
 
-    /// The list rendered from `print`, marked as checked against snapshot `version`.
-    async fn cached(&self, key: &ListKey, version: u64, print: u64) -> Option<Rendered> {
+    /// The list rendered from `print`, marked as checked against (and as recent as) `snap`.
+    async fn cached(&self, key: &ListKey, snap: &Snapshot, print: u64) -> Option<Rendered> {
         let mut rendered = self.rendered.lock().await;
-        let entry = rendered.get_mut(key).filter(|(_, p, _)| *p == print)?;
-        entry.0 = entry.0.max(version);
+        let entry = rendered.get_mut(key).filter(|(_, p, ..)| *p == print)?;
+        entry.0 = entry.0.max(snap.version);
+        entry.3 = entry.3.max(snap.read_at);
         Some(entry.2.clone())
     }
 }
