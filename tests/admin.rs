@@ -604,7 +604,87 @@ async fn metrics_token_guards_the_scrape(backend: Backend) {
     assert!(resp.text().await.unwrap().contains("spanel_redis_up"));
 }
 
+/// Plan and coupon changes are audited like every other admin change: who, what, when.
+async fn plan_and_coupon_changes_are_logged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, token) = app.admin_token().await;
+    let (status, plan) = app
+        .post(
+            "admin/shop",
+            Some(&token),
+            &json!({"name": "Monthly", "price": "10", "content": {"bandwidth": 100, "expire": 30}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let id = plan["data"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            &format!("admin/shop/{id}"),
+            Some(&token),
+            Some(&json!({"name": "Monthly+", "price": "12", "content": {"bandwidth": 120}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(&format!("admin/shop/{id}/off"), Some(&token), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, coupon) = app
+        .post(
+            "admin/coupon",
+            Some(&token),
+            &json!({"code": "SPRING", "expire": 4_000_000_000i64, "credit": 10}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{coupon}");
+    let cid = coupon["data"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            &format!("admin/coupon/{cid}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A refused change writes nothing.
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            &format!("admin/coupon/{cid}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let logged = |action: &'static str, target: String| {
+        let app = &app;
+        async move {
+            app.scalar_i64(&format!(
+                "SELECT COUNT(*) FROM spanel_admin_log WHERE admin_id = {admin} \
+                 AND action = '{action}' AND target = '{target}' AND created_at > 0"
+            ))
+            .await
+        }
+    };
+    assert_eq!(logged("plan.create", format!("shop:{id}")).await, 1);
+    assert_eq!(logged("plan.update", format!("shop:{id}")).await, 1);
+    assert_eq!(logged("plan.off_sale", format!("shop:{id}")).await, 1);
+    assert_eq!(logged("coupon.create", format!("coupon:{cid}")).await, 1);
+    assert_eq!(logged("coupon.delete", format!("coupon:{cid}")).await, 1);
+    let detail = app
+        .scalar_text("SELECT detail FROM spanel_admin_log WHERE action = 'plan.update'")
+        .await;
+    assert!(
+        detail.contains("Monthly+") && detail.contains("12"),
+        "{detail}"
+    );
+}
+
 both_backends!(
+    plan_and_coupon_changes_are_logged,
     non_admins_are_refused_everywhere,
     user_edits_are_exact_and_logged,
     tickets_belong_to_their_owner,

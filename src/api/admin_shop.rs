@@ -18,6 +18,7 @@ use crate::auth::AdminUser;
 use crate::db::{shop as sql, Money};
 use crate::domain::shop::{Coupon, PlanContent};
 use crate::error::{ok, ApiError, ApiResult, Envelope, FieldError};
+use crate::service::admin_shop;
 use crate::service::shop::{plan_view, PlanView};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -124,11 +125,11 @@ async fn list_plans(
         (status = 422, description = "Invalid plan")))]
 async fn create_plan(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<(StatusCode, Json<Envelope<PlanView>>)> {
     let (price, content) = validate_plan(&body)?;
-    let id = sql::insert_plan(&app.db, &write(&body, price, &content)).await?;
+    let id = admin_shop::create_plan(&app, admin.id, &write(&body, price, &content)).await?;
     Ok((StatusCode::CREATED, ok(fetch_view(&app, id).await?)))
 }
 
@@ -159,24 +160,17 @@ async fn fetch_view(app: &AppState, id: i64) -> ApiResult<PlanView> {
         (status = 422, description = "Invalid plan")))]
 async fn edit_plan(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
     let (price, content) = validate_plan(&body)?;
-    if !sql::plan_exists(&app.db, id).await? {
-        return Err(ApiError::not_found("No such plan."));
-    }
-    sql::update_plan(&app.db, id, &write(&body, price, &content)).await?;
+    admin_shop::edit_plan(&app, admin.id, id, &write(&body, price, &content)).await?;
     Ok(ok(fetch_view(&app, id).await?))
 }
 
-async fn take_off(app: &AppState, id: i64) -> ApiResult<PlanView> {
-    if !sql::plan_exists(&app.db, id).await? {
-        return Err(ApiError::not_found("No such plan."));
-    }
-    // Purchases keep pointing at the plan, so it is taken off sale rather than deleted.
-    sql::take_off_sale(&app.db, id).await?;
+async fn take_off(app: &AppState, admin: i64, id: i64) -> ApiResult<PlanView> {
+    admin_shop::take_off_sale(app, admin, id).await?;
     fetch_view(app, id).await
 }
 
@@ -188,10 +182,10 @@ async fn take_off(app: &AppState, id: i64) -> ApiResult<PlanView> {
         (status = 404, description = "No such plan")))]
 async fn delete_plan(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
-    Ok(ok(take_off(&app, id).await?))
+    Ok(ok(take_off(&app, admin.id, id).await?))
 }
 
 /// Takes a plan off sale (`status = 0`).
@@ -202,10 +196,10 @@ async fn delete_plan(
         (status = 404, description = "No such plan")))]
 async fn off_sale(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
-    Ok(ok(take_off(&app, id).await?))
+    Ok(ok(take_off(&app, admin.id, id).await?))
 }
 
 /// A coupon.
@@ -271,7 +265,7 @@ async fn list_coupons(
         (status = 422, description = "Invalid coupon")))]
 async fn create_coupon(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<CouponBody>,
 ) -> ApiResult<(StatusCode, Json<Envelope<CouponView>>)> {
     let code = body.code.trim();
@@ -318,7 +312,7 @@ async fn create_coupon(
             .join(","),
         credit: body.credit,
     };
-    let id = sql::insert_coupon(&app.db, &coupon).await?;
+    let id = admin_shop::create_coupon(&app, admin.id, &coupon).await?;
     Ok((
         StatusCode::CREATED,
         ok(CouponView {
@@ -340,11 +334,9 @@ async fn create_coupon(
         (status = 404, description = "No such coupon")))]
 async fn delete_coupon(
     State(app): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Envelope<i64>>> {
-    if !sql::delete_coupon(&app.db, id).await? {
-        return Err(ApiError::not_found("No such coupon."));
-    }
+    admin_shop::delete_coupon(&app, admin.id, id).await?;
     Ok(ok(id))
 }

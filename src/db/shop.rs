@@ -56,8 +56,8 @@ pub struct PlanWrite<'a> {
     pub status: i64,
 }
 
-pub async fn insert_plan(db: &Db, p: &PlanWrite<'_>) -> sqlx::Result<i64> {
-    on_db!(db, |c| sqlx::query(
+pub async fn insert_plan(tx: &mut Tx, p: &PlanWrite<'_>) -> sqlx::Result<i64> {
+    on_tx!(tx, |c| sqlx::query(
         "INSERT INTO `shop` (`name`, `price`, `content`, `auto_renew`, `auto_reset_bandwidth`, \
          `status`) VALUES (?, ?, ?, ?, ?, ?)"
     )
@@ -72,8 +72,8 @@ pub async fn insert_plan(db: &Db, p: &PlanWrite<'_>) -> sqlx::Result<i64> {
     .map(|r| Done::from(r).id))
 }
 
-pub async fn update_plan(db: &Db, id: i64, p: &PlanWrite<'_>) -> sqlx::Result<bool> {
-    let done = on_db!(db, |c| sqlx::query(
+pub async fn update_plan(tx: &mut Tx, id: i64, p: &PlanWrite<'_>) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |c| sqlx::query(
         "UPDATE `shop` SET `name` = ?, `price` = ?, `content` = ?, `auto_renew` = ?, \
          `auto_reset_bandwidth` = ?, `status` = ? WHERE `id` = ?"
     )
@@ -100,8 +100,8 @@ pub async fn plan_exists(db: &Db, id: i64) -> sqlx::Result<bool> {
     Ok(n.is_some())
 }
 
-pub async fn take_off_sale(db: &Db, id: i64) -> sqlx::Result<()> {
-    on_db!(db, |p| sqlx::query(
+pub async fn take_off_sale(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
+    on_tx!(tx, |p| sqlx::query(
         "UPDATE `shop` SET `status` = 0 WHERE `id` = ?"
     )
     .bind(id)
@@ -167,8 +167,8 @@ pub async fn list_coupons(db: &Db) -> sqlx::Result<Vec<CouponRow>> {
     on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
 }
 
-pub async fn insert_coupon(db: &Db, c: &Coupon) -> sqlx::Result<i64> {
-    on_db!(db, |p| {
+pub async fn insert_coupon(tx: &mut Tx, c: &Coupon) -> sqlx::Result<i64> {
+    on_tx!(tx, |p| {
         sqlx::query(
         "INSERT INTO `coupon` (`code`, `onetime`, `expire`, `shop`, `credit`) VALUES (?, ?, ?, ?, ?)"
     )
@@ -183,8 +183,8 @@ pub async fn insert_coupon(db: &Db, c: &Coupon) -> sqlx::Result<i64> {
     })
 }
 
-pub async fn delete_coupon(db: &Db, id: i64) -> sqlx::Result<bool> {
-    let done = on_db!(db, |p| sqlx::query("DELETE FROM `coupon` WHERE `id` = ?")
+pub async fn delete_coupon(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
+    let done = on_tx!(tx, |p| sqlx::query("DELETE FROM `coupon` WHERE `id` = ?")
         .bind(id)
         .execute(p)
         .await
