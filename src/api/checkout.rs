@@ -10,9 +10,8 @@ use utoipa_axum::routes;
 use crate::api::extract::{ApiJson, ClientIp};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::checkout::Checkout;
 use crate::error::{ok, ApiResult, Envelope};
-use crate::service::checkout::{self, CheckoutCreated, CheckoutRequest};
+use crate::service::checkout::{self, CheckoutCreated, CheckoutRequest, CheckoutView};
 use crate::service::payment::NewPayment;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -80,13 +79,13 @@ async fn create(
 /// purchase) or `kept` (paid, the money stayed as balance; `note` says why).
 #[utoipa::path(get, path = "/shop/checkout/{order_id}", tag = "shop", security(("bearer" = [])),
     params(("order_id" = i64, Path, description = "The checkout's top-up order")),
-    responses((status = 200, description = "The checkout", body = Checkout),
+    responses((status = 200, description = "The checkout", body = CheckoutView),
         (status = 401, description = "Not logged in"),
         (status = 404, description = "No such checkout of the caller's")))]
 async fn status(
     State(app): State<AppState>,
     user: CurrentUser,
     Path(order_id): Path<i64>,
-) -> ApiResult<Json<Envelope<Checkout>>> {
+) -> ApiResult<Json<Envelope<CheckoutView>>> {
     Ok(ok(checkout::status(&app, user.id, order_id).await?))
 }

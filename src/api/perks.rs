@@ -11,10 +11,9 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, ApiQuery};
 use crate::app::AppState;
 use crate::auth::{AdminUser, CurrentUser};
-use crate::db::perks::CodeRow;
 use crate::error::{ok, ApiResult, Envelope};
 use crate::service::admin::Page;
-use crate::service::perks::{self as svc, CheckIn, CreatedCodes, NewCodes, Redeemed};
+use crate::service::perks::{self as svc, CheckIn, CodeView, CreatedCodes, NewCodes, Redeemed};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -85,12 +84,12 @@ pub struct CodesQuery {
 /// Codes, newest first, used or not (gateway top-ups are recorded in the same table).
 #[utoipa::path(get, path = "/admin/codes", tag = "admin", security(("bearer" = [])),
     params(CodesQuery),
-    responses((status = 200, description = "A page of codes", body = Page<CodeRow>),
+    responses((status = 200, description = "A page of codes", body = Page<CodeView>),
         (status = 403, description = "Not an administrator")))]
 async fn list_codes(
     State(app): State<AppState>,
     _a: AdminUser,
     ApiQuery(q): ApiQuery<CodesQuery>,
-) -> Env<Page<CodeRow>> {
+) -> Env<Page<CodeView>> {
     Ok(ok(svc::list_codes(&app, q.used, q.page, q.per_page).await?))
 }

@@ -12,11 +12,10 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::app::AppState;
 use crate::auth::{AdminUser, CurrentUser};
-use crate::db::security::LoginRow;
 use crate::error::{ok, ApiResult, Envelope};
 use crate::service::accounts::LoginToken;
 use crate::service::admin::Page;
-use crate::service::security::{self as svc, TwoFactorSetup};
+use crate::service::security::{self as svc, LoginView, TwoFactorSetup};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -209,13 +208,13 @@ pub struct LoginsQuery {
 /// The caller's logins and failed attempts (SSPanel's `login_ip`), newest first.
 #[utoipa::path(get, path = "/user/logins", tag = "user", security(("bearer" = [])),
     params(LoginsQuery),
-    responses((status = 200, description = "A page of logins", body = Page<LoginRow>),
+    responses((status = 200, description = "A page of logins", body = Page<LoginView>),
         (status = 401, description = "Not logged in")))]
 async fn my_logins(
     State(app): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<LoginsQuery>,
-) -> Env<Page<LoginRow>> {
+) -> Env<Page<LoginView>> {
     Ok(ok(svc::logins(&app, user.id, q.page, q.per_page).await?))
 }
 
@@ -231,14 +230,14 @@ async fn logout_all(State(app): State<AppState>, user: CurrentUser) -> Env<Done>
 /// A user's logins and failed attempts, newest first.
 #[utoipa::path(get, path = "/admin/users/{id}/logins", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path), LoginsQuery),
-    responses((status = 200, description = "A page of logins", body = Page<LoginRow>),
+    responses((status = 200, description = "A page of logins", body = Page<LoginView>),
         (status = 403, description = "Not an administrator")))]
 async fn admin_user_logins(
     State(app): State<AppState>,
     _a: AdminUser,
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<LoginsQuery>,
-) -> Env<Page<LoginRow>> {
+) -> Env<Page<LoginView>> {
     Ok(ok(svc::logins(&app, id, q.page, q.per_page).await?))
 }
 

@@ -10,10 +10,10 @@ use utoipa_axum::routes;
 use crate::api::extract::ApiQuery;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::admin::{self as admin_sql, AnnouncementRow};
 use crate::domain::account::DayUsage;
 use crate::error::{ok, ApiResult, Envelope};
 use crate::service::accounts::{self, InviteView, Me};
+use crate::service::admin::Announcement;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -56,13 +56,10 @@ async fn usage(
 
 /// Announcements, newest first.
 #[utoipa::path(get, path = "/user/announcements", tag = "user", security(("bearer" = [])),
-    responses((status = 200, description = "Announcements", body = Vec<AnnouncementRow>),
+    responses((status = 200, description = "Announcements", body = Vec<Announcement>),
         (status = 401, description = "Not logged in")))]
-async fn announcements(
-    State(app): State<AppState>,
-    _user: CurrentUser,
-) -> Env<Vec<AnnouncementRow>> {
-    Ok(ok(admin_sql::announcements(&app.db).await?))
+async fn announcements(State(app): State<AppState>, _user: CurrentUser) -> Env<Vec<Announcement>> {
+    Ok(ok(crate::service::admin::announcements(&app).await?))
 }
 
 /// The caller's invite code and link, how many signed up with it, and the commissions earned.

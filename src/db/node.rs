@@ -1,6 +1,6 @@
 //! SQL of the node APIs: nodes, the users a node serves, online state and traffic accounting.
 
-use super::{placeholders, Backend, Db, Done, Int, Tx};
+use super::{placeholders, Backend, Db, Done, Int, Money, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow, COUNTER_CAP, MAX_BATCH_DELTA};
 use crate::{on_db, on_tx};
 
@@ -9,17 +9,62 @@ const NODE_COLUMNS: &str =
     `node_class`, `node_group`, `node_speedlimit`, `node_connector`, `node_bandwidth`, \
     `node_bandwidth_limit`, `node_ip`, `mu_only`";
 
+/// A `node` row as read, turned into the domain's [`NodeRow`].
+#[derive(sqlx::FromRow)]
+struct NodeRecord {
+    id: i64,
+    name: String,
+    #[sqlx(rename = "type")]
+    node_type: i64,
+    server: String,
+    custom_config: String,
+    sort: i64,
+    traffic_rate: f32,
+    node_class: i64,
+    node_group: i64,
+    node_speedlimit: Money,
+    node_connector: i64,
+    node_bandwidth: i64,
+    node_bandwidth_limit: i64,
+    node_ip: Option<String>,
+    mu_only: Option<i64>,
+}
+
+impl From<NodeRecord> for NodeRow {
+    fn from(r: NodeRecord) -> NodeRow {
+        NodeRow {
+            id: r.id,
+            name: r.name,
+            node_type: r.node_type,
+            server: r.server,
+            custom_config: r.custom_config,
+            sort: r.sort,
+            traffic_rate: r.traffic_rate,
+            node_class: r.node_class,
+            node_group: r.node_group,
+            node_speedlimit: r.node_speedlimit,
+            node_connector: r.node_connector,
+            node_bandwidth: r.node_bandwidth,
+            node_bandwidth_limit: r.node_bandwidth_limit,
+            node_ip: r.node_ip,
+            mu_only: r.mu_only,
+        }
+    }
+}
+
 pub async fn find_node(db: &Db, id: i64) -> sqlx::Result<Option<NodeRow>> {
     let sql = format!("SELECT {NODE_COLUMNS} FROM `node` WHERE `id` = ?");
-    on_db!(db, |p| sqlx::query_as(&sql)
+    let row: Option<NodeRecord> = on_db!(db, |p| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(p)
-        .await)
+        .await)?;
+    Ok(row.map(NodeRow::from))
 }
 
 pub async fn enabled_nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
     let sql = format!("SELECT {NODE_COLUMNS} FROM `node` WHERE `type` <> 0 ORDER BY `id`");
-    on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
+    let rows: Vec<NodeRecord> = on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(NodeRow::from).collect())
 }
 
 /// Every user some node may list: enabled and not expired, or an administrator. Each node's list
@@ -33,17 +78,78 @@ pub async fn listable_users(
         `obfs`, `obfs_param`, `u`, `d`, `transfer_enable`, `node_speedlimit`, `node_connector`, \
         `is_multi_user`, `forbidden_ip`, `forbidden_port`, `enable`, `class`, `node_group`, \
         `is_admin` FROM `user` WHERE (`enable` = 1 AND `expire_in` > ?) OR `is_admin` = 1 ORDER BY `id`";
-    on_db!(db, |p| sqlx::query_as(SQL).bind(now).fetch_all(p).await)
+    let rows: Vec<ListableRecord> =
+        on_db!(db, |p| sqlx::query_as(SQL).bind(now).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(ListableUser::from).collect())
 }
 
 /// A user row with the fields that decide which nodes list it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ListableUser {
-    #[sqlx(flatten)]
     pub row: NodeUserRow,
     pub class: i64,
     pub node_group: i64,
     pub is_admin: i64,
+}
+
+/// A `user` row as `listable_users` reads it.
+#[derive(sqlx::FromRow)]
+struct ListableRecord {
+    #[sqlx(try_from = "Int")]
+    id: i64,
+    uuid: String,
+    passwd: String,
+    port: i64,
+    method: String,
+    protocol: Option<String>,
+    protocol_param: Option<String>,
+    obfs: Option<String>,
+    obfs_param: Option<String>,
+    #[sqlx(try_from = "Int")]
+    u: i64,
+    #[sqlx(try_from = "Int")]
+    d: i64,
+    #[sqlx(try_from = "Int")]
+    transfer_enable: i64,
+    node_speedlimit: Money,
+    node_connector: i64,
+    is_multi_user: i64,
+    forbidden_ip: Option<String>,
+    forbidden_port: Option<String>,
+    enable: i64,
+    class: i64,
+    node_group: i64,
+    is_admin: i64,
+}
+
+impl From<ListableRecord> for ListableUser {
+    fn from(r: ListableRecord) -> ListableUser {
+        ListableUser {
+            row: NodeUserRow {
+                id: r.id,
+                uuid: r.uuid,
+                passwd: r.passwd,
+                port: r.port,
+                method: r.method,
+                protocol: r.protocol,
+                protocol_param: r.protocol_param,
+                obfs: r.obfs,
+                obfs_param: r.obfs_param,
+                u: r.u,
+                d: r.d,
+                transfer_enable: r.transfer_enable,
+                node_speedlimit: r.node_speedlimit,
+                node_connector: r.node_connector,
+                is_multi_user: r.is_multi_user,
+                forbidden_ip: r.forbidden_ip,
+                forbidden_port: r.forbidden_port,
+                enable: r.enable,
+            },
+            class: r.class,
+            node_group: r.node_group,
+            is_admin: r.is_admin,
+        }
+    }
 }
 
 /// `alive_ip` rows from id `from` on, in id order, at most `limit`: (id, user, ip, unix time).

@@ -4,8 +4,8 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::money::Money;
 use super::{random_token, GB};
-use crate::db::Money;
 use crate::error::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

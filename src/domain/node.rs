@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::db::Money;
+use super::money::Money;
 
 /// One validated row of a traffic report (raw bytes, before the node's rate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +77,11 @@ pub fn charge(raw: u64, rate: f64) -> u64 {
 }
 
 /// The node's fields that decide whether it serves anyone.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct NodeRow {
     pub id: i64,
     pub name: String,
-    #[sqlx(rename = "type")]
+    /// `type`: 0 = disabled.
     pub node_type: i64,
     pub server: String,
     pub custom_config: String,
@@ -116,9 +116,8 @@ impl NodeRow {
 }
 
 /// A user row as the users list reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct NodeUserRow {
-    #[sqlx(try_from = "crate::db::Int")]
     pub id: i64,
     pub uuid: String,
     pub passwd: String,
@@ -128,11 +127,8 @@ pub struct NodeUserRow {
     pub protocol_param: Option<String>,
     pub obfs: Option<String>,
     pub obfs_param: Option<String>,
-    #[sqlx(try_from = "crate::db::Int")]
     pub u: i64,
-    #[sqlx(try_from = "crate::db::Int")]
     pub d: i64,
-    #[sqlx(try_from = "crate::db::Int")]
     pub transfer_enable: i64,
     pub node_speedlimit: Money,
     pub node_connector: i64,

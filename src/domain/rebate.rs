@@ -5,7 +5,7 @@ use std::str::FromStr;
 use chrono::{Duration, NaiveDateTime};
 use rust_decimal::Decimal;
 
-use crate::db::Money;
+use super::money::Money;
 
 /// When commission is paid (`invitation_mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

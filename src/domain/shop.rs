@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::money::Money;
 use super::{from_unix, GB};
-use crate::db::Money;
 
 /// A limited-time price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

@@ -20,6 +20,33 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// An announcement as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Announcement {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub date: NaiveDateTime,
+    pub content: String,
+    pub markdown: String,
+}
+
+impl From<sql::AnnouncementRow> for Announcement {
+    fn from(r: sql::AnnouncementRow) -> Announcement {
+        Announcement {
+            id: r.id,
+            date: r.date,
+            content: r.content,
+            markdown: r.markdown,
+        }
+    }
+}
+
+/// Every announcement, newest first.
+pub async fn announcements(app: &App) -> ApiResult<Vec<Announcement>> {
+    let rows = sql::announcements(&app.db).await?;
+    Ok(rows.into_iter().map(Announcement::from).collect())
+}
+
 pub(crate) async fn log(
     tx: &mut Tx,
     admin: i64,

@@ -188,9 +188,51 @@ pub async fn tell_kept(app: &App, user_id: i64, amount: Money, note: &str) {
     }
 }
 
-pub async fn status(app: &App, user_id: i64, order_id: i64) -> ApiResult<Checkout> {
+/// A checkout as its buyer sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutView {
+    pub order_id: i64,
+    pub shop_id: i64,
+    /// The plan's price (after the coupon) when the checkout was made; the purchase happens only at
+    /// this price.
+    #[schema(value_type = String, example = "10.00")]
+    pub price: Money,
+    pub coupon: String,
+    pub autorenew: i64,
+    pub disable_others: i64,
+    /// `pending` (not paid yet), `bought`, or `kept` (paid, but the plan could not be bought: the
+    /// money stayed as balance; `note` says why).
+    pub status: String,
+    /// The purchase (`bought.id`) once bought, else 0.
+    pub bought_id: i64,
+    pub note: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the payment; 0 while pending.
+    pub settled_at: i64,
+}
+
+impl From<Checkout> for CheckoutView {
+    fn from(c: Checkout) -> CheckoutView {
+        CheckoutView {
+            order_id: c.order_id,
+            shop_id: c.shop_id,
+            price: c.price,
+            coupon: c.coupon,
+            autorenew: c.autorenew,
+            disable_others: c.disable_others,
+            status: c.status,
+            bought_id: c.bought_id,
+            note: c.note,
+            created_at: c.created_at,
+            settled_at: c.settled_at,
+        }
+    }
+}
+
+pub async fn status(app: &App, user_id: i64, order_id: i64) -> ApiResult<CheckoutView> {
     match sql::find(&app.db, order_id).await? {
-        Some(c) if c.user_id == user_id => Ok(c),
+        Some(c) if c.user_id == user_id => Ok(c.into()),
         _ => Err(ApiError::not_found("No such checkout.")),
     }
 }

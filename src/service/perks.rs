@@ -207,16 +207,48 @@ pub async fn create_codes(app: &App, admin: i64, req: NewCodes) -> ApiResult<Cre
     Ok(CreatedCodes { codes })
 }
 
+/// A redeem code as the admin API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeView {
+    pub id: i64,
+    pub code: String,
+    /// -1 balance, 10001 traffic (GB), 10002 account days, 1–10000 class (`number` days).
+    #[serde(rename = "type")]
+    pub kind: i64,
+    #[schema(value_type = String, example = "10.00")]
+    pub number: Money,
+    /// 1 once redeemed.
+    pub isused: i64,
+    /// Who redeemed it (0 = nobody yet).
+    pub userid: i64,
+    /// When it was redeemed (panel time zone).
+    pub usedatetime: chrono::NaiveDateTime,
+}
+
+impl From<sql::CodeRow> for CodeView {
+    fn from(r: sql::CodeRow) -> CodeView {
+        CodeView {
+            id: r.id,
+            code: r.code,
+            kind: r.kind,
+            number: r.number,
+            isused: r.isused,
+            userid: r.userid,
+            usedatetime: r.usedatetime,
+        }
+    }
+}
+
 pub async fn list_codes(
     app: &App,
     used: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<sql::CodeRow>> {
+) -> ApiResult<Page<CodeView>> {
     let (page, per_page, offset) = paging(page, per_page);
     let (items, total) = sql::codes(&app.db, used, per_page, offset).await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(CodeView::from).collect(),
         total,
         page,
         per_page,

@@ -386,17 +386,39 @@ pub async fn admin_disable_two_factor(
     Ok(())
 }
 
+/// One login attempt as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginView {
+    pub id: i64,
+    pub ip: String,
+    /// Unix seconds.
+    pub datetime: i64,
+    /// True for a failed attempt (SSPanel's `login_ip.type` = 1).
+    pub failed: bool,
+}
+
+impl From<sql::LoginRow> for LoginView {
+    fn from(r: sql::LoginRow) -> LoginView {
+        LoginView {
+            id: r.id,
+            ip: r.ip,
+            datetime: r.datetime,
+            failed: r.failed.0,
+        }
+    }
+}
+
 /// A page of an account's logins and failed attempts, newest first.
 pub async fn logins(
     app: &App,
     user_id: i64,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<sql::LoginRow>> {
+) -> ApiResult<Page<LoginView>> {
     let (page, per_page, offset) = crate::service::admin::paging(page, per_page);
     let (items, total) = sql::logins(&app.db, user_id, per_page, offset).await?;
     Ok(Page {
-        items,
+        items: items.into_iter().map(LoginView::from).collect(),
         total,
         page,
         per_page,
