@@ -256,10 +256,7 @@ pub async fn login(
     }
 
     let stored = found.as_ref().map_or(decoy_hash(), |f| f.1.as_str());
-    let valid = app
-        .hashing
-        .verify(password, stored, &app.config.password_salt)
-        .await?;
+    let valid = password_matches(app, password, stored).await?;
     match found {
         Some((id, _, enable)) if valid => {
             if enable != 1 {

@@ -339,27 +339,26 @@ fn is_retryable(e: &sqlx::Error) -> bool {
 async fn known_users(
     db: &Db,
     known: &Mutex<HashSet<i64>>,
-    batch: &TrafficBatch,
+    reports: &[&TrafficReport],
 ) -> sqlx::Result<HashSet<i64>> {
+    let ids: HashSet<i64> = reports
+        .iter()
+        .flat_map(|r| r.rows.iter().map(|row| row.user_id))
+        .collect();
     let mut cache = known.lock().await;
-    let unknown: Vec<i64> = batch
-        .users
-        .keys()
+    let mut unknown: Vec<i64> = ids
+        .iter()
         .filter(|id| !cache.contains(id))
         .copied()
         .collect();
+    unknown.sort_unstable();
     if !unknown.is_empty() {
         let mut tx = db.begin().await?;
         let found = sql::existing_users(&mut tx, &unknown).await?;
         tx.commit().await?;
         cache.extend(found);
     }
-    Ok(batch
-        .users
-        .keys()
-        .filter(|id| cache.contains(id))
-        .copied()
-        .collect())
+    Ok(ids.into_iter().filter(|id| cache.contains(id)).collect())
 }
 
 /// The reports to apply: those without a key, and the first of each key not applied before.
@@ -391,8 +390,7 @@ async fn flush(
     stats: Option<&std::sync::Mutex<UsageStats>>,
     marker: &mut CommitMarker,
 ) -> sqlx::Result<usize> {
-    let (all, _) = merge(reports);
-    let present = known_users(db, known, &all).await?;
+    let present = known_users(db, known, reports).await?;
     let now = chrono::Utc::now().timestamp();
     let hour = now - now.rem_euclid(3600);
     let taken = stats.and_then(|s| s.lock().expect("stats lock").take_if_due());
