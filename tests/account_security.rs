@@ -198,6 +198,21 @@ async fn forgot_and_reset_password(backend: Backend) {
         forgot("not an address").await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // And per client address (10 an hour): fresh addresses, each within its own limit, are refused
+    // once this client has asked ten times.
+    let mut refused = None;
+    for i in 0..12 {
+        let email = format!("fresh{i}@example.com");
+        let (s, _) = app
+            .post("auth/password/forgot", None, &json!({"email": email}))
+            .await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(i);
+            break;
+        }
+        assert_eq!(s, StatusCode::OK);
+    }
+    assert!(refused.is_some(), "the client address was never limited");
 }
 
 async fn admin_reset_and_logout_all_revoke(backend: Backend) {
