@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_shop;
 pub mod checkout;
 pub mod email_templates;
+pub mod error;
 pub mod hashing;
 pub mod mail;
 pub mod monitor;
