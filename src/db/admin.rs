@@ -1,8 +1,5 @@
 //! SQL of the admin API: audit log, user administration, nodes, orders, announcements, tickets.
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use super::users::UserRow;
 use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
@@ -30,7 +27,7 @@ pub async fn log(
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AdminLogRow {
     pub id: i64,
     pub admin_id: i64,
@@ -157,12 +154,11 @@ pub async fn set_password(tx: &mut Tx, id: i64, hash: &str) -> sqlx::Result<()> 
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct NodeRow {
     pub id: i64,
     pub name: String,
     #[sqlx(rename = "type")]
-    #[serde(rename = "type")]
     pub node_type: i64,
     pub server: String,
     pub custom_config: String,
@@ -172,7 +168,6 @@ pub struct NodeRow {
     pub traffic_rate: f64,
     pub node_class: i64,
     pub node_group: i64,
-    #[schema(value_type = String)]
     #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     pub node_bandwidth: i64,
@@ -295,12 +290,11 @@ pub async fn delete_node(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
         .map(|r| Done::from(r).rows))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct PaylistRow {
     pub id: i64,
     #[sqlx(try_from = "Int")]
     pub userid: i64,
-    #[schema(value_type = String)]
     #[sqlx(try_from = "DbMoney")]
     pub total: Money,
     pub status: i64,
@@ -331,7 +325,7 @@ pub async fn paylist(
     })
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BoughtRow {
     pub id: i64,
     pub userid: i64,
@@ -339,7 +333,6 @@ pub struct BoughtRow {
     pub datetime: i64,
     pub renew: i64,
     pub coupon: String,
-    #[schema(value_type = String)]
     #[sqlx(try_from = "DbMoney")]
     pub price: Money,
 }
@@ -388,10 +381,9 @@ pub async fn stop_renew(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AnnouncementRow {
     pub id: i64,
-    #[schema(value_type = String)]
     pub date: chrono::NaiveDateTime,
     pub content: String,
     pub markdown: String,
@@ -472,7 +464,7 @@ pub async fn delete_announcement(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
     .map(|r| Done::from(r).rows))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct TicketRow {
     pub id: i64,
     pub title: String,

@@ -1,21 +1,16 @@
 //! SQL for plan checkouts (`spanel_plan_checkout`): a top-up order tied to the plan it pays for.
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use super::{Db, DbMoney, Done, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// One checkout: the top-up order (`paylist.id`) and the purchase it stands for.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Checkout {
     pub order_id: i64,
-    #[serde(skip)]
     pub user_id: i64,
     pub shop_id: i64,
     /// The plan's price (after the coupon) when the checkout was made; the purchase happens only at
     /// this price.
-    #[schema(value_type = String, example = "10.00")]
     #[sqlx(try_from = "DbMoney")]
     pub price: Money,
     pub coupon: String,

@@ -107,7 +107,7 @@ pub async fn insert_alert(
     Ok(())
 }
 
-#[derive(Debug, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AlertRow {
     pub id: i64,
     pub node_id: i64,

@@ -44,15 +44,13 @@ pub async fn check_in(
 }
 
 /// A `code` row.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CodeRow {
     pub id: i64,
     pub code: String,
     /// -1 balance, 10001 traffic (GB), 10002 account days, 1–10000 class (`number` days).
     #[sqlx(rename = "type")]
-    #[serde(rename = "type")]
     pub kind: i64,
-    #[schema(value_type = String, example = "10.00")]
     #[sqlx(try_from = "DbMoney")]
     pub number: Money,
     /// 1 once redeemed.

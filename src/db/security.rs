@@ -281,7 +281,7 @@ pub async fn delete_email_codes(tx: &mut Tx, email: &str) -> sqlx::Result<()> {
 }
 
 /// One login attempt (`login_ip`): `type` 0 = success, 1 = failure.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LoginRow {
     #[sqlx(try_from = "Int")]
     pub id: i64,
@@ -290,7 +290,6 @@ pub struct LoginRow {
     pub datetime: i64,
     /// True for a failed attempt (SSPanel's `type` = 1).
     #[sqlx(rename = "type", try_from = "i64")]
-    #[serde(rename = "failed")]
     pub failed: Failed,
 }
 

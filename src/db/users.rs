@@ -260,14 +260,13 @@ pub async fn invited_count(db: &Db, user_id: i64) -> sqlx::Result<i64> {
 }
 
 /// One referral commission (`payback`) paid to the inviter.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CommissionRow {
     pub id: i64,
     /// The invitee whose payment earned it.
     #[sqlx(rename = "userid")]
     pub from_user: i64,
     #[sqlx(rename = "ref_get")]
-    #[schema(value_type = String, example = "1.23")]
     #[sqlx(try_from = "DbMoney")]
     pub amount: Money,
     /// Unix seconds.

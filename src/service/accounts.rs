@@ -447,7 +447,20 @@ pub struct InviteView {
     #[schema(value_type = String, example = "0.00")]
     pub commission_total: Money,
     /// The latest 100, newest first.
-    pub commissions: Vec<users::CommissionRow>,
+    pub commissions: Vec<CommissionView>,
+}
+
+view! {
+    /// One referral commission (`payback`) paid to the inviter.
+    pub struct CommissionView from users::CommissionRow {
+        id: i64,
+        /// The invitee whose payment earned it.
+        from_user: i64,
+        #[schema(value_type = String, example = "1.23")]
+        amount: Money,
+        /// Unix seconds.
+        datetime: i64,
+    }
 }
 
 pub async fn invite(app: &App, user_id: i64) -> ServiceResult<InviteView> {
@@ -459,7 +472,11 @@ pub async fn invite(app: &App, user_id: i64) -> ServiceResult<InviteView> {
         code,
         invited: users::invited_count(&app.db, user_id).await?,
         commission_total: users::commission_total(&app.db, user_id).await?,
-        commissions: users::commissions(&app.db, user_id, COMMISSIONS_SHOWN).await?,
+        commissions: users::commissions(&app.db, user_id, COMMISSIONS_SHOWN)
+            .await?
+            .into_iter()
+            .map(CommissionView::from)
+            .collect(),
     })
 }
 

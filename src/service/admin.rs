@@ -7,7 +7,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::db::admin::{self as sql, NodeFields, TicketRow};
+use crate::db::admin::{self as sql, NodeFields};
 use crate::db::users::UserRow;
 use crate::db::{Money, Tx};
 use crate::domain::node::COUNTER_CAP;
@@ -16,6 +16,84 @@ use crate::domain::FieldError;
 use crate::random::random_token;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::settings::KNOWN;
+
+view! {
+    /// A node as the admin API shows it.
+    pub struct NodeView from sql::NodeRow {
+        id: i64,
+        name: String,
+        #[serde(rename = "type")]
+        node_type: i64,
+        server: String,
+        custom_config: String,
+        info: String,
+        status: String,
+        sort: i64,
+        traffic_rate: f64,
+        node_class: i64,
+        node_group: i64,
+        #[schema(value_type = String)]
+        node_speedlimit: Money,
+        node_bandwidth: i64,
+        node_bandwidth_limit: i64,
+        bandwidthlimit_resetday: i64,
+        node_heartbeat: i64,
+        node_ip: Option<String>,
+    }
+}
+
+view! {
+    /// A top-up order (`paylist`) as the admin API shows it.
+    pub struct PaylistView from sql::PaylistRow {
+        id: i64,
+        userid: i64,
+        #[schema(value_type = String)]
+        total: Money,
+        status: i64,
+        tradeno: Option<String>,
+        datetime: i64,
+    }
+}
+
+view! {
+    /// One row of the admin audit log.
+    pub struct AdminLogView from sql::AdminLogRow {
+        id: i64,
+        admin_id: i64,
+        action: String,
+        target: String,
+        /// JSON text.
+        detail: String,
+        created_at: i64,
+    }
+}
+
+view! {
+    /// One ticket message (a thread root has `rootid` 0).
+    pub struct TicketView from sql::TicketRow {
+        id: i64,
+        title: String,
+        content: String,
+        rootid: i64,
+        userid: i64,
+        datetime: i64,
+        status: i64,
+    }
+}
+
+view! {
+    /// A purchase (`bought`) as the admin API shows it.
+    pub struct PurchaseView from sql::BoughtRow {
+        id: i64,
+        userid: i64,
+        shopid: i64,
+        datetime: i64,
+        renew: i64,
+        coupon: String,
+        #[schema(value_type = String)]
+        price: Money,
+    }
+}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -491,7 +569,7 @@ fn node_fields(n: NodeInput) -> ServiceResult<NodeFields> {
     })
 }
 
-pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ServiceResult<sql::NodeRow> {
+pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ServiceResult<NodeView> {
     let fields = node_fields(input)?;
     let mut tx = app.db.begin().await?;
     let id = sql::insert_node(&mut tx, &fields).await?;
@@ -507,10 +585,48 @@ pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ServiceResu
     get_node(app, id).await
 }
 
-pub async fn get_node(app: &App, id: i64) -> ServiceResult<sql::NodeRow> {
+pub async fn get_node(app: &App, id: i64) -> ServiceResult<NodeView> {
     sql::node(&app.db, id)
         .await?
+        .map(NodeView::from)
         .ok_or_else(|| ServiceError::not_found("No such node."))
+}
+
+/// Every node.
+pub async fn list_nodes(app: &App) -> ServiceResult<Vec<NodeView>> {
+    let rows = sql::nodes(&app.db).await?;
+    Ok(rows.into_iter().map(NodeView::from).collect())
+}
+
+/// Top-up orders, newest first, optionally of one user and in one state.
+pub async fn paylist(
+    app: &App,
+    user_id: Option<i64>,
+    status: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ServiceResult<Vec<PaylistView>> {
+    let (_, per_page, offset) = paging(page, per_page);
+    let rows = sql::paylist(&app.db, user_id, status, per_page, offset).await?;
+    Ok(rows.into_iter().map(PaylistView::from).collect())
+}
+
+/// Purchases, newest first, optionally of one user.
+pub async fn purchases(
+    app: &App,
+    user_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ServiceResult<Vec<PurchaseView>> {
+    let (_, per_page, offset) = paging(page, per_page);
+    let rows = sql::bought(&app.db, user_id, per_page, offset).await?;
+    Ok(rows.into_iter().map(PurchaseView::from).collect())
+}
+
+/// The audit log, newest first, optionally about one target (`user:7`…).
+pub async fn admin_logs(app: &App, target: &str, limit: i64) -> ServiceResult<Vec<AdminLogView>> {
+    let rows = sql::logs(&app.db, target, limit.clamp(1, 1000)).await?;
+    Ok(rows.into_iter().map(AdminLogView::from).collect())
 }
 
 pub async fn update_node(
@@ -518,7 +634,7 @@ pub async fn update_node(
     admin: i64,
     id: i64,
     input: NodeInput,
-) -> ServiceResult<sql::NodeRow> {
+) -> ServiceResult<NodeView> {
     let fields = node_fields(input)?;
     get_node(app, id).await?;
     let mut tx = app.db.begin().await?;
@@ -633,7 +749,7 @@ pub async fn save_announcement(
     admin: i64,
     id: Option<i64>,
     input: AnnouncementInput,
-) -> ServiceResult<sql::AnnouncementRow> {
+) -> ServiceResult<Announcement> {
     if input.content.trim().is_empty() && input.markdown.trim().is_empty() {
         return Err(ServiceError::invalid("content", "Must not be empty."));
     }
@@ -661,6 +777,7 @@ pub async fn save_announcement(
     tx.commit().await?;
     sql::announcement(&app.db, saved)
         .await?
+        .map(Announcement::from)
         .ok_or_else(|| ServiceError::not_found("No such announcement."))
 }
 
@@ -683,8 +800,8 @@ pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ServiceResul
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Thread {
-    pub root: TicketRow,
-    pub replies: Vec<TicketRow>,
+    pub root: TicketView,
+    pub replies: Vec<TicketView>,
 }
 
 fn check_text(field: &str, v: &str, max: usize) -> Result<(), FieldError> {
@@ -729,15 +846,16 @@ pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ServiceResult<Thr
     if rows.is_empty() || rows[0].rootid != 0 || owner.is_some_and(|o| rows[0].userid != o) {
         return Err(ServiceError::not_found("No such ticket."));
     }
-    let root = rows.remove(0);
+    let root = rows.remove(0).into();
     Ok(Thread {
         root,
-        replies: rows,
+        replies: rows.into_iter().map(TicketView::from).collect(),
     })
 }
 
-pub async fn list_tickets(app: &App, owner: Option<i64>) -> ServiceResult<Vec<TicketRow>> {
-    Ok(sql::ticket_roots(&app.db, owner).await?)
+pub async fn list_tickets(app: &App, owner: Option<i64>) -> ServiceResult<Vec<TicketView>> {
+    let rows = sql::ticket_roots(&app.db, owner).await?;
+    Ok(rows.into_iter().map(TicketView::from).collect())
 }
 
 /// Adds a reply. A user may reply only to their own thread; an admin's reply is logged. A user's

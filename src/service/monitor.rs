@@ -180,6 +180,23 @@ fn telegram_base(overrides: &str) -> String {
         .to_string()
 }
 
+view! {
+    /// A node down/up notice.
+    pub struct AlertView from crate::db::ops::AlertRow {
+        id: i64,
+        node_id: i64,
+        kind: String,
+        created_at: i64,
+        detail: String,
+    }
+}
+
+/// The latest node down/up notices, newest first.
+pub async fn alerts(app: &App) -> ServiceResult<Vec<AlertView>> {
+    let rows = crate::db::ops::alerts(&app.db, 200).await?;
+    Ok(rows.into_iter().map(AlertView::from).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::telegram_base;

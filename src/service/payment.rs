@@ -336,16 +336,30 @@ pub async fn debug_confirm(app: &App, order_id: i64) -> ServiceResult<Credit> {
     credit_order(app, &order, "debug", order.total, false).await
 }
 
-pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ServiceResult<Order> {
+view! {
+    /// A top-up order of the caller's.
+    pub struct OrderView from crate::db::payment::Order {
+        id: i64,
+        #[schema(value_type = String, example = "10.00")]
+        total: Money,
+        /// 0 waiting, 1 paid.
+        status: i64,
+        tradeno: Option<String>,
+        /// Unix seconds.
+        datetime: i64,
+    }
+}
+
+pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ServiceResult<OrderView> {
     match sql::find_order(&app.db, order_id).await? {
-        Some(o) if o.userid == user_id => Ok(o),
+        Some(o) if o.userid == user_id => Ok(o.into()),
         _ => Err(ServiceError::not_found("No such order.")),
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderPage {
-    pub orders: Vec<Order>,
+    pub orders: Vec<OrderView>,
     pub page: i64,
     pub per_page: i64,
     pub total: i64,
@@ -357,7 +371,7 @@ pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> Servic
     let (orders, total) =
         sql::list_orders(&app.db, user_id, per_page, (page - 1) * per_page).await?;
     Ok(OrderPage {
-        orders,
+        orders: orders.into_iter().map(OrderView::from).collect(),
         page,
         per_page,
         total,
