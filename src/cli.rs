@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::app::{self, AppState};
+use crate::app::AppState;
 use crate::config::Config;
 use crate::db::Db;
 use crate::service::accounts;
@@ -214,7 +214,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("spanel listening: log in at http://{addr}/ (API docs at http://{addr}/docs)");
     tracing::info!(%addr, backend = ?state.db.backend(), "listening");
-    app::serve(state, listener).await
+    crate::server::serve(state, listener).await
 }
 
 /// A database URL without its password, for messages.

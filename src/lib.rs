@@ -15,6 +15,7 @@ pub mod kv;
 pub mod metrics;
 pub mod ops;
 pub mod random;
+pub mod server;
 pub mod service;
 pub mod settings;
 pub mod web;

@@ -104,63 +104,86 @@ pub type RunOutcome = Option<u64>;
 
 /// Runs one job as of `now` (the scheduler passes the real clock, tests a frozen one).
 pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
-    // These talk to the outside world, so they keep no transaction open while they do.
-    match job {
-        Job::NodeMonitor => {
-            return Ok(Some(
-                crate::service::monitor::check(app, now.timestamp()).await?,
-            ))
-        }
-        Job::EmailQueue => {
-            return Ok(Some(
-                crate::service::mail::drain(app, now.timestamp()).await?,
-            ))
-        }
+    let ts = now.timestamp();
+    // These talk to the outside world or commit in batches, so they keep no transaction open.
+    let outcome = match job {
+        Job::NodeMonitor => Some(crate::service::monitor::check(app, ts).await?),
+        Job::EmailQueue => Some(crate::service::mail::drain(app, ts).await?),
         // Bounded batches, each its own commit, never one giant transaction.
         Job::Prune => return prune(app, now).await,
         // One transaction per renewal, so one bad row never holds back the others.
-        Job::AutoRenew => {
-            return Ok(Some(
-                crate::service::renewal::renew_due(app, now.timestamp()).await?,
-            ))
-        }
-        _ => {}
-    }
+        Job::AutoRenew => Some(crate::service::renewal::renew_due(app, ts).await?),
+        _ => return run_set_based(app, job, now).await,
+    };
+    Ok(outcome)
+}
+
+/// A job whose work is a few set-based statements in one transaction (with, for a daily job, the
+/// claim of its day), followed by the e-mails it decided on.
+async fn run_set_based(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
     // Read before the write transaction: on SQLite a pool connection awaited while holding the
     // write lock can starve against writers waiting for that lock.
-    let reset_gb = app.settings.get_i64("class_expire_reset_traffic").await?;
-    let low_traffic = low_traffic_rule(app).await?;
+    let rules = SetRules {
+        reset_gb: app.settings.get_i64("class_expire_reset_traffic").await?,
+        low_traffic: low_traffic_rule(app).await?,
+    };
     let mut tx = app.db.begin().await?;
-    let ts = now.timestamp();
     if job.is_daily() {
         let period = now.format("%Y-%m-%d").to_string();
-        if !sql::claim_period(&mut tx, job.name(), &period, ts).await? {
+        if !sql::claim_period(&mut tx, job.name(), &period, now.timestamp()).await? {
             tx.rollback().await?;
             return Ok(None);
         }
     }
+    let mut notices = Vec::new();
+    let changed = set_based_work(&mut tx, job, now, &rules, &mut notices).await?;
+    tx.commit().await?;
+    send_notices(app, notices).await?;
+    // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.
+    if changed > 0 {
+        tracing::info!(job = job.name(), changed, "job ran");
+    } else {
+        tracing::debug!(job = job.name(), changed, "job ran");
+    }
+    Ok(Some(changed))
+}
+
+/// The settings a set-based job follows, read before its transaction.
+struct SetRules {
+    /// `class_expire_reset_traffic`: GB a user starts over with when the class expires (< 0 = keep).
+    reset_gb: i64,
+    low_traffic: Option<sql::LowTraffic>,
+}
+
+/// E-mails to send once the work is committed: (addresses, e-mail template).
+type Notices = Vec<(Vec<String>, &'static str)>;
+
+/// The statements of one set-based job, inside its transaction; returns the rows changed.
+async fn set_based_work(
+    tx: &mut crate::db::Tx,
+    job: Job,
+    now: DateTime<Utc>,
+    rules: &SetRules,
+    notices: &mut Notices,
+) -> anyhow::Result<u64> {
+    let ts = now.timestamp();
     let naive = from_unix(ts);
-    // (addresses, e-mail template)
-    let mut notices: Vec<(Vec<String>, &str)> = Vec::new();
-    let changed = match job {
+    Ok(match job {
         Job::ClassExpiry => {
-            notices.push((
-                sql::class_expired_emails(&mut tx, naive).await?,
-                "class_expired",
-            ));
-            let reset_bytes = (reset_gb >= 0).then(|| reset_gb.saturating_mul(GB as i64));
-            sql::expire_classes(&mut tx, naive, reset_bytes).await?
+            notices.push((sql::class_expired_emails(tx, naive).await?, "class_expired"));
+            let reset = (rules.reset_gb >= 0).then(|| rules.reset_gb.saturating_mul(GB as i64));
+            sql::expire_classes(tx, naive, reset).await?
         }
         Job::AccountExpiry => {
             notices.push((
-                sql::account_expired_emails(&mut tx, naive).await?,
+                sql::account_expired_emails(tx, naive).await?,
                 "account_expired",
             ));
-            sql::expire_accounts(&mut tx, naive).await?
+            sql::expire_accounts(tx, naive).await?
         }
-        Job::TrafficNotice => match low_traffic {
+        Job::TrafficNotice => match rules.low_traffic {
             Some(rule) => {
-                let to = sql::flag_low_traffic(&mut tx, rule).await?;
+                let to = sql::flag_low_traffic(tx, rule).await?;
                 let n = to.len() as u64;
                 notices.push((to, "traffic_low"));
                 n
@@ -168,27 +191,34 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             None => 0,
         },
         Job::HourlyUsage => {
-            crate::db::node::roll_up_hourly_usage(&mut tx, ts - ts.rem_euclid(3600)).await?
+            crate::db::node::roll_up_hourly_usage(tx, ts - ts.rem_euclid(3600)).await?
         }
-        Job::DailySnapshot => sql::snapshot_daily_usage(&mut tx).await?,
-        Job::PeriodicReset => crate::service::renewal::periodic_resets(&mut tx, ts).await?,
-        Job::AutoResetDay => {
-            let periodic = crate::service::renewal::periodic_holders(&mut tx, ts).await?;
-            let mut n = 0;
-            for (id, gb) in sql::auto_reset_users(&mut tx, now.day() as i64).await? {
-                if periodic.contains(&id) {
-                    continue;
-                }
-                let bytes = (gb.0 * Decimal::from(GB)).trunc();
-                let bytes = i64::try_from(bytes).unwrap_or(0);
-                n += sql::reset_user_traffic(&mut tx, id, bytes).await?;
-            }
-            n
-        }
-        Job::NodeBandwidthReset => sql::reset_node_bandwidth(&mut tx, now.day() as i64).await?,
+        Job::DailySnapshot => sql::snapshot_daily_usage(tx).await?,
+        Job::PeriodicReset => crate::service::renewal::periodic_resets(tx, ts).await?,
+        Job::AutoResetDay => auto_reset_day(tx, now).await?,
+        Job::NodeBandwidthReset => sql::reset_node_bandwidth(tx, now.day() as i64).await?,
         Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
-    };
-    tx.commit().await?;
+    })
+}
+
+/// Users whose `auto_reset_day` is today start over (holders of a running periodic plan excepted:
+/// their plan decides).
+async fn auto_reset_day(tx: &mut crate::db::Tx, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let periodic = crate::service::renewal::periodic_holders(tx, now.timestamp()).await?;
+    let mut n = 0;
+    for (id, gb) in sql::auto_reset_users(tx, now.day() as i64).await? {
+        if periodic.contains(&id) {
+            continue;
+        }
+        let bytes = (gb.0 * Decimal::from(GB)).trunc();
+        let bytes = i64::try_from(bytes).unwrap_or(0);
+        n += sql::reset_user_traffic(tx, id, bytes).await?;
+    }
+    Ok(n)
+}
+
+/// Queues the notices a job decided on, in the site's language.
+async fn send_notices(app: &App, notices: Notices) -> anyhow::Result<()> {
     let lang = crate::service::mail::site_language(app).await?;
     for (addresses, template) in notices {
         for to in addresses {
@@ -203,13 +233,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             .map_err(|e| anyhow::anyhow!("{template} notice to a user: {e}"))?;
         }
     }
-    // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.
-    if changed > 0 {
-        tracing::info!(job = job.name(), changed, "job ran");
-    } else {
-        tracing::debug!(job = job.name(), changed, "job ran");
-    }
-    Ok(Some(changed))
+    Ok(())
 }
 
 /// Rows deleted per statement by the prune job.

@@ -73,6 +73,50 @@ pub(crate) async fn password_matches(
 
 /// Creates an account with SSPanel's sign-up defaults; returns the new user id.
 pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
+    let (email, invite_code) = check_sign_up(&req)?;
+    if !req.as_admin {
+        admit(app, &req, invite_code).await?;
+    }
+    let defaults = sign_up_defaults(app).await?;
+    let reward = invite_reward(app).await?;
+    let pass = hash_new_password(app, req.password).await?;
+    let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
+
+    let mut tx = app.db.begin().await?;
+    if users::email_exists(&mut tx, &email).await? {
+        return Err(ServiceError::conflict("This e-mail is already registered."));
+    }
+    if verify_email {
+        security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
+    }
+    let ref_by = match invite_code.filter(|_| !req.as_admin) {
+        Some(code) => claim_invite(&mut tx, code).await?,
+        None => 0,
+    };
+    let port = free_port(app, &mut tx).await?;
+    let mut new_user = account::new_user(
+        &email,
+        req.user_name,
+        pass,
+        crate::random::account_secrets(),
+        port,
+        ref_by,
+        req.ip,
+        &defaults,
+        now_naive(),
+    );
+    new_user.is_admin = req.as_admin;
+    let id = insert_account(&mut tx, &new_user).await?;
+    if ref_by != 0 {
+        users::reward_inviter(&mut tx, ref_by, reward.0, reward.1).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(user_id = id, invited_by = ref_by, "account created");
+    Ok(id)
+}
+
+/// The sign-up's own fields checked: the normalized e-mail address and the invite code given.
+fn check_sign_up<'a>(req: &SignUp<'a>) -> ServiceResult<(String, Option<&'a str>)> {
     let mut errors = Vec::new();
     let email = account::normalize_email(req.email)
         .map_err(|e| errors.push(e))
@@ -87,24 +131,26 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
     if invite_code.is_some_and(|c| c.len() > 128) {
         errors.push(FieldError::new("invite_code", "Invite code is too long."));
     }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(ServiceError::invalid_fields(errors));
-    };
+    match email.filter(|_| errors.is_empty()) {
+        Some(email) => Ok((email, invite_code)),
+        None => Err(ServiceError::invalid_fields(errors)),
+    }
+}
 
-    if !req.as_admin {
-        match RegMode::parse(&app.settings.get("reg_mode").await?) {
-            RegMode::Close => return Err(ServiceError::forbidden("Registration is closed.")),
-            RegMode::Invite if invite_code.is_none() => {
-                return Err(ServiceError::invalid(
-                    "invite_code",
-                    "An invite code is required to register.",
-                ))
-            }
-            _ => {}
+/// Whether the public may sign up now (`reg_mode`), and this address has not signed up too often.
+async fn admit(app: &App, req: &SignUp<'_>, invite_code: Option<&str>) -> ServiceResult<()> {
+    match RegMode::parse(&app.settings.get("reg_mode").await?) {
+        RegMode::Close => return Err(ServiceError::forbidden("Registration is closed.")),
+        RegMode::Invite if invite_code.is_none() => {
+            return Err(ServiceError::invalid(
+                "invite_code",
+                "An invite code is required to register.",
+            ))
         }
+        _ => {}
     }
     let per_hour = app.config.register_ip_per_hour;
-    if !req.as_admin && per_hour > 0 {
+    if per_hour > 0 {
         let key = format!("register:ip:{}", req.ip);
         if app.kv.incr_window(&key, Duration::from_secs(3600)).await > per_hour {
             return Err(ServiceError::RateLimited(
@@ -112,67 +158,46 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
             ));
         }
     }
-    let defaults = sign_up_defaults(app).await?;
-    let balance_reward = Money::cents(
-        app.settings
-            .get_decimal("invitation_to_register_balance_reward")
-            .await?,
-    );
-    let traffic_reward_gb = app
+    Ok(())
+}
+
+/// What an inviter gets when someone signs up with their code: (balance, traffic in bytes).
+async fn invite_reward(app: &App) -> ServiceResult<(Money, u64)> {
+    let balance = app
+        .settings
+        .get_decimal("invitation_to_register_balance_reward")
+        .await?;
+    let traffic_gb = app
         .settings
         .get_i64("invitation_to_register_traffic_reward")
         .await?
         .max(0) as u64;
-    let pass = hash_new_password(app, req.password).await?;
+    Ok((Money::cents(balance), traffic_gb * GB))
+}
 
-    let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
-    let mut tx = app.db.begin().await?;
-    if users::email_exists(&mut tx, &email).await? {
-        return Err(ServiceError::conflict("This e-mail is already registered."));
+/// The inviter whose code this is, locked, if the code may still be used.
+async fn claim_invite(tx: &mut db::Tx, code: &str) -> ServiceResult<i64> {
+    match users::lock_inviter(tx, code).await? {
+        Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => Ok(id),
+        Some(_) => Err(ServiceError::invalid(
+            "invite_code",
+            "This invite code can no longer be used.",
+        )),
+        None => Err(ServiceError::invalid("invite_code", "Unknown invite code.")),
     }
-    if verify_email {
-        security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
-    }
-    let mut ref_by = 0;
-    if let (Some(code), false) = (invite_code, req.as_admin) {
-        match users::lock_inviter(&mut tx, code).await? {
-            Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => ref_by = id,
-            Some(_) => {
-                return Err(ServiceError::invalid(
-                    "invite_code",
-                    "This invite code can no longer be used.",
-                ))
-            }
-            None => return Err(ServiceError::invalid("invite_code", "Unknown invite code.")),
-        }
-    }
-    let port = free_port(app, &mut tx).await?;
-    let mut new_user = account::new_user(
-        &email,
-        req.user_name,
-        pass,
-        crate::random::account_secrets(),
-        port,
-        ref_by,
-        req.ip,
-        &defaults,
-        now_naive(),
-    );
-    new_user.is_admin = req.as_admin;
-    let id = match users::insert_user(&mut tx, &new_user).await {
+}
+
+/// Inserts the account with its subscription link and invite code; returns its id.
+async fn insert_account(tx: &mut db::Tx, new_user: &account::NewUser) -> ServiceResult<i64> {
+    let id = match users::insert_user(tx, new_user).await {
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e) => {
             return Err(ServiceError::conflict("This e-mail is already registered."))
         }
         Err(e) => return Err(e.into()),
     };
-    users::insert_link(&mut tx, id, &random_token(16)).await?;
-    users::insert_invite_code(&mut tx, id, &random_token(10)).await?;
-    if ref_by != 0 {
-        users::reward_inviter(&mut tx, ref_by, balance_reward, traffic_reward_gb * GB).await?;
-    }
-    tx.commit().await?;
-    tracing::info!(user_id = id, invited_by = ref_by, "account created");
+    users::insert_link(tx, id, &random_token(16)).await?;
+    users::insert_invite_code(tx, id, &random_token(10)).await?;
     Ok(id)
 }
 

@@ -139,7 +139,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let served = state.clone();
-        tokio::spawn(async move { spanel::app::serve(served, listener).await });
+        tokio::spawn(async move { spanel::server::serve(served, listener).await });
         TestApp {
             base,
             state,
