@@ -10,6 +10,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
 COPY src ./src
 COPY web ./web
+COPY templates ./templates
 RUN cargo build --release --locked \
  && strip --strip-all target/release/spanel
 
