@@ -547,6 +547,23 @@ mod tests {
     }
 
     #[test]
+    fn node_sorts_keep_sspanels_numbers() {
+        for (n, sort) in [
+            (0, NodeSort::Shadowsocks),
+            (1, NodeSort::Shadowsocks2022),
+            (2, NodeSort::Tuic),
+            (11, NodeSort::V2Ray),
+            (14, NodeSort::Trojan),
+        ] {
+            assert_eq!(NodeSort::from_i64(n), Some(sort));
+            assert_eq!(sort.as_i64(), n);
+        }
+        for n in [-1, 3, 10, 12, 13, 15] {
+            assert_eq!(NodeSort::from_i64(n), None);
+        }
+    }
+
+    #[test]
     fn fields_follow_the_node_sort() {
         let v = mod_mu_user(11, "", &user(), 2, false).unwrap();
         assert_eq!(v["uuid"], "u-u-i-d");
