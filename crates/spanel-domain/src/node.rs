@@ -76,6 +76,40 @@ pub fn charge(raw: u64, rate: f64) -> u64 {
     ((raw as f64 * rate).round() as u64).min(MAX_BATCH_DELTA)
 }
 
+/// The kind of server a node runs: SSPanel-UIM's `node.sort` numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeSort {
+    /// Shadowsocks (SSR when the user has a protocol or obfuscation); per-user ports.
+    Shadowsocks = 0,
+    /// Shadowsocks 2022 on one port, a key per user.
+    Shadowsocks2022 = 1,
+    /// TUIC.
+    Tuic = 2,
+    /// V2Ray: VMess or VLESS (with TLS or REALITY).
+    V2Ray = 11,
+    /// Trojan.
+    Trojan = 14,
+}
+
+impl NodeSort {
+    /// The sort of a `node.sort` value; None for numbers spanel does not serve.
+    pub fn from_i64(sort: i64) -> Option<NodeSort> {
+        match sort {
+            0 => Some(NodeSort::Shadowsocks),
+            1 => Some(NodeSort::Shadowsocks2022),
+            2 => Some(NodeSort::Tuic),
+            11 => Some(NodeSort::V2Ray),
+            14 => Some(NodeSort::Trojan),
+            _ => None,
+        }
+    }
+
+    /// The `node.sort` value.
+    pub fn as_i64(self) -> i64 {
+        self as i64
+    }
+}
+
 /// The node's fields that decide whether it serves anyone.
 #[derive(Debug, Clone)]
 pub struct NodeRow {
@@ -246,15 +280,15 @@ pub fn mod_mu_user(
     }
     let mut o = serde_json::Map::new();
     o.insert("id".into(), user.id.into());
-    match sort {
-        11 | 14 => {
+    match NodeSort::from_i64(sort) {
+        Some(NodeSort::V2Ray | NodeSort::Trojan) => {
             o.insert("uuid".into(), user.uuid.clone().into());
         }
-        2 => {
+        Some(NodeSort::Tuic) => {
             o.insert("uuid".into(), user.uuid.clone().into());
             o.insert("passwd".into(), user.passwd.clone().into());
         }
-        1 => {
+        Some(NodeSort::Shadowsocks2022) => {
             let key = crate::subscription::ss2022_user_key(&user.uuid, ss2022_method)
                 .unwrap_or_else(|| user.passwd.clone());
             o.insert("passwd".into(), key.into());
@@ -509,6 +543,23 @@ mod tests {
             forbidden_ip: None,
             forbidden_port: None,
             enable: 1,
+        }
+    }
+
+    #[test]
+    fn node_sorts_keep_sspanels_numbers() {
+        for (n, sort) in [
+            (0, NodeSort::Shadowsocks),
+            (1, NodeSort::Shadowsocks2022),
+            (2, NodeSort::Tuic),
+            (11, NodeSort::V2Ray),
+            (14, NodeSort::Trojan),
+        ] {
+            assert_eq!(NodeSort::from_i64(n), Some(sort));
+            assert_eq!(sort.as_i64(), n);
+        }
+        for n in [-1, 3, 10, 12, 13, 15] {
+            assert_eq!(NodeSort::from_i64(n), None);
         }
     }
 

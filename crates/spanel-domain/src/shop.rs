@@ -127,101 +127,10 @@ impl PlanContent {
     ) -> Result<PlanContent, Vec<ContentError>> {
         let mut c = PlanContent::default();
         let mut errors: Vec<ContentError> = Vec::new();
-        let mut bad = |k: &str, msg: &str| errors.push((format!("content.{k}"), msg.to_string()));
         for (key, value) in map {
             let k = key.as_str();
-            if NUMERIC_KEYS.contains(&k) {
-                let limit = content_limit(k);
-                let Some(d) = number(value).filter(|d| !d.is_sign_negative() && *d <= limit) else {
-                    bad(k, &format!("must be a number from 0 to {limit}"));
-                    continue;
-                };
-                let int = whole(d);
-                match k {
-                    "bandwidth" => c.bandwidth = Some(d),
-                    "reset_value" => c.reset_value = Some(d),
-                    "speedlimit" => c.speedlimit = Some(d),
-                    _ => {
-                        let Some(n) = int else {
-                            bad(k, "must be a whole number");
-                            continue;
-                        };
-                        match k {
-                            "expire" => c.expire = Some(n),
-                            "class" => c.class = Some(n),
-                            "class_expire" => c.class_expire = Some(n),
-                            "reset" => c.reset = Some(n),
-                            "reset_exp" => c.reset_exp = Some(n),
-                            _ => c.connector = Some(n),
-                        }
-                    }
-                }
-                continue;
-            }
-            match k {
-                "content_extra" => match value {
-                    Value::String(s) => c.content_extra = Some(s.clone()),
-                    Value::Null => {}
-                    _ => bad(k, "must be text"),
-                },
-                "traffic_package" => match value {
-                    Value::Null | Value::Bool(false) => {}
-                    Value::Bool(true) => c.traffic_package = true,
-                    Value::Object(o) => {
-                        c.traffic_package = true;
-                        let class = o.get("class").and_then(Value::as_object);
-                        let bound = |b: &str| {
-                            class
-                                .and_then(|m| m.get(b))
-                                .and_then(number)
-                                .and_then(whole)
-                        };
-                        if let (Some(min), Some(max)) = (bound("min"), bound("max")) {
-                            c.traffic_package_class = Some(ClassRange { min, max });
-                        }
-                    }
-                    other => match number(other) {
-                        Some(d) if !d.is_sign_negative() => c.traffic_package = !d.is_zero(),
-                        _ => bad(k, "must be a number ≥ 0 or an object"),
-                    },
-                },
-                "promo" => {
-                    let obj = value.as_object();
-                    let get = |f: &str| obj.and_then(|o| o.get(f)).and_then(number);
-                    let price = get("price")
-                        .filter(|d| !d.is_sign_negative() && d.scale() <= 2)
-                        .map(Money::cents);
-                    // Unix seconds up to the year 2100.
-                    let time = |f: &str| {
-                        get(f)
-                            .and_then(whole)
-                            .filter(|t| (0..=4_102_444_800).contains(t))
-                    };
-                    match (price, time("start"), time("end")) {
-                        (Some(price), Some(start), Some(end)) if start <= end => {
-                            c.promo = Some(Promo { price, start, end })
-                        }
-                        _ => bad(
-                            k,
-                            "must be {\"price\": amount ≥ 0, \"start\": unix, \"end\": unix ≥ start}",
-                        ),
-                    }
-                }
-                "bundle" => {
-                    let ids: Option<Vec<i64>> = value
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|v| number(v).and_then(whole).filter(|n| *n > 0))
-                                .collect()
-                        })
-                        .unwrap_or(None);
-                    match ids {
-                        Some(ids) => c.bundle = ids,
-                        None => bad(k, "must be a list of plan ids"),
-                    }
-                }
-                _ => bad(k, "is not a known content key"),
+            if let Err(msg) = c.set(k, value) {
+                errors.push((format!("content.{k}"), msg));
             }
         }
         if strict && !errors.is_empty() {
@@ -231,6 +140,81 @@ impl PlanContent {
         }
     }
 
+    /// Sets content key `k` from `value`, or says what is wrong with it (nothing set).
+    fn set(&mut self, k: &str, value: &Value) -> Result<(), String> {
+        if NUMERIC_KEYS.contains(&k) {
+            return self.set_number(k, value);
+        }
+        match k {
+            "content_extra" => match value {
+                Value::String(s) => self.content_extra = Some(s.clone()),
+                Value::Null => {}
+                _ => return Err("must be text".into()),
+            },
+            "traffic_package" => return self.set_traffic_package(value),
+            "promo" => {
+                self.promo = Some(promo(value).ok_or(
+                    "must be {\"price\": amount ≥ 0, \"start\": unix, \"end\": unix ≥ start}",
+                )?)
+            }
+            "bundle" => self.bundle = bundle(value).ok_or("must be a list of plan ids")?,
+            _ => return Err("is not a known content key".into()),
+        }
+        Ok(())
+    }
+
+    /// One of `NUMERIC_KEYS`: a number from 0 to its limit, whole except for the traffic and
+    /// speed amounts.
+    fn set_number(&mut self, k: &str, value: &Value) -> Result<(), String> {
+        let limit = content_limit(k);
+        let Some(d) = number(value).filter(|d| !d.is_sign_negative() && *d <= limit) else {
+            return Err(format!("must be a number from 0 to {limit}"));
+        };
+        match k {
+            "bandwidth" => self.bandwidth = Some(d),
+            "reset_value" => self.reset_value = Some(d),
+            "speedlimit" => self.speedlimit = Some(d),
+            _ => {
+                let n = whole(d).ok_or("must be a whole number")?;
+                match k {
+                    "expire" => self.expire = Some(n),
+                    "class" => self.class = Some(n),
+                    "class_expire" => self.class_expire = Some(n),
+                    "reset" => self.reset = Some(n),
+                    "reset_exp" => self.reset_exp = Some(n),
+                    _ => self.connector = Some(n),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `traffic_package`: a flag (bool or number), or an object that may bound the buyer's class.
+    fn set_traffic_package(&mut self, value: &Value) -> Result<(), String> {
+        match value {
+            Value::Null | Value::Bool(false) => {}
+            Value::Bool(true) => self.traffic_package = true,
+            Value::Object(o) => {
+                self.traffic_package = true;
+                let class = o.get("class").and_then(Value::as_object);
+                let bound = |b: &str| {
+                    class
+                        .and_then(|m| m.get(b))
+                        .and_then(number)
+                        .and_then(whole)
+                };
+                if let (Some(min), Some(max)) = (bound("min"), bound("max")) {
+                    self.traffic_package_class = Some(ClassRange { min, max });
+                }
+            }
+            other => match number(other) {
+                Some(d) if !d.is_sign_negative() => self.traffic_package = !d.is_zero(),
+                _ => return Err("must be a number ≥ 0 or an object".into()),
+            },
+        }
+        Ok(())
+    }
+
     pub fn is_periodic(&self) -> bool {
         self.reset.unwrap_or(0) > 0
     }
@@ -238,6 +222,37 @@ impl PlanContent {
     pub fn bandwidth_bytes(&self) -> Option<i64> {
         self.bandwidth.map(gb_to_bytes)
     }
+}
+
+/// A content `promo`: a price ≥ 0 in cents and a start no later than its end.
+fn promo(value: &Value) -> Option<Promo> {
+    let obj = value.as_object();
+    let get = |f: &str| obj.and_then(|o| o.get(f)).and_then(number);
+    let price = get("price")
+        .filter(|d| !d.is_sign_negative() && d.scale() <= 2)
+        .map(Money::cents);
+    // Unix seconds up to the year 2100.
+    let time = |f: &str| {
+        get(f)
+            .and_then(whole)
+            .filter(|t| (0..=4_102_444_800).contains(t))
+    };
+    match (price, time("start"), time("end")) {
+        (Some(price), Some(start), Some(end)) if start <= end => Some(Promo { price, start, end }),
+        _ => None,
+    }
+}
+
+/// A content `bundle`: a list of positive plan ids.
+fn bundle(value: &Value) -> Option<Vec<i64>> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| number(v).and_then(whole).filter(|n| *n > 0))
+                .collect()
+        })
+        .unwrap_or(None)
 }
 
 fn gb_to_bytes(gb: Decimal) -> i64 {
@@ -539,6 +554,38 @@ mod tests {
         assert_eq!(c.bundle, vec![2, 3]);
         assert!(c.is_periodic());
         assert!(!c.traffic_package);
+    }
+
+    #[test]
+    fn strict_parse_says_what_is_wrong_with_each_key() {
+        let err = PlanContent::parse(
+            r#"{"bandwidth":-1,"class":"1.5","content_extra":1,"traffic_package":-1,
+                "promo":{"price":1,"start":2,"end":1},"bundle":[0],"colour":1}"#,
+            true,
+        )
+        .unwrap_err();
+        let msg = |k: &str| {
+            err.iter()
+                .find(|(key, _)| key == &format!("content.{k}"))
+                .map(|(_, m)| m.as_str())
+        };
+        assert_eq!(
+            msg("bandwidth"),
+            Some("must be a number from 0 to 100000000")
+        );
+        assert_eq!(msg("class"), Some("must be a whole number"));
+        assert_eq!(msg("content_extra"), Some("must be text"));
+        assert_eq!(
+            msg("traffic_package"),
+            Some("must be a number ≥ 0 or an object")
+        );
+        assert_eq!(
+            msg("promo"),
+            Some("must be {\"price\": amount ≥ 0, \"start\": unix, \"end\": unix ≥ start}")
+        );
+        assert_eq!(msg("bundle"), Some("must be a list of plan ids"));
+        assert_eq!(msg("colour"), Some("is not a known content key"));
+        assert_eq!(err.len(), 7);
     }
 
     #[test]

@@ -87,22 +87,7 @@ pub fn proxy(p: &Proxy) -> Option<Value> {
             .set("cipher", method.as_str())
             .set("password", password.as_str())
             .set("udp", true),
-        Kind::Ssr {
-            method,
-            password,
-            protocol,
-            protocol_param,
-            obfs,
-            obfs_param,
-        } => base
-            .set("type", "ssr")
-            .set("cipher", method.as_str())
-            .set("password", password.as_str())
-            .set("protocol", protocol.as_str())
-            .set("protocol-param", protocol_param.as_str())
-            .set("obfs", obfs.as_str())
-            .set("obfs-param", obfs_param.as_str())
-            .set("udp", true),
+        Kind::Ssr { .. } => ssr(base, &p.kind),
         Kind::Vmess {
             uuid,
             transport,
@@ -119,38 +104,7 @@ pub fn proxy(p: &Proxy) -> Option<Value> {
                 .set_if(*tls, "skip-cert-verify", p.allow_insecure);
             transport_opts(m, transport)
         }
-        Kind::Vless {
-            uuid,
-            transport,
-            security,
-            flow,
-        } => {
-            let tls = !matches!(security, Security::None);
-            let mut m = base
-                .set("type", "vless")
-                .set("uuid", uuid.as_str())
-                .set("udp", true)
-                .set("tls", tls)
-                .set_if(tls, "servername", sni)
-                .set_if(!flow.is_empty(), "flow", flow.as_str())
-                .set_if(tls, "skip-cert-verify", p.allow_insecure);
-            if let Security::Reality {
-                public_key,
-                short_id,
-            } = security
-            {
-                m = m
-                    .set(
-                        "reality-opts",
-                        M::new()
-                            .set("public-key", public_key.as_str())
-                            .set("short-id", short_id.as_str())
-                            .value(),
-                    )
-                    .set("client-fingerprint", "chrome");
-            }
-            transport_opts(m, transport)
-        }
+        Kind::Vless { .. } => vless(base, p, sni),
         Kind::Trojan {
             password,
             transport,
@@ -174,6 +128,67 @@ pub fn proxy(p: &Proxy) -> Option<Value> {
             .set("skip-cert-verify", p.allow_insecure),
     };
     Some(m.value())
+}
+
+/// The ShadowsocksR fields after `base` (`kind` is a `Kind::Ssr`).
+fn ssr(base: M, kind: &Kind) -> M {
+    let Kind::Ssr {
+        method,
+        password,
+        protocol,
+        protocol_param,
+        obfs,
+        obfs_param,
+    } = kind
+    else {
+        return base;
+    };
+    base.set("type", "ssr")
+        .set("cipher", method.as_str())
+        .set("password", password.as_str())
+        .set("protocol", protocol.as_str())
+        .set("protocol-param", protocol_param.as_str())
+        .set("obfs", obfs.as_str())
+        .set("obfs-param", obfs_param.as_str())
+        .set("udp", true)
+}
+
+/// The VLESS fields after `base`, with `reality-opts` for REALITY (`p` is a `Kind::Vless`).
+fn vless(base: M, p: &Proxy, sni: String) -> M {
+    let Kind::Vless {
+        uuid,
+        transport,
+        security,
+        flow,
+    } = &p.kind
+    else {
+        return base;
+    };
+    let tls = !matches!(security, Security::None);
+    let mut m = base
+        .set("type", "vless")
+        .set("uuid", uuid.as_str())
+        .set("udp", true)
+        .set("tls", tls)
+        .set_if(tls, "servername", sni)
+        .set_if(!flow.is_empty(), "flow", flow.as_str())
+        .set_if(tls, "skip-cert-verify", p.allow_insecure);
+    if let Security::Reality {
+        public_key,
+        short_id,
+    } = security
+    {
+        m = m
+            .set(
+                "reality-opts",
+                M::new()
+                    .set("public-key", public_key.as_str())
+                    .set("short-id", short_id.as_str())
+                    .value(),
+            )
+            .set("client-fingerprint", "chrome");
+    }
+    transport_opts(m, transport)
 }
 
 /// Expands `{{proxies}}` in every group's `proxies`; a group left empty gets `DIRECT` (Clash

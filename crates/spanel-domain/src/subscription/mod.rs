@@ -12,6 +12,8 @@ use base64::Engine;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::node::NodeSort;
+
 /// The node columns a subscription needs.
 #[derive(Debug, Clone, Default)]
 pub struct NodeInfo {
@@ -179,6 +181,13 @@ pub fn ss2022_user_key(uuid: &str, method: &str) -> Option<String> {
     Some(base64::engine::general_purpose::STANDARD.encode(&digest[..len]))
 }
 
+/// A proxy's fields that depend on the node's sort.
+struct Endpoint {
+    port: u16,
+    sni: String,
+    kind: Kind,
+}
+
 /// Builds the proxy a user gets for a node, or None when the node cannot be expressed
 /// (unknown sort, bad port, unknown transport).
 pub fn build_proxy(node: &NodeInfo, user: &UserInfo) -> Option<Proxy> {
@@ -190,134 +199,156 @@ pub fn build_proxy(node: &NodeInfo, user: &UserInfo) -> Option<Proxy> {
     if server.is_empty() {
         return None;
     }
-    let host = cfg_str(&cfg, "host");
-    let allow_insecure = cfg_bool(&cfg, "allow_insecure");
-    let mut proxy = Proxy {
-        name: node.name.clone(),
-        server,
-        port: 443,
-        sni: String::new(),
-        allow_insecure,
-        kind: Kind::Tuic {
-            uuid: String::new(),
-            password: String::new(),
-        },
-    };
-    match node.sort {
-        0 => {
-            proxy.port = if node.mu_only == 1 {
-                node_port(&cfg)
-            } else {
-                let offset = cfg_str(&cfg, "offset_port_user")
-                    .parse::<i64>()
-                    .unwrap_or(0);
-                u16::try_from(user.port + offset).ok().filter(|p| *p > 0)?
-            };
-            let plain = |s: &str| s.is_empty() || s == "origin" || s == "plain";
-            proxy.kind = if plain(&user.protocol) && plain(&user.obfs) {
-                Kind::Ss {
-                    method: user.method.clone(),
-                    password: user.passwd.clone(),
-                }
-            } else {
-                Kind::Ssr {
-                    method: user.method.clone(),
-                    password: user.passwd.clone(),
-                    protocol: user.protocol.clone(),
-                    protocol_param: user.protocol_param.clone(),
-                    obfs: user.obfs.clone(),
-                    obfs_param: user.obfs_param.clone(),
-                }
-            };
-        }
-        1 => {
-            let method = match cfg_str(&cfg, "method") {
-                m if m.is_empty() => "2022-blake3-aes-128-gcm".to_string(),
-                m => m,
-            };
-            let user_key = ss2022_user_key(&user.uuid, &method)?;
-            let server_key = cfg_str(&cfg, "server_key");
-            proxy.port = node_port(&cfg);
-            proxy.kind = Kind::Ss {
-                password: if server_key.is_empty() {
-                    user_key
-                } else {
-                    format!("{server_key}:{user_key}")
-                },
-                method,
-            };
-        }
-        11 => {
-            proxy.port = node_port(&cfg);
-            let transport = transport(&cfg)?;
-            let security = match cfg_str(&cfg, "security").to_ascii_lowercase().as_str() {
-                "reality" => "reality".to_string(),
-                "tls" | "xtls" => "tls".to_string(),
-                _ if cfg_bool(&cfg, "enable_reality") => "reality".to_string(),
-                _ if matches!(cfg_str(&cfg, "tls").as_str(), "1" | "tls" | "true") => {
-                    "tls".to_string()
-                }
-                _ => "none".to_string(),
-            };
-            let vless = cfg_bool(&cfg, "enable_vless") || security == "reality";
-            proxy.sni = host;
-            if vless {
-                let security = match security.as_str() {
-                    "reality" => {
-                        let opts = cfg
-                            .get("reality-opts")
-                            .and_then(Value::as_object)
-                            .cloned()
-                            .unwrap_or_default();
-                        let public_key = cfg_str(&opts, "public-key");
-                        if public_key.is_empty() {
-                            return None;
-                        }
-                        let server_name = cfg_str(&opts, "server-name");
-                        if !server_name.is_empty() {
-                            proxy.sni = server_name;
-                        }
-                        Security::Reality {
-                            public_key,
-                            short_id: cfg_str(&opts, "short-id"),
-                        }
-                    }
-                    "tls" => Security::Tls,
-                    _ => Security::None,
-                };
-                proxy.kind = Kind::Vless {
-                    uuid: user.uuid.clone(),
-                    transport,
-                    security,
-                    flow: cfg_str(&cfg, "flow"),
-                };
-            } else {
-                proxy.kind = Kind::Vmess {
-                    uuid: user.uuid.clone(),
-                    transport,
-                    tls: security == "tls",
-                };
-            }
-        }
-        14 => {
-            proxy.port = node_port(&cfg);
-            proxy.sni = host;
-            proxy.kind = Kind::Trojan {
+    let endpoint = match NodeSort::from_i64(node.sort)? {
+        NodeSort::Shadowsocks => shadowsocks(node, user, &cfg)?,
+        NodeSort::Shadowsocks2022 => shadowsocks_2022(user, &cfg)?,
+        NodeSort::V2Ray => v2ray(user, &cfg)?,
+        NodeSort::Trojan => Endpoint {
+            port: node_port(&cfg),
+            sni: cfg_str(&cfg, "host"),
+            kind: Kind::Trojan {
                 password: user.uuid.clone(),
                 transport: transport(&cfg)?,
-            };
-        }
-        2 => {
-            proxy.port = node_port(&cfg);
-            proxy.sni = host;
-            proxy.kind = Kind::Tuic {
+            },
+        },
+        NodeSort::Tuic => Endpoint {
+            port: node_port(&cfg),
+            sni: cfg_str(&cfg, "host"),
+            kind: Kind::Tuic {
                 uuid: user.uuid.clone(),
                 password: user.passwd.clone(),
-            };
+            },
+        },
+    };
+    Some(Proxy {
+        name: node.name.clone(),
+        server,
+        port: endpoint.port,
+        sni: endpoint.sni,
+        allow_insecure: cfg_bool(&cfg, "allow_insecure"),
+        kind: endpoint.kind,
+    })
+}
+
+/// Sort 0: the user's own port (plus `offset_port_user`) unless the node is single-port; plain
+/// Shadowsocks unless the user has an SSR protocol or obfuscation.
+fn shadowsocks(node: &NodeInfo, user: &UserInfo, cfg: &Map<String, Value>) -> Option<Endpoint> {
+    let port = if node.mu_only == 1 {
+        node_port(cfg)
+    } else {
+        let offset = cfg_str(cfg, "offset_port_user").parse::<i64>().unwrap_or(0);
+        u16::try_from(user.port + offset).ok().filter(|p| *p > 0)?
+    };
+    let plain = |s: &str| s.is_empty() || s == "origin" || s == "plain";
+    let kind = if plain(&user.protocol) && plain(&user.obfs) {
+        Kind::Ss {
+            method: user.method.clone(),
+            password: user.passwd.clone(),
         }
-        _ => return None,
+    } else {
+        Kind::Ssr {
+            method: user.method.clone(),
+            password: user.passwd.clone(),
+            protocol: user.protocol.clone(),
+            protocol_param: user.protocol_param.clone(),
+            obfs: user.obfs.clone(),
+            obfs_param: user.obfs_param.clone(),
+        }
+    };
+    Some(Endpoint {
+        port,
+        sni: String::new(),
+        kind,
+    })
+}
+
+/// Sort 1: the node's method (default `2022-blake3-aes-128-gcm`) and the user's key, after the
+/// node's `server_key` when it has one.
+fn shadowsocks_2022(user: &UserInfo, cfg: &Map<String, Value>) -> Option<Endpoint> {
+    let method = match cfg_str(cfg, "method") {
+        m if m.is_empty() => "2022-blake3-aes-128-gcm".to_string(),
+        m => m,
+    };
+    let user_key = ss2022_user_key(&user.uuid, &method)?;
+    let server_key = cfg_str(cfg, "server_key");
+    Some(Endpoint {
+        port: node_port(cfg),
+        sni: String::new(),
+        kind: Kind::Ss {
+            password: if server_key.is_empty() {
+                user_key
+            } else {
+                format!("{server_key}:{user_key}")
+            },
+            method,
+        },
+    })
+}
+
+/// The V2Ray node's security: `reality`, `tls` or `none`, from `security`, then the older
+/// `enable_reality` and `tls` keys.
+fn v2ray_security(cfg: &Map<String, Value>) -> &'static str {
+    match cfg_str(cfg, "security").to_ascii_lowercase().as_str() {
+        "reality" => "reality",
+        "tls" | "xtls" => "tls",
+        _ if cfg_bool(cfg, "enable_reality") => "reality",
+        _ if matches!(cfg_str(cfg, "tls").as_str(), "1" | "tls" | "true") => "tls",
+        _ => "none",
     }
-    Some(proxy)
+}
+
+/// The node's `reality-opts`: the security and the server name (empty: keep the node's `host`),
+/// or None without a public key.
+fn reality(cfg: &Map<String, Value>) -> Option<(Security, String)> {
+    let opts = cfg
+        .get("reality-opts")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let public_key = cfg_str(&opts, "public-key");
+    if public_key.is_empty() {
+        return None;
+    }
+    let security = Security::Reality {
+        public_key,
+        short_id: cfg_str(&opts, "short-id"),
+    };
+    Some((security, cfg_str(&opts, "server-name")))
+}
+
+/// Sort 11: VLESS when enabled or with REALITY, else VMess.
+fn v2ray(user: &UserInfo, cfg: &Map<String, Value>) -> Option<Endpoint> {
+    let port = node_port(cfg);
+    let transport = transport(cfg)?;
+    let security = v2ray_security(cfg);
+    let mut sni = cfg_str(cfg, "host");
+    let vless = cfg_bool(cfg, "enable_vless") || security == "reality";
+    let kind = if vless {
+        let security = match security {
+            "reality" => {
+                let (security, server_name) = reality(cfg)?;
+                if !server_name.is_empty() {
+                    sni = server_name;
+                }
+                security
+            }
+            "tls" => Security::Tls,
+            _ => Security::None,
+        };
+        Kind::Vless {
+            uuid: user.uuid.clone(),
+            transport,
+            security,
+            flow: cfg_str(cfg, "flow"),
+        }
+    } else {
+        Kind::Vmess {
+            uuid: user.uuid.clone(),
+            transport,
+            tls: security == "tls",
+        }
+    };
+    Some(Endpoint { port, sni, kind })
 }
 
 /// Line formats (Surge, Quantumult X) separate fields with `,` and `=`: a name keeps its text

@@ -9,7 +9,6 @@ fn host_port(p: &Proxy) -> String {
 pub fn line(p: &Proxy) -> Option<String> {
     let tag = line_name(&p.name);
     let hp = host_port(p);
-    let sni = p.sni_or_server();
     let verify = if p.allow_insecure { "false" } else { "true" };
     match &p.kind {
         Kind::Ss { method, password } => {
@@ -46,24 +45,7 @@ pub fn line(p: &Proxy) -> Option<String> {
             transport,
             tls,
         } => {
-            let obfs = match (transport, tls) {
-                (Transport::Tcp, false) => String::new(),
-                (Transport::Tcp, true) => {
-                    format!(", obfs=over-tls, obfs-host={sni}, tls-verification={verify}")
-                }
-                (Transport::Ws { path, host }, tls) => {
-                    line_safe(&[path, host]).then_some(())?;
-                    let host = if host.is_empty() { sni } else { host.as_str() };
-                    let kind = if *tls { "wss" } else { "ws" };
-                    let verify = if *tls {
-                        format!(", tls-verification={verify}")
-                    } else {
-                        String::new()
-                    };
-                    format!(", obfs={kind}, obfs-host={host}, obfs-uri={path}{verify}")
-                }
-                (Transport::Grpc { .. }, _) => return None,
-            };
+            let obfs = vmess_obfs(p, transport, *tls)?;
             Some(format!(
                 "vmess={hp}, method=chacha20-poly1305, password={uuid}{obfs}, fast-open=false, udp-relay=false, aead=true, tag={tag}"
             ))
@@ -73,21 +55,51 @@ pub fn line(p: &Proxy) -> Option<String> {
             transport,
         } => {
             line_safe(&[password]).then_some(())?;
-            let tls = match transport {
-                Transport::Tcp => format!(", over-tls=true, tls-host={sni}"),
-                Transport::Ws { path, host } => {
-                    line_safe(&[path, host]).then_some(())?;
-                    let host = if host.is_empty() { sni } else { host.as_str() };
-                    format!(", obfs=wss, obfs-host={host}, obfs-uri={path}")
-                }
-                Transport::Grpc { .. } => return None,
-            };
+            let tls = trojan_tls(p, transport)?;
             Some(format!(
                 "trojan={hp}, password={password}{tls}, tls-verification={verify}, fast-open=false, udp-relay=false, tag={tag}"
             ))
         }
         Kind::Vless { .. } | Kind::Tuic { .. } => None,
     }
+}
+
+/// The transport and TLS options of a VMess line (None: gRPC or unsafe values).
+fn vmess_obfs(p: &Proxy, transport: &Transport, tls: bool) -> Option<String> {
+    let sni = p.sni_or_server();
+    let verify = if p.allow_insecure { "false" } else { "true" };
+    Some(match (transport, tls) {
+        (Transport::Tcp, false) => String::new(),
+        (Transport::Tcp, true) => {
+            format!(", obfs=over-tls, obfs-host={sni}, tls-verification={verify}")
+        }
+        (Transport::Ws { path, host }, tls) => {
+            line_safe(&[path, host]).then_some(())?;
+            let host = if host.is_empty() { sni } else { host.as_str() };
+            let kind = if tls { "wss" } else { "ws" };
+            let verify = if tls {
+                format!(", tls-verification={verify}")
+            } else {
+                String::new()
+            };
+            format!(", obfs={kind}, obfs-host={host}, obfs-uri={path}{verify}")
+        }
+        (Transport::Grpc { .. }, _) => return None,
+    })
+}
+
+/// The TLS and transport options of a Trojan line (None: gRPC or unsafe values).
+fn trojan_tls(p: &Proxy, transport: &Transport) -> Option<String> {
+    let sni = p.sni_or_server();
+    Some(match transport {
+        Transport::Tcp => format!(", over-tls=true, tls-host={sni}"),
+        Transport::Ws { path, host } => {
+            line_safe(&[path, host]).then_some(())?;
+            let host = if host.is_empty() { sni } else { host.as_str() };
+            format!(", obfs=wss, obfs-host={host}, obfs-uri={path}")
+        }
+        Transport::Grpc { .. } => return None,
+    })
 }
 
 pub fn render(proxies: &[Proxy]) -> String {

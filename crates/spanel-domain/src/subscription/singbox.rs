@@ -43,10 +43,7 @@ pub fn outbound(p: &Proxy) -> Option<Value> {
             if *on {
                 v["tls"] = tls(p);
             }
-            if let Some(t) = transport(t) {
-                v["transport"] = t;
-            }
-            v
+            with_transport(v, t)
         }
         Kind::Vless {
             uuid,
@@ -58,35 +55,18 @@ pub fn outbound(p: &Proxy) -> Option<Value> {
             if !flow.is_empty() {
                 v["flow"] = json!(flow);
             }
-            match security {
-                Security::None => {}
-                Security::Tls => v["tls"] = tls(p),
-                Security::Reality {
-                    public_key,
-                    short_id,
-                } => {
-                    let mut t = tls(p);
-                    t["reality"] =
-                        json!({"enabled": true, "public_key": public_key, "short_id": short_id});
-                    t["utls"] = json!({"enabled": true, "fingerprint": "chrome"});
-                    v["tls"] = t;
-                }
+            if let Some(t) = vless_tls(p, security) {
+                v["tls"] = t;
             }
-            if let Some(t) = transport(t) {
-                v["transport"] = t;
-            }
-            v
+            with_transport(v, t)
         }
         Kind::Trojan {
             password,
             transport: t,
-        } => {
-            let mut v = json!({"type": "trojan", "password": password, "tls": tls(p)});
-            if let Some(t) = transport(t) {
-                v["transport"] = t;
-            }
-            v
-        }
+        } => with_transport(
+            json!({"type": "trojan", "password": password, "tls": tls(p)}),
+            t,
+        ),
         Kind::Tuic { uuid, password } => {
             let mut t = tls(p);
             t["alpn"] = json!(["h3"]);
@@ -98,6 +78,31 @@ pub fn outbound(p: &Proxy) -> Option<Value> {
     v["server"] = json!(p.server);
     v["server_port"] = json!(p.port);
     Some(v)
+}
+
+/// `v` with the transport's options, if it has any.
+fn with_transport(mut v: Value, t: &Transport) -> Value {
+    if let Some(t) = transport(t) {
+        v["transport"] = t;
+    }
+    v
+}
+
+/// The TLS options of a VLESS outbound (None without TLS).
+fn vless_tls(p: &Proxy, security: &Security) -> Option<Value> {
+    match security {
+        Security::None => None,
+        Security::Tls => Some(tls(p)),
+        Security::Reality {
+            public_key,
+            short_id,
+        } => {
+            let mut t = tls(p);
+            t["reality"] = json!({"enabled": true, "public_key": public_key, "short_id": short_id});
+            t["utls"] = json!({"enabled": true, "fingerprint": "chrome"});
+            Some(t)
+        }
+    }
 }
 
 pub fn render(proxies: &[Proxy]) -> anyhow::Result<String> {

@@ -20,18 +20,7 @@ pub fn line(p: &Proxy) -> Option<String> {
             transport,
             tls,
         } => {
-            let ws = match transport {
-                Transport::Tcp => String::new(),
-                Transport::Ws { path, host } => {
-                    line_safe(&[path, host]).then_some(())?;
-                    let mut s = format!(", ws=true, ws-path={path}");
-                    if !host.is_empty() {
-                        s.push_str(&format!(", ws-headers=Host:{host}"));
-                    }
-                    s
-                }
-                Transport::Grpc { .. } => return None,
-            };
+            let ws = ws_options(transport)?;
             let tls = if *tls {
                 format!(", tls=true, sni={sni}, skip-cert-verify={skip}")
             } else {
@@ -46,24 +35,29 @@ pub fn line(p: &Proxy) -> Option<String> {
             transport,
         } => {
             line_safe(&[password]).then_some(())?;
-            let ws = match transport {
-                Transport::Tcp => String::new(),
-                Transport::Ws { path, host } => {
-                    line_safe(&[path, host]).then_some(())?;
-                    let mut s = format!(", ws=true, ws-path={path}");
-                    if !host.is_empty() {
-                        s.push_str(&format!(", ws-headers=Host:{host}"));
-                    }
-                    s
-                }
-                Transport::Grpc { .. } => return None,
-            };
+            let ws = ws_options(transport)?;
             Some(format!(
                 "{name} = trojan, {server}, {port}, password={password}{ws}, sni={sni}, skip-cert-verify={skip}"
             ))
         }
         Kind::Ssr { .. } | Kind::Vless { .. } | Kind::Tuic { .. } => None,
     }
+}
+
+/// The WebSocket options of a line (empty for TCP; None: gRPC or unsafe values).
+fn ws_options(transport: &Transport) -> Option<String> {
+    Some(match transport {
+        Transport::Tcp => String::new(),
+        Transport::Ws { path, host } => {
+            line_safe(&[path, host]).then_some(())?;
+            let mut s = format!(", ws=true, ws-path={path}");
+            if !host.is_empty() {
+                s.push_str(&format!(", ws-headers=Host:{host}"));
+            }
+            s
+        }
+        Transport::Grpc { .. } => return None,
+    })
 }
 
 pub fn render(proxies: &[Proxy]) -> String {

@@ -99,78 +99,91 @@ pub fn link(p: &Proxy) -> Option<String> {
             uuid,
             transport,
             tls,
-        } => {
-            let (net, path, host) = transport_params(transport);
-            let json = VmessJson {
-                v: "2",
-                ps: &p.name,
-                add: &p.server,
-                port: p.port.to_string(),
-                id: uuid,
-                aid: "0",
-                scy: "auto",
-                net,
-                kind: "none",
-                host,
-                path,
-                tls: if *tls { "tls" } else { "" },
-                sni: if *tls { &p.sni } else { "" },
-            };
-            let text = serde_json::to_string(&json).ok()?;
-            format!("vmess://{}", STANDARD.encode(text))
-        }
+        } => vmess_link(p, uuid, transport, *tls)?,
         Kind::Vless {
             uuid,
             transport,
             security,
             flow,
         } => {
-            let (net, path, host) = transport_params(transport);
-            let (sec, pbk, sid) = match security {
-                Security::None => ("none", "", ""),
-                Security::Tls => ("tls", "", ""),
-                Security::Reality {
-                    public_key,
-                    short_id,
-                } => ("reality", public_key.as_str(), short_id.as_str()),
-            };
-            let grpc = matches!(transport, Transport::Grpc { .. });
-            let fp = if sec == "reality" { "chrome" } else { "" };
-            let q = query(&[
-                ("encryption", "none"),
-                ("security", sec),
-                ("type", net),
-                ("path", if grpc { "" } else { path }),
-                ("serviceName", if grpc { path } else { "" }),
-                ("host", host),
-                ("sni", if sec == "none" { "" } else { &p.sni }),
-                ("flow", flow),
-                ("pbk", pbk),
-                ("sid", sid),
-                ("fp", fp),
-                ("allowInsecure", if p.allow_insecure { "1" } else { "" }),
-            ]);
+            let q = vless_query(p, transport, security, flow);
             format!("vless://{}@{}?{q}#{name}", enc(uuid), host_port(p))
         }
         Kind::Trojan {
             password,
             transport,
         } => {
-            let (net, path, host) = transport_params(transport);
-            let grpc = matches!(transport, Transport::Grpc { .. });
-            let q = query(&[
-                ("sni", &p.sni),
-                ("type", if net == "tcp" { "" } else { net }),
-                ("path", if grpc { "" } else { path }),
-                ("serviceName", if grpc { path } else { "" }),
-                ("host", host),
-                ("allowInsecure", if p.allow_insecure { "1" } else { "" }),
-            ]);
+            let q = trojan_query(p, transport);
             let q = if q.is_empty() { q } else { format!("?{q}") };
             format!("trojan://{}@{}{q}#{name}", enc(password), host_port(p))
         }
         Kind::Tuic { .. } => return None,
     })
+}
+
+/// `vmess://` and the base64 of v2rayN's JSON.
+fn vmess_link(p: &Proxy, uuid: &str, transport: &Transport, tls: bool) -> Option<String> {
+    let (net, path, host) = transport_params(transport);
+    let json = VmessJson {
+        v: "2",
+        ps: &p.name,
+        add: &p.server,
+        port: p.port.to_string(),
+        id: uuid,
+        aid: "0",
+        scy: "auto",
+        net,
+        kind: "none",
+        host,
+        path,
+        tls: if tls { "tls" } else { "" },
+        sni: if tls { &p.sni } else { "" },
+    };
+    let text = serde_json::to_string(&json).ok()?;
+    Some(format!("vmess://{}", STANDARD.encode(text)))
+}
+
+/// The query of a `vless://` link.
+fn vless_query(p: &Proxy, transport: &Transport, security: &Security, flow: &str) -> String {
+    let (net, path, host) = transport_params(transport);
+    let (sec, pbk, sid) = match security {
+        Security::None => ("none", "", ""),
+        Security::Tls => ("tls", "", ""),
+        Security::Reality {
+            public_key,
+            short_id,
+        } => ("reality", public_key.as_str(), short_id.as_str()),
+    };
+    let grpc = matches!(transport, Transport::Grpc { .. });
+    let fp = if sec == "reality" { "chrome" } else { "" };
+    query(&[
+        ("encryption", "none"),
+        ("security", sec),
+        ("type", net),
+        ("path", if grpc { "" } else { path }),
+        ("serviceName", if grpc { path } else { "" }),
+        ("host", host),
+        ("sni", if sec == "none" { "" } else { &p.sni }),
+        ("flow", flow),
+        ("pbk", pbk),
+        ("sid", sid),
+        ("fp", fp),
+        ("allowInsecure", if p.allow_insecure { "1" } else { "" }),
+    ])
+}
+
+/// The query of a `trojan://` link (empty when every value is).
+fn trojan_query(p: &Proxy, transport: &Transport) -> String {
+    let (net, path, host) = transport_params(transport);
+    let grpc = matches!(transport, Transport::Grpc { .. });
+    query(&[
+        ("sni", &p.sni),
+        ("type", if net == "tcp" { "" } else { net }),
+        ("path", if grpc { "" } else { path }),
+        ("serviceName", if grpc { path } else { "" }),
+        ("host", host),
+        ("allowInsecure", if p.allow_insecure { "1" } else { "" }),
+    ])
 }
 
 fn uri_lines(proxies: &[Proxy], keep: impl Fn(&Proxy) -> bool) -> Vec<String> {
