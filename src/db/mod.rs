@@ -5,6 +5,7 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod admin;
+pub mod admin_reports;
 pub mod checkout;
 pub mod copy;
 pub mod introspect;

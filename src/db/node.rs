@@ -589,6 +589,15 @@ async fn apply_batch_mysql(
         .bind(COUNTER_CAP)
         .execute(&mut **t)
         .await?;
+        sqlx::query(
+            "INSERT INTO `spanel_node_traffic_daily` (`node_id`, `day`, `bytes`) \
+             SELECT x.`id`, ?, x.`a` FROM `spanel_node_delta` AS x JOIN `node` AS n ON n.`id` = x.`id` \
+             ON DUPLICATE KEY UPDATE `bytes` = LEAST(`bytes` + VALUES(`bytes`), ?)",
+        )
+        .bind(now - now.rem_euclid(86_400))
+        .bind(COUNTER_CAP)
+        .execute(&mut **t)
+        .await?;
     }
     for (hour, rows) in hourly {
         empty_delta_table(t, "spanel_delta").await?;
@@ -662,6 +671,17 @@ async fn apply_batch_sqlite(
             q = q.bind(*id as i64).bind(*raw as i64);
         }
         q.execute(&mut **t).await?;
+        let sql = format!(
+            "INSERT INTO `spanel_node_traffic_daily` (`node_id`, `day`, `bytes`) \
+             SELECT column1, ?, column2 FROM (VALUES {}) WHERE column1 IN (SELECT `id` FROM `node`) \
+             ON CONFLICT (`node_id`, `day`) DO UPDATE SET `bytes` = MIN(`bytes` + excluded.`bytes`, ?)",
+            vec!["(?, ?)"; nodes.len()].join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now - now.rem_euclid(86_400));
+        for (id, raw, _) in nodes {
+            q = q.bind(*id as i64).bind(*raw as i64);
+        }
+        q.bind(COUNTER_CAP as i64).execute(&mut **t).await?;
     }
     Ok(())
 }
@@ -671,7 +691,8 @@ pub type HourlyRows = Vec<(i64, Vec<(u64, u64, u64)>)>;
 
 /// Applies a batch in the caller's transaction with multi-row statements: `u = u + Δu`,
 /// `d = d + Δd`, `t = now` for each (user, Δu, Δd) of `users` (ids that exist), `node_bandwidth`
-/// for each (node, raw bytes, _) of `nodes`, and the hourly usage rows.
+/// for each (node, raw bytes, _) of `nodes` (and the same bytes into the node's
+/// `spanel_node_traffic_daily` row of `now`'s UTC day), and the hourly usage rows.
 pub async fn apply_traffic(
     tx: &mut Tx,
     users: &[(u64, u64, u64)],
@@ -723,8 +744,9 @@ pub async fn apply_traffic_per_row(
 
 /// Moves finished hours of `spanel_traffic_hourly` into SSPanel's `user_hourly_usage`
 /// (`traffic` = the user's total at the time, `hourly_usage` = bytes used in the hour starting at
-/// `datetime`) and into the per-day upload/download sums of `spanel_traffic_daily`. Returns the
-/// `user_hourly_usage` rows written.
+/// `datetime`), into the per-day upload/download sums of `spanel_traffic_daily` and into the
+/// all-user sums per hour of `spanel_traffic_total_hourly`. Returns the `user_hourly_usage` rows
+/// written.
 pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result<u64> {
     let moved = on_tx!(tx, |c| sqlx::query(
         "INSERT INTO `user_hourly_usage` (`user_id`, `traffic`, `hourly_usage`, `datetime`) \
@@ -735,6 +757,26 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .execute(c)
     .await
     .map(Done::from))?;
+    let totals = match tx.backend() {
+        Backend::MySql => {
+            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`, `users`) \
+             SELECT h.`hour`, SUM(h.`u` + h.`d`), COUNT(*) FROM `spanel_traffic_hourly` h \
+             JOIN `user` u ON u.`id` = h.`user_id` WHERE h.`hour` < ? GROUP BY h.`hour` ON DUPLICATE KEY UPDATE \
+             `bytes` = `spanel_traffic_total_hourly`.`bytes` + VALUES(`bytes`), \
+             `users` = `spanel_traffic_total_hourly`.`users` + VALUES(`users`)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`, `users`) \
+             SELECT h.`hour`, SUM(h.`u` + h.`d`), COUNT(*) FROM `spanel_traffic_hourly` h \
+             JOIN `user` u ON u.`id` = h.`user_id` WHERE h.`hour` < ? GROUP BY h.`hour` ON CONFLICT (`hour`) DO UPDATE SET \
+             `bytes` = `bytes` + excluded.`bytes`, `users` = `users` + excluded.`users`"
+        }
+    };
+    on_tx!(tx, |c| sqlx::query(totals)
+        .bind(before_hour)
+        .execute(c)
+        .await
+        .map(Done::from))?;
     let daily = match tx.backend() {
         Backend::MySql => {
             "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \

@@ -787,6 +787,52 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         totp_step INTEGER NOT NULL DEFAULT 0
     )",
     ),
+    // Bytes (upload + download) of all users per finished hour, and how many users used any: written
+    // by the hourly roll-up from the same rows it moves into `user_hourly_usage`, so the reports and
+    // charts never scan that table (it has no index on `datetime`).
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_traffic_total_hourly` (
+        `hour` bigint(20) NOT NULL PRIMARY KEY,
+        `bytes` bigint(20) unsigned NOT NULL DEFAULT 0,
+        `users` bigint(20) unsigned NOT NULL DEFAULT 0
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_traffic_total_hourly (
+        hour INTEGER NOT NULL PRIMARY KEY,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        users INTEGER NOT NULL DEFAULT 0
+    )",
+    ),
+    // Raw bytes each node carried per UTC day (`day` = unix time of midnight), added by every
+    // traffic commit in the same transaction as the users' counters.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_node_traffic_daily` (
+        `node_id` bigint(20) NOT NULL,
+        `day` bigint(20) NOT NULL,
+        `bytes` bigint(20) unsigned NOT NULL DEFAULT 0,
+        PRIMARY KEY (`node_id`, `day`),
+        KEY `day` (`day`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_node_traffic_daily (
+        node_id INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (node_id, day)
+    );
+    CREATE INDEX IF NOT EXISTS spanel_node_traffic_daily_day ON spanel_node_traffic_daily (day)",
+    ),
+    // Nodes online (and configured) sampled by the node-monitor job, one row per 10-minute slot.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_node_online_sample` (
+        `at` bigint(20) NOT NULL PRIMARY KEY,
+        `online` bigint(20) NOT NULL DEFAULT 0,
+        `total` bigint(20) NOT NULL DEFAULT 0
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_node_online_sample (
+        at INTEGER NOT NULL PRIMARY KEY,
+        online INTEGER NOT NULL DEFAULT 0,
+        total INTEGER NOT NULL DEFAULT 0
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

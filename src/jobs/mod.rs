@@ -41,7 +41,7 @@ pub enum Job {
     /// deleted.
     Prune,
     /// Every minute: one down notice when a node goes silent past `node_offline_timeout`, one up
-    /// notice when it reports again.
+    /// notice when it reports again; and the nodes online sampled for the charts.
     NodeMonitor,
     /// Every minute: queued e-mails are sent over SMTP, with retries.
     EmailQueue,
@@ -106,9 +106,9 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     // These talk to the outside world, so they keep no transaction open while they do.
     match job {
         Job::NodeMonitor => {
-            return Ok(Some(
-                crate::service::monitor::check(app, now.timestamp()).await?,
-            ))
+            let notices = crate::service::monitor::check(app, now.timestamp()).await?;
+            crate::service::admin_charts::sample_nodes_online(app, now.timestamp()).await?;
+            return Ok(Some(notices));
         }
         Job::EmailQueue => {
             return Ok(Some(
