@@ -48,7 +48,7 @@ INSERT INTO user (user_name, email, pass, passwd, uuid, port, reg_date, theme, g
   transfer_enable, method, enable, class, class_expire)
 SELECT CONCAT('u', seq), CONCAT('u', seq, '@example.com'), 'x', 'pw', UUID(), 10000 + seq,
   NOW() - INTERVAL (seq % 400) DAY, 'material', CONCAT('ga', seq), '2099-01-01 00:00:00',
-  1099511627776, 'aes-128-gcm', 1, seq % 3, NOW() + INTERVAL ((seq % 60) - 20) DAY
+  1099511627776, 'aes-128-gcm', 1, seq % 3, NOW() + INTERVAL (CAST(seq % 60 AS SIGNED) - 20) DAY
 FROM seq_1_to_$USERS;
 INSERT INTO node (name, type, server, custom_config, sort, traffic_rate, node_ip, node_heartbeat)
 SELECT CONCAT('node-', seq), 1, CONCAT('n', seq, '.example.com'), '{}', 11, 1, '127.0.0.1',

@@ -113,7 +113,8 @@ export default {
         data.length ? barChart(data, { series: [{ key: 'bytes', label: t('traffic') }], format: fmtBytes, label: t('usage_label') }) : empty(t('none')),
         h('p', { class: 'muted', 'data-testid': 'report-counted' }, t('counted'))),
       h('div', { class: 'grid' }, charts),
-      h('div', { class: 'grid' },
+      // The tables take the page's width: in a grid column the traffic column was clipped.
+      h('div', {},
         card(t('top'),
           h('div', { class: 'row' }, csv('admin/reports/top-users', 'top-users', t('top'))),
           table([
