@@ -46,7 +46,7 @@ seed() {
 SET SESSION foreign_key_checks = 0, unique_checks = 0;
 INSERT INTO user (user_name, email, pass, passwd, uuid, port, reg_date, theme, ga_token, expire_in,
   transfer_enable, method, enable, class, class_expire)
-SELECT CONCAT('u', seq), CONCAT('u', seq, '@example.com'), 'x', 'pw', UUID(), 10000 + seq,
+SELECT CONCAT('u', seq), CONCAT('u', seq, '@example.com'), 'x', 'pw', UUID(), 10000 + seq % 50000,
   NOW() - INTERVAL (seq % 400) DAY, 'material', CONCAT('ga', seq), '2099-01-01 00:00:00',
   1099511627776, 'aes-128-gcm', 1, seq % 3, NOW() + INTERVAL (CAST(seq % 60 AS SIGNED) - 20) DAY
 FROM seq_1_to_$USERS;
@@ -70,14 +70,15 @@ SQL
 INSERT INTO spanel_traffic_daily (user_id, day, u, d)
 SELECT user_id, datetime - datetime % 86400 AS day, SUM(hourly_usage) DIV 4, SUM(hourly_usage) - SUM(hourly_usage) DIV 4
 FROM user_hourly_usage GROUP BY user_id, day;
-INSERT INTO spanel_traffic_total_hourly (hour, bytes, users)
-SELECT datetime, SUM(hourly_usage), COUNT(*) FROM user_hourly_usage GROUP BY datetime;
+INSERT INTO spanel_traffic_total_hourly (hour, bytes)
+SELECT datetime, SUM(hourly_usage) FROM user_hourly_usage GROUP BY datetime;
 INSERT INTO spanel_node_traffic_daily (node_id, day, bytes)
 SELECT n.seq, t.day, t.bytes DIV $NODES + n.seq FROM seq_1_to_$NODES n
 JOIN (SELECT hour - hour % 86400 AS day, SUM(bytes) AS bytes FROM spanel_traffic_total_hourly GROUP BY day) t;
 -- The current hour, not rolled up yet: every user.
 INSERT INTO spanel_traffic_hourly (user_id, hour, u, d)
 SELECT seq, $hour, seq % 1000000, seq % 7000000 FROM seq_1_to_$USERS;
+INSERT INTO spanel_traffic_total_hourly (hour, bytes) SELECT $hour, SUM(u + d) FROM spanel_traffic_hourly;
 INSERT INTO spanel_node_online_sample (at, online, total)
 SELECT $now - $now % 600 - seq * 600, $NODES - (seq % 7 = 0) - (seq % 13 = 0), $NODES FROM seq_0_to_52559;
 SET SESSION foreign_key_checks = 0;

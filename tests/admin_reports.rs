@@ -322,7 +322,7 @@ async fn reports_as_json_and_csv(backend: Backend) {
     let day = 1_767_225_600; // 2026-01-01 00:00:00 UTC
     for (hour, bytes) in [(0, 100), (3600, 50), (86_400, 7), (7200, 1000)] {
         app.exec(&format!(
-            "INSERT INTO spanel_traffic_total_hourly (hour, bytes, users) VALUES ({}, {bytes}, 1)",
+            "INSERT INTO spanel_traffic_total_hourly (hour, bytes) VALUES ({}, {bytes})",
             day + hour
         ))
         .await;

@@ -1,7 +1,8 @@
 //! Queries of the admin reports and charts. They read spanel's own aggregates
 //! (`spanel_traffic_total_hourly`, `spanel_traffic_daily`, `spanel_node_traffic_daily`,
-//! `spanel_node_online_sample`) plus the hours not yet rolled up (`spanel_traffic_hourly`), never
-//! all of SSPanel's `user_hourly_usage` (which has no index on `datetime`).
+//! `spanel_node_online_sample`) plus, per user, the hours not yet rolled up
+//! (`spanel_traffic_hourly`), never all of SSPanel's `user_hourly_usage` (which has no index on
+//! `datetime`).
 
 use super::{Backend, Db, Done, Int};
 use crate::on_db;
@@ -20,19 +21,14 @@ async fn periods(db: &Db, sql: &str, binds: &[i64]) -> sqlx::Result<Periods> {
     Ok(rows.into_iter().map(|(t, b)| (t.0, b.0)).collect())
 }
 
-/// Bytes of all users in `[from, to)` per period of `bucket` seconds (aligned to the unix epoch):
-/// the rolled-up hours of `spanel_traffic_total_hourly` plus the hours still in
-/// `spanel_traffic_hourly`.
+/// Bytes of all users in `[from, to)` per period of `bucket` seconds (aligned to the unix epoch),
+/// from `spanel_traffic_total_hourly` (finished hours and the current one as far as written).
 pub async fn usage_all(db: &Db, from: i64, to: i64, bucket: i64) -> sqlx::Result<Periods> {
     periods(
         db,
-        "SELECT `p`, SUM(`b`) FROM ( \
-         SELECT `hour` - `hour` % ? AS `p`, `bytes` AS `b` FROM `spanel_traffic_total_hourly` \
-         WHERE `hour` >= ? AND `hour` < ? \
-         UNION ALL SELECT h.`hour` - h.`hour` % ?, h.`u` + h.`d` FROM `spanel_traffic_hourly` h \
-         JOIN `user` u ON u.`id` = h.`user_id` WHERE h.`hour` >= ? AND h.`hour` < ?) x \
-         GROUP BY `p` ORDER BY `p`",
-        &[bucket, from, to, bucket, from, to],
+        "SELECT `hour` - `hour` % ? AS `p`, SUM(`bytes`) FROM `spanel_traffic_total_hourly` \
+         WHERE `hour` >= ? AND `hour` < ? GROUP BY `p` ORDER BY `p`",
+        &[bucket, from, to],
     )
     .await
 }

@@ -701,9 +701,40 @@ pub async fn apply_traffic(
     hourly: &HourlyRows,
 ) -> sqlx::Result<()> {
     match tx {
-        Tx::MySql(t) => apply_batch_mysql(t, users, nodes, now, hourly).await,
-        Tx::Sqlite(t) => apply_batch_sqlite(t, users, nodes, now, hourly).await,
+        Tx::MySql(t) => apply_batch_mysql(t, users, nodes, now, hourly).await?,
+        Tx::Sqlite(t) => apply_batch_sqlite(t, users, nodes, now, hourly).await?,
     }
+    add_hourly_totals(tx, hourly).await
+}
+
+/// Adds each hour's bytes of `hourly` to `spanel_traffic_total_hourly` (one row per hour).
+async fn add_hourly_totals(tx: &mut Tx, hourly: &HourlyRows) -> sqlx::Result<()> {
+    let sql = match tx.backend() {
+        Backend::MySql => {
+            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`) VALUES (?, ?) \
+             ON DUPLICATE KEY UPDATE `bytes` = LEAST(`bytes` + VALUES(`bytes`), 2305843009213693952)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`) VALUES (?, ?) \
+             ON CONFLICT (`hour`) DO UPDATE SET \
+             `bytes` = MIN(`bytes` + excluded.`bytes`, 2305843009213693952)"
+        }
+    };
+    for (hour, rows) in hourly {
+        let bytes = rows.iter().fold(0u64, |sum, (_, u, d)| {
+            sum.saturating_add(u.saturating_add(*d))
+        });
+        if bytes == 0 {
+            continue;
+        }
+        on_tx!(tx, |c| sqlx::query(sql)
+            .bind(*hour)
+            .bind(bytes.min(COUNTER_CAP) as i64)
+            .execute(c)
+            .await
+            .map(Done::from))?;
+    }
+    Ok(())
 }
 
 /// The baseline the benchmark compares against: one `UPDATE` per row, one transaction per report.
@@ -744,9 +775,8 @@ pub async fn apply_traffic_per_row(
 
 /// Moves finished hours of `spanel_traffic_hourly` into SSPanel's `user_hourly_usage`
 /// (`traffic` = the user's total at the time, `hourly_usage` = bytes used in the hour starting at
-/// `datetime`), into the per-day upload/download sums of `spanel_traffic_daily` and into the
-/// all-user sums per hour of `spanel_traffic_total_hourly`. Returns the `user_hourly_usage` rows
-/// written.
+/// `datetime`) and into the per-day upload/download sums of `spanel_traffic_daily`. Returns the
+/// `user_hourly_usage` rows written.
 pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result<u64> {
     let moved = on_tx!(tx, |c| sqlx::query(
         "INSERT INTO `user_hourly_usage` (`user_id`, `traffic`, `hourly_usage`, `datetime`) \
@@ -757,26 +787,6 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .execute(c)
     .await
     .map(Done::from))?;
-    let totals = match tx.backend() {
-        Backend::MySql => {
-            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`, `users`) \
-             SELECT h.`hour`, SUM(h.`u` + h.`d`), COUNT(*) FROM `spanel_traffic_hourly` h \
-             JOIN `user` u ON u.`id` = h.`user_id` WHERE h.`hour` < ? GROUP BY h.`hour` ON DUPLICATE KEY UPDATE \
-             `bytes` = `spanel_traffic_total_hourly`.`bytes` + VALUES(`bytes`), \
-             `users` = `spanel_traffic_total_hourly`.`users` + VALUES(`users`)"
-        }
-        Backend::Sqlite => {
-            "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`, `users`) \
-             SELECT h.`hour`, SUM(h.`u` + h.`d`), COUNT(*) FROM `spanel_traffic_hourly` h \
-             JOIN `user` u ON u.`id` = h.`user_id` WHERE h.`hour` < ? GROUP BY h.`hour` ON CONFLICT (`hour`) DO UPDATE SET \
-             `bytes` = `bytes` + excluded.`bytes`, `users` = `users` + excluded.`users`"
-        }
-    };
-    on_tx!(tx, |c| sqlx::query(totals)
-        .bind(before_hour)
-        .execute(c)
-        .await
-        .map(Done::from))?;
     let daily = match tx.backend() {
         Backend::MySql => {
             "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \

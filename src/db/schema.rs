@@ -787,19 +787,17 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         totp_step INTEGER NOT NULL DEFAULT 0
     )",
     ),
-    // Bytes (upload + download) of all users per finished hour, and how many users used any: written
-    // by the hourly roll-up from the same rows it moves into `user_hourly_usage`, so the reports and
-    // charts never scan that table (it has no index on `datetime`).
+    // Bytes (upload + download) of all users per hour: added in the same transaction as every write
+    // of the per-user hourly rows (`spanel_traffic_hourly`, which the roll-up moves into
+    // `user_hourly_usage`), so the reports and charts never scan per-user rows for totals.
     (
         "CREATE TABLE IF NOT EXISTS `spanel_traffic_total_hourly` (
         `hour` bigint(20) NOT NULL PRIMARY KEY,
-        `bytes` bigint(20) unsigned NOT NULL DEFAULT 0,
-        `users` bigint(20) unsigned NOT NULL DEFAULT 0
+        `bytes` bigint(20) unsigned NOT NULL DEFAULT 0
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
         "CREATE TABLE IF NOT EXISTS spanel_traffic_total_hourly (
         hour INTEGER NOT NULL PRIMARY KEY,
-        bytes INTEGER NOT NULL DEFAULT 0,
-        users INTEGER NOT NULL DEFAULT 0
+        bytes INTEGER NOT NULL DEFAULT 0
     )",
     ),
     // Raw bytes each node carried per UTC day (`day` = unix time of midnight), added by every
