@@ -55,8 +55,9 @@ pub async fn usage_of_user(
     .await
 }
 
-/// The users with the most bytes on the UTC days `[from_day, to)` (`spanel_traffic_daily`) plus
-/// the hours not yet rolled up: (user id, e-mail, bytes), most first, `limit` from `offset`.
+/// The users with the most bytes in the finished hours of the UTC days `[from_day, to)`
+/// (`spanel_traffic_daily`, read through its covering `(day, user_id, u, d)` index): (user id,
+/// e-mail, bytes), most first, `limit` from `offset`.
 pub async fn top_users(
     db: &Db,
     from_day: i64,
@@ -64,24 +65,19 @@ pub async fn top_users(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    let rows: Vec<(Int, String, Int)> = on_db!(db, |p| {
-        sqlx::query_as(
+    let rows: Vec<(Int, String, Int)> = on_db!(db, |p| sqlx::query_as(
         "SELECT t.`user_id`, COALESCE(u.`email`, ''), t.`total` FROM ( \
-         SELECT `user_id`, SUM(`b`) AS `total` FROM ( \
-         SELECT `user_id`, `u` + `d` AS `b` FROM `spanel_traffic_daily` WHERE `day` >= ? AND `day` < ? \
-         UNION ALL SELECT `user_id`, `u` + `d` FROM `spanel_traffic_hourly` WHERE `hour` >= ? AND `hour` < ?) a \
+         SELECT `user_id`, SUM(`u` + `d`) AS `total` FROM `spanel_traffic_daily` \
+         WHERE `day` >= ? AND `day` < ? \
          GROUP BY `user_id` ORDER BY `total` DESC, `user_id` LIMIT ? OFFSET ?) t \
          JOIN `user` u ON u.`id` = t.`user_id` ORDER BY t.`total` DESC, t.`user_id`"
     )
     .bind(from_day)
     .bind(to)
-    .bind(from_day)
-    .bind(to)
     .bind(limit)
     .bind(offset)
     .fetch_all(p)
-    .await
-    })?;
+    .await)?;
     Ok(rows.into_iter().map(|(u, e, b)| (u.0, e, b.0)).collect())
 }
 

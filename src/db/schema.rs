@@ -582,7 +582,8 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         `u` bigint(20) unsigned NOT NULL DEFAULT 0,
         `d` bigint(20) unsigned NOT NULL DEFAULT 0,
         PRIMARY KEY (`user_id`, `day`),
-        KEY `day` (`day`)
+        KEY `day` (`day`),
+        KEY `spanel_traffic_daily_day_user` (`day`, `user_id`, `u`, `d`)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
         "CREATE TABLE IF NOT EXISTS spanel_traffic_daily (
         user_id INTEGER NOT NULL,
@@ -591,7 +592,8 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         d INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (user_id, day)
     );
-    CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day ON spanel_traffic_daily (day)",
+    CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day ON spanel_traffic_daily (day);
+    CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day_user ON spanel_traffic_daily (day, user_id, u, d)",
     ),
     (
         "CREATE TABLE IF NOT EXISTS `spanel_job_run` (

@@ -98,8 +98,8 @@ pub struct TopUsers {
     pub from_day: i64,
 }
 
-/// The users with the most traffic on the UTC days from `from`'s day until `to`, `per_page`
-/// (1..=100) at a time.
+/// The users with the most traffic in the finished hours (rolled up every minute) of the UTC days
+/// from `from`'s day until `to`, `per_page` (1..=100) at a time.
 pub async fn top_users(
     app: &App,
     from: i64,

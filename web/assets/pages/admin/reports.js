@@ -50,7 +50,7 @@ export default {
       none: 'No traffic in this range.',
       no_nodes: 'No nodes.',
       counted: 'Traffic is counted from the usage statistics spanel writes every few minutes: the finished hours and the current hour up to the last write, the same figures as the overview’s “Traffic today”. Nothing is counted while the setting enable_hourly_usage is off.',
-      top_days: 'Top users count whole UTC days, from {day}.',
+      top_days: 'Top users count the finished hours (rolled up every minute) of whole UTC days, from {day}.',
       bandwidth_note: 'Bandwidth used since each node’s last monthly reset.',
     },
     'zh-CN': {
@@ -77,7 +77,7 @@ export default {
       none: '该时间范围内没有流量。',
       no_nodes: '暂无节点。',
       counted: '流量来自 spanel 每隔几分钟写入的用量统计：已结束的小时，加上当前小时截至最近一次写入的部分，与概览页的“今日流量”一致。设置 enable_hourly_usage 关闭时不统计。',
-      top_days: '流量最多的用户按完整的 UTC 日统计，自 {day} 起。',
+      top_days: '流量最多的用户按完整的 UTC 日中已结束的小时（每分钟汇总一次）统计，自 {day} 起。',
       bandwidth_note: '各节点自上次每月重置以来已用的流量。',
     },
   },
