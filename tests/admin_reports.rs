@@ -10,14 +10,7 @@ use common::{Backend, TestApp, MU_KEY};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const CHARTS: [&str; 6] = [
-    "revenue",
-    "orders",
-    "users",
-    "traffic",
-    "node-traffic",
-    "nodes-online",
-];
+use spanel::service::admin_charts::NAMES as CHARTS;
 
 fn mu(path: &str, node: i64) -> String {
     format!("{path}?node_id={node}&key={MU_KEY}&muKey={MU_KEY}")
