@@ -66,10 +66,17 @@ SQL
     printf '.'
   done
   echo
+  # Per user and day, a million rows per statement (one giant GROUP BY needs an on-disk temporary
+  # table, which failed on this machine when /tmp was cleaned under it).
+  local max; max=$(sql "$DB" -N -e "SELECT MAX(id) FROM user_hourly_usage")
+  for (( lo = 1; lo <= max; lo += 1000000 )); do
+    sql "$DB" -e "INSERT INTO spanel_traffic_daily (user_id, day, u, d)
+      SELECT user_id, datetime - datetime % 86400 AS day, SUM(hourly_usage) DIV 4 AS su,
+        SUM(hourly_usage) - SUM(hourly_usage) DIV 4 AS sd FROM user_hourly_usage
+      WHERE id BETWEEN $lo AND $(( lo + 999999 )) GROUP BY user_id, day
+      ON DUPLICATE KEY UPDATE u = u + VALUES(u), d = d + VALUES(d)"
+  done
   sql "$DB" <<SQL
-INSERT INTO spanel_traffic_daily (user_id, day, u, d)
-SELECT user_id, datetime - datetime % 86400 AS day, SUM(hourly_usage) DIV 4, SUM(hourly_usage) - SUM(hourly_usage) DIV 4
-FROM user_hourly_usage GROUP BY user_id, day;
 INSERT INTO spanel_traffic_total_hourly (hour, bytes)
 SELECT datetime, SUM(hourly_usage) FROM user_hourly_usage GROUP BY datetime;
 INSERT INTO spanel_node_traffic_daily (node_id, day, bytes)
