@@ -1,4 +1,4 @@
-//! Admin API, tickets, reports and metrics, on SQLite and MariaDB.
+//! Admin API, tickets and metrics, on SQLite and MariaDB (reports: tests/admin_reports.rs).
 
 mod common;
 
@@ -42,6 +42,7 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "admin/reports/usage"),
     ("GET", "admin/reports/top-users"),
     ("GET", "admin/reports/nodes"),
+    ("GET", "admin/charts/traffic"),
     ("GET", "admin/shop"),
     ("POST", "admin/shop"),
     ("PUT", "admin/shop/1"),
@@ -453,106 +454,6 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     assert_eq!(n, 4);
 }
 
-async fn reports_as_json_and_csv(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let (_, admin) = app.admin_token().await;
-    let (a, _) = app.register_and_login("a@example.com", "password-1").await;
-    let (b, _) = app.register_and_login("b@example.com", "password-1").await;
-    let day = 1_767_225_600; // 2026-01-01 00:00:00 UTC
-                             // (user, seconds into the day, bytes)
-    let samples = [(a, 0, 100), (a, 3600, 50), (a, 86_400, 7), (b, 7200, 1000)];
-    for (u, off, bytes) in samples {
-        app.exec(&format!(
-            "INSERT INTO user_hourly_usage (user_id, traffic, hourly_usage, datetime) VALUES ({u}, 0, {bytes}, {})",
-            day + off
-        ))
-        .await;
-    }
-    let range = format!("from={day}&to={}", day + 2 * 86_400);
-    let (s, body) = app
-        .get(
-            &format!("admin/reports/usage?granularity=day&{range}"),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    assert_eq!(body["data"]["total_bytes"], 1157);
-    let rows = body["data"]["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 3);
-    assert_eq!(
-        rows[0],
-        json!({"user_id": a, "period_start": day, "bytes": 150})
-    );
-
-    let resp = app
-        .client
-        .get(app.url(&format!(
-            "admin/reports/usage?granularity=hour&format=csv&{range}"
-        )))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    let text = resp.text().await.unwrap();
-    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(
-        lines[0],
-        ["user_id", "period_start", "period_start_utc", "bytes"]
-    );
-    assert_eq!(lines.len(), 5);
-    assert!(lines[1..].iter().all(|l| l.len() == 4));
-    let sum: i64 = lines[1..]
-        .iter()
-        .map(|l| l[3].parse::<i64>().unwrap())
-        .sum();
-    assert_eq!(sum, 1157);
-    assert_eq!(
-        lines[1],
-        [
-            a.to_string().as_str(),
-            &day.to_string(),
-            "2026-01-01 00:00:00",
-            "100"
-        ]
-    );
-
-    let (_, top) = app
-        .get(
-            &format!("admin/reports/top-users?limit=1&{range}"),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(
-        top["data"],
-        json!([{"user_id": b, "email": "b@example.com", "bytes": 1000}])
-    );
-    let resp = app
-        .client
-        .get(app.url(&format!("admin/reports/top-users?format=csv&{range}")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    let text = resp.text().await.unwrap();
-    assert_eq!(
-        text,
-        format!("user_id,email,bytes\r\n{b},b@example.com,1000\r\n{a},a@example.com,157\r\n")
-    );
-    let (s, _) = app
-        .get("admin/reports/usage?format=xml", Some(&admin))
-        .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) = app
-        .get("admin/reports/usage?granularity=week", Some(&admin))
-        .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-}
-
 async fn metrics_count_routes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
@@ -689,7 +590,6 @@ both_backends!(
     user_edits_are_exact_and_logged,
     tickets_belong_to_their_owner,
     nodes_announcements_and_settings,
-    reports_as_json_and_csv,
     metrics_count_routes,
     metrics_token_guards_the_scrape,
 );

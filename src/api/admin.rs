@@ -18,7 +18,7 @@ use crate::service::admin::{
     Page, PaylistView, PurchaseView, Refund, SettingView, Thread, TicketView, UserEdit,
 };
 use crate::service::monitor::{self, AlertView, LoadPoint, NodeStatus};
-use crate::service::reports::{self, NodeBandwidth, Overview, TopUser, UsageReport};
+use crate::service::reports::{self, NodeBandwidth, Overview, TopUsers, UsageReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -486,9 +486,13 @@ pub struct ReportQuery {
     pub to: Option<i64>,
     /// `hour` or `day` (usage report).
     pub granularity: Option<String>,
+    /// Usage report: one user's traffic instead of all users'.
     pub user_id: Option<i64>,
-    /// Top users: how many (default 10).
+    /// Top users: page size, 1 to 100 (default 10; `limit` is the older name).
+    pub per_page: Option<i64>,
     pub limit: Option<i64>,
+    /// Top users: page, from 1.
+    pub page: Option<i64>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
 }
@@ -515,7 +519,9 @@ fn csv_response(name: &str, text: String) -> Response {
         .into_response()
 }
 
-/// Traffic per user per hour or day, from `user_hourly_usage`.
+/// Traffic per hour or day of all users (`user_id` 0 in the rows) or of one user, from spanel's
+/// traffic aggregates: finished hours plus the current hour up to the last usage-statistics write
+/// (`counted_until`). Hours for at most 31 days.
 #[utoipa::path(get, path = "/admin/reports/usage", tag = "admin", security(("bearer" = [])),
     params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = UsageReport)))]
 async fn report_usage(
@@ -551,9 +557,10 @@ async fn report_usage(
     Ok(ok(report).into_response())
 }
 
-/// The users with the most traffic in the range.
+/// The users with the most traffic on the UTC days of the range (whole days: from the day holding
+/// `from`), a page at a time.
 #[utoipa::path(get, path = "/admin/reports/top-users", tag = "admin", security(("bearer" = [])),
-    params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = Vec<TopUser>)))]
+    params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = TopUsers)))]
 async fn report_top_users(
     State(app): State<AppState>,
     _a: AdminUser,
@@ -561,9 +568,10 @@ async fn report_top_users(
 ) -> ApiResult<Response> {
     let csv_out = wants_csv(&q)?;
     let (from, to) = reports::range(q.from, q.to, now())?;
-    let top = reports::top_users(&app, from, to, q.limit.unwrap_or(10)).await?;
+    let top = reports::top_users(&app, from, to, q.page, q.per_page.or(q.limit)).await?;
     if csv_out {
         let rows: Vec<Vec<String>> = top
+            .items
             .iter()
             .map(|t| vec![t.user_id.to_string(), t.email.clone(), t.bytes.to_string()])
             .collect();

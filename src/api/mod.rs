@@ -2,6 +2,7 @@
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
 pub mod admin;
+pub mod admin_charts;
 pub mod admin_shop;
 pub mod auth;
 pub mod checkout;
@@ -82,6 +83,7 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())
+        .merge(admin_charts::router())
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())

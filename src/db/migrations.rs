@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE INDEX IF NOT EXISTS spanel_payment_event_tradeno ON spanel_payment_event (tradeno)",
         "CREATE INDEX IF NOT EXISTS spanel_gateway_order_tradeno ON spanel_gateway_order (tradeno)",
     ],
+}, Migration {
+    version: 2,
+    name: "a covering index of spanel_traffic_daily by day for the top-users report",
+    mysql: &["ALTER TABLE `spanel_traffic_daily` ADD INDEX IF NOT EXISTS `day_user` (`day`, `user_id`, `u`, `d`)"],
+    sqlite: &["CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day_user ON spanel_traffic_daily (day, user_id, u, d)"],
 }];
 
 const MYSQL_TABLES: [&str; 2] = [

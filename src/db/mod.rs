@@ -8,6 +8,7 @@
 //! helpers, in one place.
 
 pub mod admin;
+pub mod admin_reports;
 pub mod checkout;
 pub mod config;
 pub mod copy;

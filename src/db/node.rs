@@ -588,6 +588,15 @@ async fn apply_batch_mysql(
         .bind(COUNTER_CAP)
         .execute(&mut **t)
         .await?;
+        sqlx::query(
+            "INSERT INTO `spanel_node_traffic_daily` (`node_id`, `day`, `bytes`) \
+             SELECT x.`id`, ?, x.`a` FROM `spanel_node_delta` AS x JOIN `node` AS n ON n.`id` = x.`id` \
+             ON DUPLICATE KEY UPDATE `bytes` = LEAST(`bytes` + VALUES(`bytes`), ?)",
+        )
+        .bind(now - now.rem_euclid(86_400))
+        .bind(COUNTER_CAP)
+        .execute(&mut **t)
+        .await?;
     }
     for (hour, rows) in hourly {
         empty_delta_table(t, "spanel_delta").await?;
@@ -661,6 +670,17 @@ async fn apply_batch_sqlite(
             q = q.bind(*id as i64).bind(*raw as i64);
         }
         q.execute(&mut **t).await?;
+        let sql = format!(
+            "INSERT INTO `spanel_node_traffic_daily` (`node_id`, `day`, `bytes`) \
+             SELECT column1, ?, column2 FROM (VALUES {}) WHERE column1 IN (SELECT `id` FROM `node`) \
+             ON CONFLICT (`node_id`, `day`) DO UPDATE SET `bytes` = MIN(`bytes` + excluded.`bytes`, ?)",
+            vec!["(?, ?)"; nodes.len()].join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now - now.rem_euclid(86_400));
+        for (id, raw, _) in nodes {
+            q = q.bind(*id as i64).bind(*raw as i64);
+        }
+        q.bind(COUNTER_CAP as i64).execute(&mut **t).await?;
     }
     Ok(())
 }
@@ -670,7 +690,8 @@ pub type HourlyRows = Vec<(i64, Vec<(u64, u64, u64)>)>;
 
 /// Applies a batch in the caller's transaction with multi-row statements: `u = u + Δu`,
 /// `d = d + Δd`, `t = now` for each (user, Δu, Δd) of `users` (ids that exist), `node_bandwidth`
-/// for each (node, raw bytes, _) of `nodes`, and the hourly usage rows.
+/// for each (node, raw bytes, _) of `nodes` (and the same bytes into the node's
+/// `spanel_node_traffic_daily` row of `now`'s UTC day), and the hourly usage rows.
 pub async fn apply_traffic(
     tx: &mut Tx,
     users: &[(u64, u64, u64)],
@@ -679,9 +700,37 @@ pub async fn apply_traffic(
     hourly: &HourlyRows,
 ) -> sqlx::Result<()> {
     match tx {
-        Tx::MySql(t) => apply_batch_mysql(t, users, nodes, now, hourly).await,
-        Tx::Sqlite(t) => apply_batch_sqlite(t, users, nodes, now, hourly).await,
+        Tx::MySql(t) => apply_batch_mysql(t, users, nodes, now, hourly).await?,
+        Tx::Sqlite(t) => apply_batch_sqlite(t, users, nodes, now, hourly).await?,
     }
+    add_hourly_totals(tx, hourly).await
+}
+
+/// Adds each hour's bytes of `hourly` to `spanel_traffic_total_hourly` (one row per hour).
+async fn add_hourly_totals(tx: &mut Tx, hourly: &HourlyRows) -> sqlx::Result<()> {
+    let b = tx.backend();
+    let sql = format!(
+        "INSERT INTO `spanel_traffic_total_hourly` (`hour`, `bytes`) VALUES (?, ?){}\
+         `bytes` = {}(`bytes` + {}, {COUNTER_CAP})",
+        b.upsert(&["hour"]),
+        b.least(),
+        b.proposed("bytes")
+    );
+    for (hour, rows) in hourly {
+        let bytes = rows.iter().fold(0u64, |sum, (_, u, d)| {
+            sum.saturating_add(u.saturating_add(*d))
+        });
+        if bytes == 0 {
+            continue;
+        }
+        on_tx!(tx, |c| sqlx::query(&sql)
+            .bind(*hour)
+            .bind(bytes.min(COUNTER_CAP) as i64)
+            .execute(c)
+            .await
+            .map(Done::from))?;
+    }
+    Ok(())
 }
 
 /// The baseline the benchmark compares against: one `UPDATE` per row, one transaction per report.

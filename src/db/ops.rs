@@ -234,53 +234,6 @@ pub async fn email_failed(
     Ok(())
 }
 
-/// `user_hourly_usage` in `[from, to)` summed per user and period of `bucket` seconds (aligned to
-/// the unix epoch, i.e. UTC): (user id, period start, bytes), by user then time.
-pub async fn usage_buckets(
-    db: &Db,
-    user_id: Option<i64>,
-    from: i64,
-    to: i64,
-    bucket: i64,
-) -> sqlx::Result<Vec<(i64, i64, i64)>> {
-    let rows: Vec<(Int, i64, Int)> = on_db!(db, |p| {
-        sqlx::query_as(
-        "SELECT `user_id`, `datetime` - (`datetime` % ?) AS `period`, SUM(`hourly_usage`) \
-         FROM `user_hourly_usage` WHERE `datetime` >= ? AND `datetime` < ? AND (? = -1 OR `user_id` = ?) \
-         GROUP BY `user_id`, `period` ORDER BY `user_id`, `period`"
-    )
-    .bind(bucket)
-    .bind(from)
-    .bind(to)
-    .bind(user_id.unwrap_or(-1))
-    .bind(user_id.unwrap_or(-1))
-    .fetch_all(p)
-    .await
-    })?;
-    Ok(rows.into_iter().map(|(u, t, b)| (u.0, t, b.0)).collect())
-}
-
-/// The users with the most usage in `[from, to)`: (user id, e-mail, bytes).
-pub async fn top_users(
-    db: &Db,
-    from: i64,
-    to: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<(i64, String, i64)>> {
-    let rows: Vec<(Int, String, Int)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT h.`user_id`, COALESCE(u.`email`, ''), SUM(h.`hourly_usage`) AS `total` \
-         FROM `user_hourly_usage` h LEFT JOIN `user` u ON u.`id` = h.`user_id` \
-         WHERE h.`datetime` >= ? AND h.`datetime` < ? \
-         GROUP BY h.`user_id`, u.`email` ORDER BY `total` DESC, h.`user_id` LIMIT ?"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .fetch_all(p)
-    .await)?;
-    Ok(rows.into_iter().map(|(u, e, b)| (u.0, e, b.0)).collect())
-}
-
 /// Users: (all, enabled, with a paid class that has not expired at `now`).
 pub async fn user_counts(db: &Db, now: chrono::NaiveDateTime) -> sqlx::Result<(i64, i64, i64)> {
     let (total, enabled, paid): (i64, Int, Int) = on_db!(db, |p| sqlx::query_as(

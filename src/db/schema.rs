@@ -19,7 +19,7 @@ pub struct Table {
     pub columns: &'static [Column],
     /// The primary key's columns.
     pub primary_key: &'static [&'static str],
-    /// Secondary keys: (name, unique, column).
+    /// Secondary keys: (name, unique, columns separated by commas).
     pub keys: &'static [(&'static str, bool, &'static str)],
     /// Foreign keys: (constraint name, column, referenced table, on-update cascade).
     pub foreign_keys: &'static [(&'static str, &'static str, &'static str, bool)],
@@ -615,7 +615,10 @@ pub const SPANEL_TABLES: &[Table] = &[
             def("d", "bigint(20) unsigned", "0"),
         ],
         primary_key: &["user_id", "day"],
-        keys: &[("day", false, "day")],
+        keys: &[
+            ("day", false, "day"),
+            ("day_user", false, "day, user_id, u, d"),
+        ],
         foreign_keys: &[],
         collation: Some("utf8mb4_unicode_ci"),
     },
@@ -779,6 +782,47 @@ pub const SPANEL_TABLES: &[Table] = &[
         foreign_keys: &[],
         collation: Some("utf8mb4_unicode_ci"),
     },
+    // Bytes (upload + download) of all users per hour: added in the same transaction as every write
+    // of the per-user hourly rows (`spanel_traffic_hourly`, which the roll-up moves into
+    // `user_hourly_usage`), so the reports and charts never scan per-user rows for totals.
+    Table {
+        name: "spanel_traffic_total_hourly",
+        columns: &[
+            col("hour", "bigint(20)"),
+            def("bytes", "bigint(20) unsigned", "0"),
+        ],
+        primary_key: &["hour"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Raw bytes each node carried per UTC day (`day` = unix time of midnight), added by every
+    // traffic commit in the same transaction as the users' counters.
+    Table {
+        name: "spanel_node_traffic_daily",
+        columns: &[
+            col("node_id", "bigint(20)"),
+            col("day", "bigint(20)"),
+            def("bytes", "bigint(20) unsigned", "0"),
+        ],
+        primary_key: &["node_id", "day"],
+        keys: &[("day", false, "day")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Nodes online (and configured) sampled by the node-monitor job, one row per 10-minute slot.
+    Table {
+        name: "spanel_node_online_sample",
+        columns: &[
+            col("at", "bigint(20)"),
+            def("online", "bigint(20)", "0"),
+            def("total", "bigint(20)", "0"),
+        ],
+        primary_key: &["at"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {
@@ -818,6 +862,11 @@ fn column_list(columns: &[&str], quote: char) -> String {
     quoted.join(", ")
 }
 
+/// The columns of a key as written in [`Table::keys`].
+pub fn key_columns(columns: &str) -> Vec<&str> {
+    columns.split(',').map(str::trim).collect()
+}
+
 /// The statements creating `t` on `backend` (the table, then SQLite's separate indexes).
 pub fn table_ddl(t: &Table, backend: super::Backend) -> Vec<String> {
     match backend {
@@ -850,9 +899,12 @@ pub fn mysql_table(t: &Table) -> String {
         })
         .collect();
     lines.push(format!("PRIMARY KEY ({})", column_list(t.primary_key, '`')));
-    for (name, unique, column) in t.keys {
+    for (name, unique, columns) in t.keys {
         let kind = if *unique { "UNIQUE KEY" } else { "KEY" };
-        lines.push(format!("{kind} `{name}` (`{column}`)"));
+        lines.push(format!(
+            "{kind} `{name}` ({})",
+            column_list(&key_columns(columns), '`')
+        ));
     }
     for (name, column, target, cascade_update) in t.foreign_keys {
         let on_update = if *cascade_update {
@@ -902,11 +954,13 @@ fn sqlite_table(t: &Table) -> Vec<String> {
         t.name,
         lines.join(",\n  ")
     )];
-    for (name, unique, column) in t.keys {
+    for (name, unique, columns) in t.keys {
         let kind = if *unique { "UNIQUE INDEX" } else { "INDEX" };
         out.push(format!(
-            "CREATE {kind} IF NOT EXISTS \"{}_{name}\" ON \"{}\" (\"{column}\")",
-            t.name, t.name
+            "CREATE {kind} IF NOT EXISTS \"{}_{name}\" ON \"{}\" ({})",
+            t.name,
+            t.name,
+            column_list(&key_columns(columns), '"')
         ));
     }
     out

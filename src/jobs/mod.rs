@@ -42,7 +42,7 @@ pub enum Job {
     /// deleted.
     Prune,
     /// Every minute: one down notice when a node goes silent past `node_offline_timeout`, one up
-    /// notice when it reports again.
+    /// notice when it reports again; and the nodes online sampled for the charts.
     NodeMonitor,
     /// Every minute: queued e-mails are sent over SMTP, with retries.
     EmailQueue,
@@ -107,7 +107,11 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
     let ts = now.timestamp();
     // These talk to the outside world or commit in batches, so they keep no transaction open.
     let outcome = match job {
-        Job::NodeMonitor => Some(crate::service::monitor::check(app, ts).await?),
+        Job::NodeMonitor => {
+            let notices = crate::service::monitor::check(app, ts).await?;
+            crate::service::admin_charts::sample_nodes_online(app, ts).await?;
+            Some(notices)
+        }
         Job::EmailQueue => Some(crate::service::mail::drain(app, ts).await?),
         // Bounded batches, each its own commit, never one giant transaction.
         Job::Prune => return prune(app, now).await,

@@ -1,13 +1,14 @@
-//! The admin overview, and traffic reports from `user_hourly_usage` (bytes used in the hour
-//! starting at `datetime`) and node bandwidth counters, as rows that the HTTP layer renders as JSON
-//! or CSV.
+//! The admin overview, and traffic reports from spanel's own traffic aggregates (kept up by the
+//! traffic path and the hourly roll-up; see `db::admin_reports`) and node bandwidth counters, as
+//! rows that the HTTP layer renders as JSON or CSV.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::clock::from_unix;
-use crate::db::ops as sql;
+use crate::db::admin_reports as sql;
+use crate::db::ops;
 use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::{is_online, Bucket};
@@ -28,6 +29,7 @@ pub fn range(from: Option<i64>, to: Option<i64>, now: i64) -> ServiceResult<(i64
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageRow {
+    /// The user asked for, or 0 for the sum of all users.
     pub user_id: i64,
     /// Start of the hour or day (unix, UTC).
     pub period_start: i64,
@@ -36,10 +38,15 @@ pub struct UsageRow {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageReport {
+    /// One row per period with traffic, oldest first (at most 31 × 24 hours or 366 days).
     pub rows: Vec<UsageRow>,
+    /// Finished hours (rolled up every minute) and the current hour up to the last write of the
+    /// usage statistics (`usage_stats_flush_secs`), as the overview's `traffic_today` counts them.
     pub total_bytes: i64,
 }
 
+/// Traffic per period of one user or of all users (`user_id` None), read from spanel's hourly
+/// aggregates (never from all of `user_hourly_usage`), so the body is bounded by the periods.
 pub async fn user_usage(
     app: &App,
     user_id: Option<i64>,
@@ -49,11 +56,21 @@ pub async fn user_usage(
 ) -> ServiceResult<UsageReport> {
     let bucket = Bucket::parse(granularity)
         .ok_or_else(|| ServiceError::invalid("granularity", "hour or day."))?;
-    let rows: Vec<UsageRow> = sql::usage_buckets(&app.db, user_id, from, to, bucket.seconds())
-        .await?
+    if bucket == Bucket::Hour && to - from > 31 * 86_400 {
+        return Err(ServiceError::invalid(
+            "granularity",
+            "Hours for at most 31 days at a time; use day.",
+        ));
+    }
+    let periods = match user_id {
+        Some(id) if id <= 0 => return Err(ServiceError::invalid("user_id", "A user id.")),
+        Some(id) => sql::usage_of_user(&app.db, id, from, to, bucket.seconds()).await?,
+        None => sql::usage_all(&app.db, from, to, bucket.seconds()).await?,
+    };
+    let rows: Vec<UsageRow> = periods
         .into_iter()
-        .map(|(user_id, period_start, bytes)| UsageRow {
-            user_id,
+        .map(|(period_start, bytes)| UsageRow {
+            user_id: user_id.unwrap_or(0),
             period_start,
             bytes,
         })
@@ -69,16 +86,54 @@ pub struct TopUser {
     pub bytes: i64,
 }
 
-pub async fn top_users(app: &App, from: i64, to: i64, limit: i64) -> ServiceResult<Vec<TopUser>> {
-    Ok(sql::top_users(&app.db, from, to, limit.clamp(1, 1000))
-        .await?
-        .into_iter()
-        .map(|(user_id, email, bytes)| TopUser {
-            user_id,
-            email,
-            bytes,
-        })
-        .collect())
+/// One page of the users with the most traffic, most first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopUsers {
+    pub items: Vec<TopUser>,
+    pub page: i64,
+    pub per_page: i64,
+    /// Whether a next page has users.
+    pub has_more: bool,
+    /// The first UTC day counted (the day holding `from`): the per-user aggregates keep whole days.
+    pub from_day: i64,
+}
+
+/// The users with the most traffic in the finished hours (rolled up every minute) of the UTC days
+/// from `from`'s day until `to`, `per_page` (1..=100) at a time.
+pub async fn top_users(
+    app: &App,
+    from: i64,
+    to: i64,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ServiceResult<TopUsers> {
+    let per_page = per_page.unwrap_or(10);
+    if !(1..=100).contains(&per_page) {
+        return Err(ServiceError::invalid("per_page", "From 1 to 100."));
+    }
+    let page = page.unwrap_or(1);
+    if !(1..=10_000).contains(&page) {
+        return Err(ServiceError::invalid("page", "From 1 to 10000."));
+    }
+    let from_day = day_start(from);
+    let mut rows =
+        sql::top_users(&app.db, from_day, to, (page - 1) * per_page, per_page + 1).await?;
+    let has_more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok(TopUsers {
+        items: rows
+            .into_iter()
+            .map(|(user_id, email, bytes)| TopUser {
+                user_id,
+                email,
+                bytes,
+            })
+            .collect(),
+        page,
+        per_page,
+        has_more,
+        from_day,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,7 +146,7 @@ pub struct NodeBandwidth {
 }
 
 pub async fn node_bandwidth(app: &App) -> ServiceResult<Vec<NodeBandwidth>> {
-    Ok(sql::node_heartbeats(&app.db)
+    Ok(ops::node_heartbeats(&app.db)
         .await?
         .into_iter()
         .map(|(node_id, name, _, used, limit)| NodeBandwidth {
@@ -126,9 +181,9 @@ pub struct Overview {
 pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
     let today = day_start(now);
     let (users_total, users_enabled, users_paid) =
-        sql::user_counts(&app.db, from_unix(now)).await?;
+        ops::user_counts(&app.db, from_unix(now)).await?;
     let timeout = app.settings.get_i64("node_offline_timeout").await?;
-    let nodes = sql::node_heartbeats(&app.db).await?;
+    let nodes = ops::node_heartbeats(&app.db).await?;
     let nodes_online = nodes
         .iter()
         .filter(|(_, _, heartbeat, _, _)| is_online(*heartbeat, now, timeout))
@@ -137,9 +192,9 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
         users_total,
         users_enabled,
         users_paid,
-        revenue_today: sql::paid_top_ups_since(&app.db, today).await?,
-        revenue_30d: sql::paid_top_ups_since(&app.db, today - 29 * 86_400).await?,
-        traffic_today: sql::traffic_since(&app.db, today).await?,
+        revenue_today: ops::paid_top_ups_since(&app.db, today).await?,
+        revenue_30d: ops::paid_top_ups_since(&app.db, today - 29 * 86_400).await?,
+        traffic_today: ops::traffic_since(&app.db, today).await?,
         nodes_total: nodes.len() as i64,
         nodes_online: nodes_online as i64,
     })

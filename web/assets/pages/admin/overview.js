@@ -1,4 +1,5 @@
 import { h, mount, card, table, badge, fmtBytes, fmtMoney, fmtDateTime } from '../../ui.js';
+import { CHART_STRINGS, chartCards } from './charts.js';
 
 function stat(label, value, sub, testid) {
   return h('section', { class: 'card stat' }, h('h2', {}, label),
@@ -12,7 +13,10 @@ export default {
   admin: true,
   strings: {
     en: {
+      ...CHART_STRINGS.en,
       title: 'Overview',
+      charts: 'Last 30 days',
+      traffic_sub: 'Finished hours and the current hour up to the last statistics write',
       users: 'Users',
       users_sub: '{enabled} enabled · {paid} paying',
       revenue_today: 'Revenue today',
@@ -34,7 +38,10 @@ export default {
       no_purchases: 'No purchases yet.',
     },
     'zh-CN': {
+      ...CHART_STRINGS['zh-CN'],
       title: '概览',
+      charts: '最近 30 天',
+      traffic_sub: '已结束的小时，加上当前小时截至最近一次统计写入的部分',
       users: '用户',
       users_sub: '{enabled} 个启用 · {paid} 个付费',
       revenue_today: '今日收入',
@@ -59,11 +66,12 @@ export default {
   async render(el, ctx) {
     const { t, api } = ctx;
     const quiet = { quiet: true };
-    const [ov, nodes, alerts, bought] = await Promise.all([
+    const [ov, nodes, alerts, bought, charts] = await Promise.all([
       api('GET', 'admin/overview'),
       api('GET', 'admin/nodes', undefined, quiet).catch(() => []),
       api('GET', 'admin/nodes/alerts', undefined, quiet).catch(() => []),
       api('GET', 'admin/bought?per_page=5', undefined, quiet).catch(() => []),
+      chartCards(ctx, ['revenue', 'orders', 'users', 'nodes-online'], 30),
     ]);
     const names = new Map(nodes.map((n) => [n.id, n.name]));
     mount(el,
@@ -72,8 +80,10 @@ export default {
         stat(t('users'), String(ov.users_total), t('users_sub', { enabled: ov.users_enabled, paid: ov.users_paid }), 'ov-users'),
         stat(t('revenue_today'), fmtMoney(ov.revenue_today), null, 'ov-revenue-today'),
         stat(t('revenue_30d'), fmtMoney(ov.revenue_30d), null, 'ov-revenue-30d'),
-        stat(t('traffic_today'), fmtBytes(ov.traffic_today), null, 'ov-traffic'),
+        stat(t('traffic_today'), fmtBytes(ov.traffic_today), t('traffic_sub'), 'ov-traffic'),
         stat(t('nodes'), String(ov.nodes_online), t('nodes_sub', { total: ov.nodes_total }), 'ov-nodes')),
+      h('h2', {}, t('charts')),
+      h('div', { class: 'grid' }, charts),
       h('div', { class: 'grid' },
         card(t('recent_alerts'),
           table([

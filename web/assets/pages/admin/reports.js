@@ -1,6 +1,7 @@
 import { h, mount, card, table, barChart, empty, toast, fmtBytes, fmtDateTime, fmtDate } from '../../ui.js';
 import { getToken } from '../../app.js';
-import { withQuery } from './common.js';
+import { withQuery, morePager } from './common.js';
+import { CHART_STRINGS, chartCards } from './charts.js';
 
 const RANGES = { '1': 1, '7': 7, '30': 30 };
 
@@ -26,6 +27,7 @@ export default {
   admin: true,
   strings: {
     en: {
+      ...CHART_STRINGS.en,
       title: 'Reports',
       range: 'Range',
       d1: 'Last 24 hours',
@@ -47,8 +49,12 @@ export default {
       csv_failed: 'The download failed.',
       none: 'No traffic in this range.',
       no_nodes: 'No nodes.',
+      counted: 'Traffic is counted from the usage statistics spanel writes every few minutes: the finished hours and the current hour up to the last write, the same figures as the overview’s “Traffic today”. Nothing is counted while the setting enable_hourly_usage is off.',
+      top_days: 'Top users count the finished hours (rolled up every minute) of whole UTC days, from {day}.',
+      bandwidth_note: 'Bandwidth used since each node’s last monthly reset.',
     },
     'zh-CN': {
+      ...CHART_STRINGS['zh-CN'],
       title: '报表',
       range: '时间范围',
       d1: '最近 24 小时',
@@ -70,53 +76,62 @@ export default {
       csv_failed: '下载失败。',
       none: '该时间范围内没有流量。',
       no_nodes: '暂无节点。',
+      counted: '流量来自 spanel 每隔几分钟写入的用量统计：已结束的小时，加上当前小时截至最近一次写入的部分，与概览页的“今日流量”一致。设置 enable_hourly_usage 关闭时不统计。',
+      top_days: '流量最多的用户按完整的 UTC 日中已结束的小时（每分钟汇总一次）统计，自 {day} 起。',
+      bandwidth_note: '各节点自上次每月重置以来已用的流量。',
     },
   },
   async render(el, ctx) {
     const { t, api } = ctx;
     const days = RANGES[ctx.query.days] ? Number(ctx.query.days) : 7;
+    const page = Math.max(1, Number(ctx.query.page) || 1);
     const to = Math.floor(Date.now() / 1000);
     const from = to - days * 86400;
     const granularity = days === 1 ? 'hour' : 'day';
     const q = { from, to, granularity };
-    const [usage, top, nodes] = await Promise.all([
+    const [usage, top, nodes, charts] = await Promise.all([
       api('GET', withQuery('admin/reports/usage', q)),
-      api('GET', withQuery('admin/reports/top-users', { from, to, limit: 20 })),
+      api('GET', withQuery('admin/reports/top-users', { from, to, per_page: 20, page })),
       api('GET', 'admin/reports/nodes'),
+      chartCards(ctx, ['traffic', 'node-traffic'], Math.max(days, 7)),
     ]);
-    // The usage rows are per user and period; the chart sums each period.
-    const sums = new Map();
-    for (const r of usage.rows) sums.set(r.period_start, (sums.get(r.period_start) || 0) + r.bytes);
-    const data = [...sums].sort((a, b) => a[0] - b[0])
-      .map(([p, bytes]) => ({ label: granularity === 'hour' ? fmtDateTime(p) : fmtDate(p), bytes }));
+    // One row per period (all users).
+    const data = usage.rows.map((r) => ({ label: granularity === 'hour' ? fmtDateTime(r.period_start) : fmtDate(r.period_start), bytes: r.bytes }));
     const csv = (path, name, title) => h('button', {
       type: 'button', class: 'btn btn-small', 'aria-label': t('csv_of', { name: title }),
-      onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv' }), `${name}.csv`, t('csv_failed')),
+      onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv', per_page: 100, page }), `${name}.csv`, t('csv_failed')),
     }, t('csv'));
     const rangePicker = h('div', { class: 'row' },
       h('label', { for: 'report-range' }, t('range')),
       h('select', { id: 'report-range', onchange: (e) => ctx.navigate(`/admin/reports?days=${e.target.value}`) },
         Object.keys(RANGES).map((d) => h('option', { value: d, selected: Number(d) === days }, t(`d${d}`)))));
+    const topDay = new Date(top.from_day * 1000).toISOString().slice(0, 10);
     mount(el,
       h('div', { class: 'spread' }, h('h1', {}, t('title')), rangePicker),
       card(t('usage'),
-        h('div', { class: 'spread' }, h('p', {}, t('total', { v: fmtBytes(usage.total_bytes) })), csv('admin/reports/usage', 'usage', t('usage'))),
-        data.length ? barChart(data, { series: [{ key: 'bytes', label: t('traffic') }], format: fmtBytes, label: t('usage_label') }) : empty(t('none'))),
-      h('div', { class: 'grid' },
+        h('div', { class: 'spread' }, h('p', { 'data-testid': 'report-total' }, t('total', { v: fmtBytes(usage.total_bytes) })), csv('admin/reports/usage', 'usage', t('usage'))),
+        data.length ? barChart(data, { series: [{ key: 'bytes', label: t('traffic') }], format: fmtBytes, label: t('usage_label') }) : empty(t('none')),
+        h('p', { class: 'muted', 'data-testid': 'report-counted' }, t('counted'))),
+      h('div', { class: 'grid' }, charts),
+      // The tables take the page's width: in a grid column the traffic column was clipped.
+      h('div', {},
         card(t('top'),
           h('div', { class: 'row' }, csv('admin/reports/top-users', 'top-users', t('top'))),
           table([
             { label: t('user'), value: (r) => h('a', { href: `#/admin/users/${r.user_id}` }, `#${r.user_id}`) },
             { label: t('email'), value: (r) => r.email },
             { label: t('traffic'), value: (r) => fmtBytes(r.bytes), class: 'num' },
-          ], top, { empty: t('none') })),
+          ], top.items, { empty: t('none') }),
+          morePager(page, top.has_more, (p) => ctx.navigate(`/admin/reports?days=${days}&page=${p}`), t),
+          h('p', { class: 'muted' }, t('top_days', { day: topDay }))),
         card(t('nodes'),
           h('div', { class: 'row' }, csv('admin/reports/nodes', 'nodes', t('nodes'))),
           table([
             { label: t('node'), value: (n) => h('a', { href: `#/admin/nodes/${n.node_id}` }, n.name) },
             { label: t('used'), value: (n) => fmtBytes(n.used), class: 'num' },
             { label: t('limit'), value: (n) => (n.limit > 0 ? fmtBytes(n.limit) : t('ui.unlimited')), class: 'num' },
-          ], nodes, { empty: t('no_nodes') }))),
+          ], nodes, { empty: t('no_nodes') }),
+          h('p', { class: 'muted' }, t('bandwidth_note')))),
     );
   },
 };
