@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A plan as an administrator writes it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanBody {
+    #[schema(max_length = 512, pattern = r"\S")]
     pub name: String,
     /// An amount with at most two decimals, as a string or a number.
     #[schema(value_type = String, example = "10.00")]
@@ -40,11 +41,16 @@ pub struct PlanBody {
     /// Known keys only, numeric values ≥ 0 (see the business rules).
     #[schema(value_type = Object)]
     pub content: Map<String, Value>,
+    /// Days; 0 = no automatic renewal.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub auto_renew: i64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub auto_reset_bandwidth: i64,
+    /// 1 = on sale, 0 = off sale.
     #[serde(default = "on_sale")]
+    #[schema(minimum = 0, maximum = 1)]
     pub status: i64,
 }
 
@@ -69,7 +75,7 @@ fn parse_price(v: &Value) -> Option<Money> {
 fn validate_plan(b: &PlanBody) -> ApiResult<(Money, String)> {
     let mut errors = Vec::new();
     let name = b.name.trim();
-    if name.is_empty() || name.chars().count() > 512 {
+    if name.is_empty() || b.name.chars().count() > 512 {
         errors.push(FieldError::new(
             "name",
             "Give a name of 1 to 512 characters.",
@@ -232,15 +238,23 @@ impl From<sql::CouponRow> for CouponView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CouponBody {
+    /// 1 to 64 characters, no spaces.
+    #[schema(
+        pattern = r"^[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]{1,64}$"
+    )]
     pub code: String,
+    /// Uses per user; 0 = unlimited.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub onetime: i64,
     /// Unix time.
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub expire: i64,
     /// Plan ids it applies to; empty or absent = every plan.
     #[serde(default)]
     pub shop: Vec<i64>,
     /// Percent off, 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     pub credit: i64,
 }
 
@@ -270,17 +284,26 @@ async fn create_coupon(
 ) -> ApiResult<(StatusCode, Json<Envelope<CouponView>>)> {
     let code = body.code.trim();
     let mut errors = Vec::new();
-    if code.is_empty() || code.chars().count() > 64 || code.chars().any(char::is_whitespace) {
+    if code.is_empty()
+        || body.code.chars().count() > 64
+        || body.code.chars().any(char::is_whitespace)
+    {
         errors.push(FieldError::new(
             "code",
             "Give a code of 1 to 64 characters without spaces.",
         ));
     }
-    if body.onetime < 0 {
-        errors.push(FieldError::new("onetime", "Must be ≥ 0 (0 = unlimited)."));
+    if !(0..=i64::from(i32::MAX)).contains(&body.onetime) {
+        errors.push(FieldError::new(
+            "onetime",
+            "From 0 (unlimited) to 2147483647.",
+        ));
     }
-    if body.expire <= 0 {
-        errors.push(FieldError::new("expire", "Must be a unix time."));
+    if !(1..=i64::from(i32::MAX)).contains(&body.expire) {
+        errors.push(FieldError::new(
+            "expire",
+            "A unix time from 1 to 2147483647.",
+        ));
     }
     if !(1..=100).contains(&body.credit) {
         errors.push(FieldError::new(

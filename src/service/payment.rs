@@ -347,8 +347,13 @@ pub struct OrderPage {
 pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> ApiResult<OrderPage> {
     let page = page.max(1);
     let per_page = per_page.clamp(1, 100);
-    let (orders, total) =
-        sql::list_orders(&app.db, user_id, per_page, (page - 1) * per_page).await?;
+    let (orders, total) = sql::list_orders(
+        &app.db,
+        user_id,
+        per_page,
+        (page - 1).saturating_mul(per_page),
+    )
+    .await?;
     Ok(OrderPage {
         orders,
         page,
