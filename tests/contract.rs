@@ -148,11 +148,22 @@ async fn out_of_range_numbers_are_422(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
-    // Coupons: SSPanel's 32-bit columns.
-    let coupon = json!({"code": "WIDE", "expire": 4_102_444_800i64, "credit": 10});
-    let (s, body) = app.post("admin/coupon", Some(&admin), &coupon).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["errors"][0]["field"], "expire");
+    // Coupons: uses per user fit SSPanel's 32-bit column, expiry is before 2100.
+    for (field, coupon) in [
+        (
+            "expire",
+            json!({"code": "WIDE", "expire": 4_102_444_801i64, "credit": 10}),
+        ),
+        (
+            "onetime",
+            json!({"code": "WIDE", "expire": 2_000_000_000, "credit": 10,
+            "onetime": 2_147_483_648i64}),
+        ),
+    ] {
+        let (s, body) = app.post("admin/coupon", Some(&admin), &coupon).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], field);
+    }
     // Redeem codes: at most two decimals.
     let (s, body) = app
         .post(
@@ -163,6 +174,22 @@ async fn out_of_range_numbers_are_422(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["errors"][0]["field"], "amount");
+    // Plan content: a fraction where a whole number belongs is refused even when a decimal
+    // rounds it to 0; an absurdly large number is refused, a tiny one where fractions belong is not.
+    for content in [
+        json!({"reset_exp": 2.5e-42}),
+        json!({"traffic_package": 1e30}),
+        json!({"bundle": [1, 75954886952536115509198848.0]}),
+    ] {
+        let plan = json!({"name": "P", "price": "1.00", "content": content});
+        let (s, body) = app.post("admin/shop", Some(&admin), &plan).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{content}: {body}");
+    }
+    let plan = json!({"name": "P", "price": 5.0,
+        "content": {"expire": 30.0, "traffic_package": 1, "reset_value": 1.4e-240}});
+    let (s, body) = app.post("admin/shop", Some(&admin), &plan).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM shop").await, 1);
     // A node's custom_config is a JSON object, not text holding one.
     let mut node = node_body();
     node["custom_config"] = json!("{\"a\": 1}");

@@ -573,7 +573,7 @@ fn csv_response(name: &str, text: String) -> Response {
 /// Traffic per user per hour or day, from `user_hourly_usage`.
 #[utoipa::path(get, path = "/admin/reports/usage", tag = "admin", security(("bearer" = [])),
     params(RangeQuery, UsageQuery, FormatQuery),
-    responses((status = 200, description = "JSON, or text/csv", body = UsageReport),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`", content((UsageReport = "application/json"), (String = "text/csv"))),
         (status = 422, description = "A range not before `to`, longer than 366 days or outside 0–4102444800")))]
 async fn report_usage(
     State(app): State<AppState>,
@@ -613,7 +613,7 @@ async fn report_usage(
 /// The users with the most traffic in the range.
 #[utoipa::path(get, path = "/admin/reports/top-users", tag = "admin", security(("bearer" = [])),
     params(RangeQuery, TopQuery, FormatQuery),
-    responses((status = 200, description = "JSON, or text/csv", body = Vec<TopUser>),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`", content((Vec<TopUser> = "application/json"), (String = "text/csv"))),
         (status = 422, description = "A range not before `to`, longer than 366 days or outside 0–4102444800")))]
 async fn report_top_users(
     State(app): State<AppState>,
@@ -640,7 +640,7 @@ async fn report_top_users(
 
 /// Bandwidth used and limit of every node.
 #[utoipa::path(get, path = "/admin/reports/nodes", tag = "admin", security(("bearer" = [])),
-    params(FormatQuery), responses((status = 200, description = "JSON, or text/csv", body = Vec<NodeBandwidth>)))]
+    params(FormatQuery), responses((status = 200, description = "JSON, or CSV with `format=csv`", content((Vec<NodeBandwidth> = "application/json"), (String = "text/csv")))))]
 async fn report_nodes(
     State(app): State<AppState>,
     _a: AdminUser,

@@ -247,8 +247,8 @@ pub struct CouponBody {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 2147483647)]
     pub onetime: i64,
-    /// Unix time.
-    #[schema(minimum = 1, maximum = 2147483647)]
+    /// Unix time, at most 4102444800 (2100-01-01).
+    #[schema(minimum = 1, maximum = 4102444800.0)]
     pub expire: i64,
     /// Plan ids it applies to; empty or absent = every plan.
     #[serde(default)]
@@ -299,10 +299,10 @@ async fn create_coupon(
             "From 0 (unlimited) to 2147483647.",
         ));
     }
-    if !(1..=i64::from(i32::MAX)).contains(&body.expire) {
+    if !(1..=4_102_444_800).contains(&body.expire) {
         errors.push(FieldError::new(
             "expire",
-            "A unix time from 1 to 2147483647.",
+            "A unix time from 1 to 4102444800 (2100-01-01).",
         ));
     }
     if !(1..=100).contains(&body.credit) {

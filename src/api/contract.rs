@@ -164,9 +164,9 @@ fn plan_content() -> Value {
             "content_extra": {"type": ["string", "null"]},
             "traffic_package": {"anyOf": [
                 {"type": ["boolean", "null", "object"]},
-                {"type": "number", "minimum": 0}
+                {"type": "number", "minimum": 0, "maximum": 100_000}
             ]},
-            "bundle": {"type": "array", "items": {"type": "integer", "minimum": 1}}
+            "bundle": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": i64::MAX}}
         }
     })
 }

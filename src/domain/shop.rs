@@ -77,6 +77,9 @@ const NUMERIC_KEYS: &[&str] = &[
     "connector",
 ];
 
+/// The largest number `traffic_package` may be written as (any non-zero number means "yes").
+pub const TRAFFIC_PACKAGE_MAX: i64 = 100_000;
+
 fn number(v: &Value) -> Option<Decimal> {
     match v {
         Value::Number(n) => Decimal::from_str(&n.to_string())
@@ -136,7 +139,8 @@ impl PlanContent {
                     bad(k, &format!("must be a number from 0 to {limit}"));
                     continue;
                 };
-                let int = whole(d);
+                // A float with a fraction is not whole, however close to 0 a decimal rounds it.
+                let int = whole(d).filter(|_| value.as_f64().is_none_or(|f| f.fract() == 0.0));
                 match k {
                     "bandwidth" => c.bandwidth = Some(d),
                     "reset_value" => c.reset_value = Some(d),
@@ -181,8 +185,12 @@ impl PlanContent {
                         }
                     }
                     other => match number(other) {
-                        Some(d) if !d.is_sign_negative() => c.traffic_package = !d.is_zero(),
-                        _ => bad(k, "must be a number ≥ 0 or an object"),
+                        Some(d)
+                            if !d.is_sign_negative() && d <= Decimal::from(TRAFFIC_PACKAGE_MAX) =>
+                        {
+                            c.traffic_package = !d.is_zero()
+                        }
+                        _ => bad(k, "must be a number from 0 to 100000, or an object"),
                     },
                 },
                 "promo" => {
