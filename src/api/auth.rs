@@ -50,7 +50,7 @@ pub struct Registered {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, description = "Created", body = Registered),
         (status = 409, description = "E-mail already registered"),
-        (status = 422, description = "Invalid field")))]
+        (status = 422, description = "Invalid field, or an invite or e-mail code that is unknown, used up or wrong")))]
 async fn register(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,

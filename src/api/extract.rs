@@ -73,27 +73,25 @@ fn integral_floats_as_integers(bytes: &[u8]) -> Option<serde_json::Value> {
 }
 
 fn to_api_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
-                };
-                let msg = clean_serde_message(&inner.to_string());
-                ApiError::Validation {
-                    msg: format!("{field}: {msg}"),
-                    errors: vec![FieldError::new(field, msg)],
-                }
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
+            let msg = clean_serde_message(&inner.to_string());
+            ApiError::Validation {
+                msg: format!("{field}: {msg}"),
+                errors: vec![FieldError::new(field, msg)],
             }
-            _ => ApiError::bad_request(format!(
-                "Malformed JSON: {}",
-                clean_serde_message(&inner.to_string())
-            )),
         }
+        _ => ApiError::bad_request(format!(
+            "Malformed JSON: {}",
+            clean_serde_message(&inner.to_string())
+        )),
     }
 }
 
@@ -185,5 +183,25 @@ mod tests {
         }
         let e = parse_json::<Body>(b"{}").unwrap_err();
         assert_eq!(e.status(), 422);
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_fractions_are_not() {
+        assert_eq!(parse_json::<Body>(br#"{"a":-523.0}"#).unwrap().a, -523);
+        assert_eq!(parse_json::<Body>(br#"{"a":1e3}"#).unwrap().a, 1000);
+        let e = parse_json::<Body>(br#"{"a":1.5}"#).unwrap_err();
+        assert_eq!(e.status(), 422);
+        // Beyond the 64-bit range a whole float is still no i64.
+        assert_eq!(
+            parse_json::<Body>(br#"{"a":1e19}"#).unwrap_err().status(),
+            422
+        );
+        // Duplicate fields are still refused (the first reading sees them).
+        assert_eq!(
+            parse_json::<Body>(br#"{"a":1,"a":2}"#)
+                .unwrap_err()
+                .status(),
+            422
+        );
     }
 }
