@@ -114,6 +114,7 @@ async fn edit_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EnableBody {
     pub enable: bool,
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -139,7 +140,9 @@ async fn enable_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordBody {
     /// The new password; generated when absent.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -163,6 +166,7 @@ async fn reset_password(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReasonBody {
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -299,8 +303,11 @@ async fn list_bought(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RefundBody {
-    /// Part of the price, e.g. "5.00"; the whole price when absent.
+    /// Part of the price, e.g. "5.00" (above 0, at most two decimals, not above the price);
+    /// the whole price when absent.
+    #[schema(pattern = r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]
     pub amount: Option<String>,
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -390,6 +397,7 @@ async fn get_ticket(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
+    #[schema(max_length = 20000, pattern = r"\S")]
     pub content: String,
 }
 
@@ -433,8 +441,8 @@ async fn list_settings(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<Se
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SettingBody {
     /// The value as text; checked against the setting's kind (int, bool, array…). JSON numbers,
-    /// booleans and arrays are accepted too.
-    #[schema(value_type = Object)]
+    /// booleans, arrays and objects are accepted too; `null` is not.
+    #[schema(value_type = Value)]
     pub value: serde_json::Value,
 }
 
@@ -478,26 +486,66 @@ async fn admin_logs(
     ))
 }
 
+/// How a usage report is bucketed.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Granularity {
+    Hour,
+    Day,
+}
+
+/// A report's format.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum ReportFormat {
+    Json,
+    Csv,
+}
+
+/// The range of a report (at most 366 days).
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct ReportQuery {
-    /// Unix seconds, inclusive; default `to` − 24 h.
+pub struct RangeQuery {
+    /// Unix seconds, inclusive, before `to`; default `to` − 24 h.
+    #[param(minimum = 0, maximum = 4102444800.0)]
     pub from: Option<i64>,
     /// Unix seconds, exclusive; default now.
+    #[param(minimum = 0, maximum = 4102444800.0)]
     pub to: Option<i64>,
-    /// `hour` or `day` (usage report).
-    pub granularity: Option<String>,
-    /// Usage report: one user's traffic instead of all users'.
-    pub user_id: Option<i64>,
-    /// Top users: page size, 1 to 100 (default 10; `limit` is the older name).
-    pub per_page: Option<i64>,
-    pub limit: Option<i64>,
-    /// Top users: page, from 1.
-    pub page: Option<i64>,
+}
+
+/// A report's format.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FormatQuery {
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<ReportFormat>, inline)]
     pub format: Option<String>,
 }
 
-fn wants_csv(q: &ReportQuery) -> ApiResult<bool> {
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UsageQuery {
+    /// `hour` (default) or `day`.
+    #[param(value_type = Option<Granularity>, inline)]
+    pub granularity: Option<String>,
+    /// One user's traffic instead of all users'.
+    #[param(minimum = 1)]
+    pub user_id: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TopQuery {
+    /// Page size, 1 to 100 (default 10; `limit` is the older name).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// Page, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<i64>,
+}
+
+fn wants_csv(q: &FormatQuery) -> ApiResult<bool> {
     match q.format.as_deref() {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
@@ -523,14 +571,18 @@ fn csv_response(name: &str, text: String) -> Response {
 /// traffic aggregates: finished hours plus the current hour up to the last usage-statistics write
 /// (`counted_until`). Hours for at most 31 days.
 #[utoipa::path(get, path = "/admin/reports/usage", tag = "admin", security(("bearer" = [])),
-    params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = UsageReport)))]
+    params(RangeQuery, UsageQuery, FormatQuery),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`", content((UsageReport = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "A range not before `to`, longer than 366 days or outside 0–4102444800")))]
 async fn report_usage(
     State(app): State<AppState>,
     _a: AdminUser,
-    Query(q): Query<ReportQuery>,
+    Query(r): Query<RangeQuery>,
+    Query(q): Query<UsageQuery>,
+    Query(f): Query<FormatQuery>,
 ) -> ApiResult<Response> {
-    let csv_out = wants_csv(&q)?;
-    let (from, to) = reports::range(q.from, q.to, now())?;
+    let csv_out = wants_csv(&f)?;
+    let (from, to) = reports::range(r.from, r.to, now())?;
     let granularity = q.granularity.as_deref().unwrap_or("hour");
     let report = reports::user_usage(&app, q.user_id, granularity, from, to).await?;
     if csv_out {
@@ -560,14 +612,18 @@ async fn report_usage(
 /// The users with the most traffic on the UTC days of the range (whole days: from the day holding
 /// `from`), a page at a time.
 #[utoipa::path(get, path = "/admin/reports/top-users", tag = "admin", security(("bearer" = [])),
-    params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = TopUsers)))]
+    params(RangeQuery, TopQuery, FormatQuery),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`", content((TopUsers = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "A range not before `to`, longer than 366 days or outside 0–4102444800, or a bad page")))]
 async fn report_top_users(
     State(app): State<AppState>,
     _a: AdminUser,
-    Query(q): Query<ReportQuery>,
+    Query(r): Query<RangeQuery>,
+    Query(q): Query<TopQuery>,
+    Query(f): Query<FormatQuery>,
 ) -> ApiResult<Response> {
-    let csv_out = wants_csv(&q)?;
-    let (from, to) = reports::range(q.from, q.to, now())?;
+    let csv_out = wants_csv(&f)?;
+    let (from, to) = reports::range(r.from, r.to, now())?;
     let top = reports::top_users(&app, from, to, q.page, q.per_page.or(q.limit)).await?;
     if csv_out {
         let rows: Vec<Vec<String>> = top
@@ -585,13 +641,13 @@ async fn report_top_users(
 
 /// Bandwidth used and limit of every node.
 #[utoipa::path(get, path = "/admin/reports/nodes", tag = "admin", security(("bearer" = [])),
-    params(ReportQuery), responses((status = 200, description = "JSON, or text/csv", body = Vec<NodeBandwidth>)))]
+    params(FormatQuery), responses((status = 200, description = "JSON, or CSV with `format=csv`", content((Vec<NodeBandwidth> = "application/json"), (String = "text/csv")))))]
 async fn report_nodes(
     State(app): State<AppState>,
     _a: AdminUser,
-    Query(q): Query<ReportQuery>,
+    Query(f): Query<FormatQuery>,
 ) -> ApiResult<Response> {
-    let csv_out = wants_csv(&q)?;
+    let csv_out = wants_csv(&f)?;
     let nodes = reports::node_bandwidth(&app).await?;
     if csv_out {
         let rows: Vec<Vec<String>> = nodes

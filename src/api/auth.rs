@@ -21,9 +21,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    /// At most 32 characters (SSPanel's column).
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f]$"
+    )]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default)]
+    #[schema(max_length = 128, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub user_name: Option<String>,
     /// Required when `reg_mode` is `invite`; optional otherwise.
     #[serde(default, alias = "code")]
@@ -43,7 +50,7 @@ pub struct Registered {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, description = "Created", body = Registered),
         (status = 409, description = "E-mail already registered"),
-        (status = 422, description = "Invalid field")))]
+        (status = 422, description = "Invalid field, or an invite or e-mail code that is unknown, used up or wrong")))]
 async fn register(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -67,7 +74,9 @@ async fn register(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(pattern = r"\S")]
     pub email: String,
+    #[schema(min_length = 1)]
     pub password: String,
     /// The authenticator app's current code, for accounts with two-factor login on (a 422 on
     /// this field asks for it).

@@ -93,7 +93,7 @@ async fn users(
 pub struct TrafficBody {
     pub node_id: i64,
     /// `[{"user_id":1,"u":1048576,"d":2097152}]`, raw bytes before the node's rate.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<TrafficEntry>)]
     pub data: Value,
 }
 
@@ -102,7 +102,7 @@ pub struct TrafficBody {
 /// characters, e.g. a UUID per report) a resent report whose key this node used within the last
 /// day is acknowledged again without being counted again, on every instance sharing the database.
 #[utoipa::path(post, path = "/node/traffic", tag = "node", request_body = TrafficBody, security(("mu_key" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a resent report count once: 1–128 visible ASCII characters, unique per report and node, remembered for a day.")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,128}$", description = "Makes a resent report count once: 1–128 visible ASCII characters, unique per report and node, remembered for a day.")),
     responses((status = 200), (status = 404), (status = 422), (status = 503)))]
 async fn traffic(
     State(app): State<AppState>,
@@ -114,13 +114,36 @@ async fn traffic(
     Ok(ok("ok"))
 }
 
+/// One user's traffic in a report.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct TrafficEntry {
+    #[schema(minimum = 1)]
+    user_id: i64,
+    /// Bytes up, at most 2^50.
+    #[schema(minimum = 0, maximum = 1125899906842624.0)]
+    u: i64,
+    /// Bytes down, at most 2^50.
+    #[schema(minimum = 0, maximum = 1125899906842624.0)]
+    d: i64,
+}
+
+/// One of a user's addresses in an online report (unparsable addresses are skipped).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct AliveIp {
+    user_id: i64,
+    ip: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OnlineBody {
     pub node_id: i64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub count: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<AliveIp>)]
     pub data: Vec<AliveIpEntry>,
 }
 
@@ -140,8 +163,10 @@ async fn online(
 pub struct HeartbeatBody {
     pub node_id: i64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub uptime: f64,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub load: String,
 }
 

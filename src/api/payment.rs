@@ -47,7 +47,8 @@ async fn gateways(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateRequest {
-    /// Decimal, at most 2 places, e.g. "10.00".
+    /// Decimal, at most 2 places, e.g. "10.00" (within the operator's top-up range).
+    #[schema(pattern = r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]
     pub amount: String,
     /// One of `/payment/gateways`.
     pub gateway: String,

@@ -38,6 +38,7 @@ async fn check_in(State(app): State<AppState>, user: CurrentUser) -> Env<CheckIn
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
+    #[schema(pattern = r"\S")]
     pub code: String,
 }
 
@@ -74,6 +75,7 @@ async fn create_codes(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CodesQuery {
     /// Only used (true) or unused (false) codes.
     pub used: Option<bool>,

@@ -58,7 +58,9 @@ fn done() -> Env<Done> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    #[schema(min_length = 1)]
     pub current: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new: String,
 }
 
@@ -86,6 +88,10 @@ async fn change_password(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForgotPassword {
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f]$"
+    )]
     pub email: String,
 }
 
@@ -109,7 +115,9 @@ async fn forgot_password(
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
     /// The token of the e-mailed link.
+    #[schema(max_length = 128, pattern = r"\S")]
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -129,6 +137,10 @@ async fn reset_password(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailCodeRequest {
+    #[schema(
+        max_length = 32,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s.\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s.\x00-\x1f\x7f-\x9f]$"
+    )]
     pub email: String,
 }
 
@@ -199,6 +211,7 @@ async fn two_factor_disable(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginsQuery {
     pub page: Option<i64>,
     /// 1 to 200 (default 20).
@@ -244,6 +257,7 @@ async fn admin_user_logins(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -267,6 +281,7 @@ async fn admin_two_factor_disable(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteAccount {
+    #[schema(min_length = 1)]
     pub password: String,
 }
 

@@ -95,6 +95,7 @@ async fn stop_renewal(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CouponCheckBody {
     pub shop_id: i64,
+    #[schema(min_length = 1)]
     pub coupon: String,
 }
 

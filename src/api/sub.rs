@@ -93,7 +93,7 @@ fn parse_target(name: &str) -> ApiResult<Target> {
 #[utoipa::path(get, path = "/sub/{token}", tag = "subscription",
     params(("token" = String, Path), ("target" = Option<String>, Query,
         description = "clash, singbox, base64, v2rayn, shadowrocket, quanx, surge, sip008")),
-    responses((status = 200, description = "The subscription in the client's format", body = String),
+    responses((status = 200, description = "The subscription in the client's format: YAML for Clash, JSON for sing-box and SIP008, text otherwise", content((String = "text/plain"), (Object = "text/yaml"), (Object = "application/json"))),
         (status = 400, description = "Unknown target"),
         (status = 404, description = "Unknown or disabled token"),
         (status = 429, description = "Too many fetches for this token")))]
@@ -114,7 +114,7 @@ async fn sub(
 /// A subscription in an explicit format.
 #[utoipa::path(get, path = "/sub/{token}/{target}", tag = "subscription",
     params(("token" = String, Path), ("target" = String, Path)),
-    responses((status = 200, description = "The subscription", body = String),
+    responses((status = 200, description = "The subscription: YAML for Clash, JSON for sing-box and SIP008, text otherwise", content((String = "text/plain"), (Object = "text/yaml"), (Object = "application/json"))),
         (status = 400, description = "Unknown target"),
         (status = 404, description = "Unknown or disabled token"),
         (status = 429, description = "Too many fetches for this token")))]
@@ -132,7 +132,7 @@ async fn sub_target(
 /// `?surge=N`, `?quantumult=N`, `?list=…`; without one of those, like `/sub/{token}`.
 #[utoipa::path(get, path = "/link/{token}", tag = "subscription",
     params(("token" = String, Path)),
-    responses((status = 200, description = "The subscription", body = String),
+    responses((status = 200, description = "The subscription: YAML for Clash, JSON for sing-box and SIP008, text otherwise", content((String = "text/plain"), (Object = "text/yaml"), (Object = "application/json"))),
         (status = 404, description = "Unknown or disabled token"),
         (status = 429, description = "Too many fetches for this token")))]
 async fn classic(

@@ -34,8 +34,10 @@ async fn me(State(app): State<AppState>, user: CurrentUser) -> Env<Me> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// How many days, 1 to 90 (default 30).
+    #[param(minimum = 1, maximum = 90)]
     pub days: Option<i64>,
 }
 

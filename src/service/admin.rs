@@ -141,7 +141,7 @@ pub(crate) fn require_reason(reason: &str) -> ServiceResult<String> {
     if r.is_empty() {
         return Err(ServiceError::invalid("reason", "A reason is required."));
     }
-    if r.chars().count() > 500 {
+    if reason.chars().count() > 500 {
         return Err(ServiceError::invalid("reason", "At most 500 characters."));
     }
     Ok(r.to_string())
@@ -204,7 +204,7 @@ pub struct Page<T> {
 pub fn paging(page: Option<i64>, per_page: Option<i64>) -> (i64, i64, i64) {
     let per_page = per_page.unwrap_or(20).clamp(1, 200);
     let page = page.unwrap_or(1).max(1);
-    (page, per_page, (page - 1) * per_page)
+    (page, per_page, (page - 1).saturating_mul(per_page))
 }
 
 pub async fn search_users(
@@ -234,15 +234,27 @@ pub async fn get_user(app: &App, id: i64) -> ServiceResult<AdminUserView> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserEdit {
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
+    #[schema(minimum = 0, maximum = 255)]
     pub class: Option<i64>,
     /// "YYYY-MM-DD HH:MM:SS" UTC.
+    #[schema(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+    )]
     pub class_expire: Option<String>,
+    /// "YYYY-MM-DD HH:MM:SS" UTC.
+    #[schema(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+    )]
     pub expire_in: Option<String>,
-    /// Bytes.
+    /// Bytes, at most 2^61.
+    #[schema(minimum = 0, maximum = 2305843009213693952.0)]
     pub transfer_enable: Option<i64>,
-    /// The new balance, e.g. "12.34".
+    /// The new balance, e.g. "12.34": at most two decimals, below 10000000000.
+    #[schema(pattern = r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]
     pub money: Option<String>,
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub node_group: Option<i64>,
 }
 
@@ -452,32 +464,42 @@ pub async fn reset_password(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeInput {
+    #[schema(max_length = 128, pattern = r"\S")]
     pub name: String,
     /// SSPanel node type (e.g. 1 = Shadowsocks, 11 = V2Ray, 14 = Trojan).
     #[serde(rename = "type")]
+    #[schema(minimum = 0, maximum = 999)]
     pub node_type: i64,
+    #[schema(max_length = 512, pattern = r"\S")]
     pub server: String,
     /// A JSON object (as JSON, not a string).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub custom_config: Option<serde_json::Value>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999)]
     pub sort: i64,
     #[serde(default)]
     pub info: String,
     #[serde(default = "one")]
+    #[schema(minimum = 0, maximum = 1000)]
     pub traffic_rate: f64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 255)]
     pub node_class: i64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub node_group: i64,
-    /// Mbps, e.g. "0.00".
+    /// Mbps from 0 to 1000000, at most two decimals, e.g. "0.00".
     #[serde(default)]
+    #[schema(pattern = r"^(1000000(\.0{1,2})?|[0-9]{1,6}(\.[0-9]{1,2})?)$")]
     pub node_speedlimit: Option<String>,
-    /// Bytes (0 = no limit).
+    /// Bytes (0 = no limit), at most 2^61.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2305843009213693952.0)]
     pub node_bandwidth_limit: i64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 31)]
     pub bandwidthlimit_resetday: i64,
 }
 
@@ -488,11 +510,11 @@ fn one() -> f64 {
 fn node_fields(n: NodeInput) -> ServiceResult<NodeFields> {
     let mut errors = Vec::new();
     let name = n.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 128 {
+    if name.is_empty() || n.name.chars().count() > 128 {
         errors.push(FieldError::new("name", "1 to 128 characters."));
     }
     let server = n.server.trim().to_string();
-    if server.is_empty() || server.len() > 512 {
+    if server.is_empty() || n.server.chars().count() > 512 {
         errors.push(FieldError::new("server", "1 to 512 characters."));
     }
     if !(0..=999).contains(&n.node_type) {
@@ -504,13 +526,6 @@ fn node_fields(n: NodeInput) -> ServiceResult<NodeFields> {
     let custom_config = match n.custom_config {
         None => "{}".to_string(),
         Some(v @ serde_json::Value::Object(_)) => v.to_string(),
-        Some(serde_json::Value::String(s)) => match serde_json::from_str::<serde_json::Value>(&s) {
-            Ok(v @ serde_json::Value::Object(_)) => v.to_string(),
-            _ => {
-                errors.push(FieldError::new("custom_config", "Must be a JSON object."));
-                String::new()
-            }
-        },
         Some(_) => {
             errors.push(FieldError::new("custom_config", "Must be a JSON object."));
             String::new()
@@ -736,11 +751,14 @@ pub async fn refund_bought(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementInput {
-    /// HTML shown to users.
+    /// HTML shown to users; may be blank when `markdown` is not.
     pub content: String,
     #[serde(default)]
     pub markdown: String,
     /// "YYYY-MM-DD HH:MM:SS" UTC; now when absent.
+    #[schema(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+    )]
     pub date: Option<String>,
 }
 

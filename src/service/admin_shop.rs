@@ -20,6 +20,7 @@ use crate::service::shop::{plan_view, PlanView};
 /// A plan as an administrator writes it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanBody {
+    #[schema(max_length = 512, pattern = r"\S")]
     pub name: String,
     /// An amount with at most two decimals, as a string or a number.
     #[schema(value_type = String, example = "10.00")]
@@ -27,11 +28,16 @@ pub struct PlanBody {
     /// Known keys only, numeric values ≥ 0 (see the business rules).
     #[schema(value_type = Object)]
     pub content: Map<String, Value>,
+    /// Days; 0 = no automatic renewal.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub auto_renew: i64,
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub auto_reset_bandwidth: i64,
+    /// 1 = on sale, 0 = off sale.
     #[serde(default = "on_sale")]
+    #[schema(minimum = 0, maximum = 1)]
     pub status: i64,
 }
 
@@ -56,7 +62,7 @@ fn parse_price(v: &Value) -> Option<Money> {
 fn validate_plan(b: &PlanBody) -> ServiceResult<(Money, String)> {
     let mut errors = Vec::new();
     let name = b.name.trim();
-    if name.is_empty() || name.chars().count() > 512 {
+    if name.is_empty() || b.name.chars().count() > 512 {
         errors.push(FieldError::new(
             "name",
             "Give a name of 1 to 512 characters.",
@@ -132,15 +138,23 @@ impl From<sql::CouponRow> for CouponView {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CouponBody {
+    /// 1 to 64 characters, no spaces.
+    #[schema(
+        pattern = r"^[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]{1,64}$"
+    )]
     pub code: String,
+    /// Uses per user; 0 = unlimited.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub onetime: i64,
-    /// Unix time.
+    /// Unix time, at most 4102444800 (2100-01-01).
+    #[schema(minimum = 1, maximum = 4102444800.0)]
     pub expire: i64,
     /// Plan ids it applies to; empty or absent = every plan.
     #[serde(default)]
     pub shop: Vec<i64>,
     /// Percent off, 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     pub credit: i64,
 }
 
@@ -237,17 +251,23 @@ pub async fn list_coupons(app: &App) -> ServiceResult<Vec<CouponView>> {
 pub async fn create_coupon(app: &App, admin: i64, b: &CouponBody) -> ServiceResult<CouponView> {
     let code = b.code.trim();
     let mut errors = Vec::new();
-    if code.is_empty() || code.chars().count() > 64 || code.chars().any(char::is_whitespace) {
+    if code.is_empty() || b.code.chars().count() > 64 || b.code.chars().any(char::is_whitespace) {
         errors.push(FieldError::new(
             "code",
             "Give a code of 1 to 64 characters without spaces.",
         ));
     }
-    if b.onetime < 0 {
-        errors.push(FieldError::new("onetime", "Must be ≥ 0 (0 = unlimited)."));
+    if !(0..=i64::from(i32::MAX)).contains(&b.onetime) {
+        errors.push(FieldError::new(
+            "onetime",
+            "From 0 (unlimited) to 2147483647.",
+        ));
     }
-    if b.expire <= 0 {
-        errors.push(FieldError::new("expire", "Must be a unix time."));
+    if !(1..=4_102_444_800).contains(&b.expire) {
+        errors.push(FieldError::new(
+            "expire",
+            "A unix time from 1 to 4102444800 (2100-01-01).",
+        ));
     }
     if !(1..=100).contains(&b.credit) {
         errors.push(FieldError::new(

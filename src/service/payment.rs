@@ -368,8 +368,13 @@ pub struct OrderPage {
 pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> ServiceResult<OrderPage> {
     let page = page.max(1);
     let per_page = per_page.clamp(1, 100);
-    let (orders, total) =
-        sql::list_orders(&app.db, user_id, per_page, (page - 1) * per_page).await?;
+    let (orders, total) = sql::list_orders(
+        &app.db,
+        user_id,
+        per_page,
+        (page - 1).saturating_mul(per_page),
+    )
+    .await?;
     Ok(OrderPage {
         orders: orders.into_iter().map(OrderView::from).collect(),
         page,

@@ -134,15 +134,19 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ServiceResult<Redeem
 #[serde(deny_unknown_fields)]
 pub struct NewCodes {
     /// How many, 1 to 1000.
+    #[schema(minimum = 1, maximum = 1000)]
     pub count: i64,
-    /// The amount: money for a balance code, GB for traffic, days for account time or class.
-    #[schema(value_type = String, example = "10.00")]
+    /// The amount: money for a balance code, GB for traffic, days for account time or class;
+    /// above 0, at most 1000000, at most two decimals.
+    #[schema(value_type = String, example = "10.00",
+        pattern = r"^([1-9][0-9]{0,5}(\.[0-9]{1,2})?|1000000(\.00?)?|0\.(0[1-9]|[1-9][0-9]?))$")]
     pub amount: Money,
     /// SSPanel's code type (default -1, balance): 10001 traffic, 10002 days, 1–10000 class.
     #[serde(default = "balance_type", rename = "type")]
     pub kind: i64,
     /// Text put before each random part (letters, digits, `-` and `_`, at most 32).
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9_-]{0,32}$")]
     pub prefix: String,
 }
 
@@ -171,10 +175,13 @@ pub async fn create_codes(app: &App, admin: i64, req: NewCodes) -> ServiceResult
             "-1 (balance), 10001 (traffic GB), 10002 (days) or a class from 1 to 10000.",
         ));
     }
-    if req.amount.0 <= Decimal::ZERO || req.amount.0 > Decimal::from(1_000_000) {
+    if req.amount.0 <= Decimal::ZERO
+        || req.amount.0 > Decimal::from(1_000_000)
+        || req.amount.0.scale() > 2
+    {
         errors.push(crate::domain::FieldError::new(
             "amount",
-            "Greater than 0 and at most 1000000.",
+            "Greater than 0 and at most 1000000, with at most two decimals.",
         ));
     }
     let prefix = req.prefix.trim();
@@ -224,7 +231,8 @@ pub struct CodeView {
     pub isused: i64,
     /// Who redeemed it (0 = nobody yet).
     pub userid: i64,
-    /// When it was redeemed (panel time zone).
+    /// When it was redeemed, `YYYY-MM-DDTHH:MM:SS` in the panel's time zone (no offset).
+    #[schema(value_type = String, example = "2024-05-01T12:30:00")]
     pub usedatetime: chrono::NaiveDateTime,
 }
 

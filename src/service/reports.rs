@@ -14,8 +14,19 @@ use crate::domain::account::day_start;
 use crate::domain::ops::{is_online, Bucket};
 use crate::service::error::{ServiceError, ServiceResult};
 
-/// A time range `[from, to)` in unix seconds; defaults to the last 24 hours.
+/// The latest time a report range may name (2100-01-01, unix seconds).
+pub const LATEST: i64 = 4_102_444_800;
+
+/// A time range `[from, to)` in unix seconds from 0 to [`LATEST`]; defaults to the last 24 hours.
 pub fn range(from: Option<i64>, to: Option<i64>, now: i64) -> ServiceResult<(i64, i64)> {
+    for (field, v) in [("from", from), ("to", to)] {
+        if v.is_some_and(|v| !(0..=LATEST).contains(&v)) {
+            return Err(ServiceError::invalid(
+                field,
+                format!("A unix time from 0 to {LATEST}."),
+            ));
+        }
+    }
     let to = to.unwrap_or(now);
     let from = from.unwrap_or(to - 86_400);
     if from >= to {

@@ -24,6 +24,16 @@ pub const MAX_BATCH_DELTA: u64 = 1 << 55;
 /// column on both backends whatever nodes report.
 pub const COUNTER_CAP: u64 = 1 << 61;
 
+/// A non-negative whole JSON number: `5` or, as JSON Schema counts integers, `5.0` (floats only up
+/// to 2^53, where every whole number is exact).
+fn whole_number(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(f))
+            .map(|f| f as u64)
+    })
+}
+
 /// Validates a whole report body's `data`: an array of `{user_id, u, d}` with positive ids and
 /// whole byte counts from 0 to `MAX_REPORT_BYTES`. All or nothing: the first bad row rejects the
 /// report.
@@ -34,7 +44,7 @@ pub fn parse_traffic(data: &Value) -> Result<Vec<TrafficRow>, String> {
         .map(|(i, row)| {
             let field = |name: &str| -> Result<u64, String> {
                 row.get(name)
-                    .and_then(Value::as_u64)
+                    .and_then(whole_number)
                     .ok_or_else(|| format!("data[{i}].{name} must be a non-negative integer"))
             };
             let user_id = field("user_id")?;

@@ -77,6 +77,9 @@ const NUMERIC_KEYS: &[&str] = &[
     "connector",
 ];
 
+/// The largest number `traffic_package` may be written as (any non-zero number means "yes").
+pub const TRAFFIC_PACKAGE_MAX: i64 = 100_000;
+
 fn number(v: &Value) -> Option<Decimal> {
     match v {
         Value::Number(n) => Decimal::from_str(&n.to_string())
@@ -175,7 +178,10 @@ impl PlanContent {
             "reset_value" => self.reset_value = Some(d),
             "speedlimit" => self.speedlimit = Some(d),
             _ => {
-                let n = whole(d).ok_or("must be a whole number")?;
+                // A float with a fraction is not whole, however close to 0 a decimal rounds it.
+                let n = whole(d)
+                    .filter(|_| value.as_f64().is_none_or(|f| f.fract() == 0.0))
+                    .ok_or("must be a whole number")?;
                 match k {
                     "expire" => self.expire = Some(n),
                     "class" => self.class = Some(n),
@@ -208,8 +214,10 @@ impl PlanContent {
                 }
             }
             other => match number(other) {
-                Some(d) if !d.is_sign_negative() => self.traffic_package = !d.is_zero(),
-                _ => return Err("must be a number ≥ 0 or an object".into()),
+                Some(d) if !d.is_sign_negative() && d <= Decimal::from(TRAFFIC_PACKAGE_MAX) => {
+                    self.traffic_package = !d.is_zero()
+                }
+                _ => return Err("must be a number from 0 to 100000, or an object".into()),
             },
         }
         Ok(())
@@ -577,7 +585,7 @@ mod tests {
         assert_eq!(msg("content_extra"), Some("must be text"));
         assert_eq!(
             msg("traffic_package"),
-            Some("must be a number ≥ 0 or an object")
+            Some("must be a number from 0 to 100000, or an object")
         );
         assert_eq!(
             msg("promo"),
