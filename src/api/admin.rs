@@ -15,7 +15,7 @@ use crate::db::admin as sql;
 use crate::domain::ops::csv;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::service::admin::{
-    self as svc, AdminUserView, AnnouncementInput, NodeInput, Page, Refund, SettingView, Thread,
+    self as svc, AdminUserView, AnnouncementInput, NodeInput, Page, Refund, Thread,
     UserEdit,
 };
 use crate::service::monitor::{self, LoadPoint, NodeStatus};
@@ -42,8 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket))
         .routes(routes!(reply_ticket))
         .routes(routes!(close_ticket))
-        .routes(routes!(list_settings))
-        .routes(routes!(update_setting))
+        .merge(super::admin_settings::router())
         .routes(routes!(admin_logs))
         .routes(routes!(report_usage))
         .routes(routes!(report_top_users))
@@ -428,40 +427,6 @@ async fn close_ticket(
     Path(id): Path<i64>,
 ) -> Env<Thread> {
     Ok(ok(svc::close_ticket(&app, admin.id, id).await?))
-}
-
-/// Every known setting with its current value (secrets masked).
-#[utoipa::path(get, path = "/admin/settings", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Settings", body = Vec<SettingView>)))]
-async fn list_settings(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<SettingView>> {
-    Ok(ok(svc::settings(&app).await?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SettingBody {
-    /// The value as text; checked against the setting's kind (int, bool, array…). JSON numbers,
-    /// booleans and arrays are accepted too.
-    #[schema(value_type = Object)]
-    pub value: serde_json::Value,
-}
-
-/// Updates one known setting.
-#[utoipa::path(put, path = "/admin/settings/{item}", tag = "admin", security(("bearer" = [])),
-    request_body = SettingBody, responses((status = 200, description = "The setting", body = SettingView),
-        (status = 422, description = "Value does not fit the kind")))]
-async fn update_setting(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(item): Path<String>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<SettingBody>,
-) -> Env<SettingView> {
-    let value = match body.value {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Bool(b) => if b { "1" } else { "0" }.to_string(),
-        serde_json::Value::Null => return Err(ApiError::invalid("value", "Required.")),
-        other => other.to_string(),
-    };
-    Ok(ok(svc::update_setting(&app, admin.id, &item, &value).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,6 +2,7 @@
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
 pub mod admin;
+pub mod admin_settings;
 pub mod admin_shop;
 pub mod auth;
 pub mod checkout;

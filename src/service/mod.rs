@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_settings;
 pub mod admin_shop;
 pub mod checkout;
 pub mod email_templates;
