@@ -60,7 +60,7 @@ async fn catalogue_describes_every_setting(backend: Backend) {
         .map(|o| o["value"].as_str().unwrap())
         .collect();
     assert_eq!(options, ["false", "per", "mb"]);
-    assert!(mode["options"][1]["zh"].as_str().unwrap().contains('百分比'));
+    assert!(mode["options"][1]["zh"].as_str().unwrap().contains("百分比"));
     let obfs = find(&all, "sign_up_for_obfs_param");
     assert_eq!(obfs["group"], "new_user");
     assert_eq!(obfs["label_en"], "Obfuscation parameter");

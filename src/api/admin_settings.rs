@@ -54,7 +54,9 @@ async fn update_setting(
     let value = match body.value {
         serde_json::Value::String(s) => s,
         serde_json::Value::Bool(b) => if b { "1" } else { "0" }.to_string(),
-        serde_json::Value::Null => return Err(ApiError::invalid(&item, "Required.")),
+        serde_json::Value::Null => {
+            return Err(ApiError::invalid(&item, format!("{item}: a value is required.")))
+        }
         other => other.to_string(),
     };
     Ok(ok(svc::update_setting(&app, admin.id, &item, &value).await?))

@@ -18,10 +18,9 @@ pub const MASK: &str = "********";
 /// Items kept secret even before they are catalogued (the catalogue decides for the others).
 const SECRET_NAMES: &[&str] = &["password", "secret", "token", "_key", "_sk"];
 
-/// A setting with its current value and its catalogue entry.
+/// A setting with its current value and its catalogue entry (`item`, `group`, `type`…).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettingView {
-    pub item: String,
     /// The stored text; a secret that is set shows as `********`, one that is not as "".
     pub value: String,
     pub default: String,
@@ -85,7 +84,6 @@ async fn view(app: &App, k: &KnownSetting, stored: String) -> ApiResult<SettingV
         (false, _) => stored,
     };
     Ok(SettingView {
-        item: k.item.into(),
         value,
         default: if meta.is_secret() {
             String::new()

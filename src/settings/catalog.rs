@@ -136,7 +136,6 @@ pub struct SettingMeta {
     pub item: &'static str,
     pub group: Group,
     #[serde(flatten)]
-    #[schema(inline)]
     pub ty: SettingType,
     pub label_en: &'static str,
     pub label_zh: &'static str,
@@ -1152,7 +1151,7 @@ pub fn normalize(meta: &SettingMeta, value: &str) -> Result<String, String> {
         } => list(v, format, options, open, ratios),
         SettingType::Text { rule, max, .. } => text_value(value, rule, max),
         SettingType::Secret { json_list } => {
-            if json_list && !matches!(serde_json::from_str(v), Ok(serde_json::Value::Array(_))) {
+            if json_list && !matches!(serde_json::from_str::<serde_json::Value>(v), Ok(serde_json::Value::Array(_))) {
                 return Err("must be a JSON list".into());
             }
             if value.chars().count() > 65_535 {
