@@ -60,25 +60,44 @@ async fn catalogue_describes_every_setting(backend: Backend) {
         .map(|o| o["value"].as_str().unwrap())
         .collect();
     assert_eq!(options, ["false", "per", "mb"]);
-    assert!(mode["options"][1]["zh"].as_str().unwrap().contains("百分比"));
+    assert!(mode["options"][1]["zh"]
+        .as_str()
+        .unwrap()
+        .contains("百分比"));
     let obfs = find(&all, "sign_up_for_obfs_param");
     assert_eq!(obfs["group"], "new_user");
     assert_eq!(obfs["label_en"], "Obfuscation parameter");
     assert_eq!(obfs["label_zh"], "混淆参数");
     let timeout = find(&all, "node_offline_timeout");
     assert_eq!(
-        (&timeout["type"], &timeout["unit"], &timeout["min"], &timeout["max"]),
-        (&json!("number"), &json!("seconds"), &json!(30), &json!(86_400))
+        (
+            &timeout["type"],
+            &timeout["unit"],
+            &timeout["min"],
+            &timeout["max"]
+        ),
+        (
+            &json!("number"),
+            &json!("seconds"),
+            &json!(30),
+            &json!(86_400)
+        )
     );
     assert_eq!(find(&all, "keep_connect")["type"], "switch");
     let gateways = find(&all, "payment_gateway");
-    assert_eq!((&gateways["type"], &gateways["format"]), (&json!("list"), &json!("json")));
+    assert_eq!(
+        (&gateways["type"], &gateways["format"]),
+        (&json!("list"), &json!("json"))
+    );
     let choices = gateways["choices"].as_array().unwrap();
     for name in ["epay", "alipay", "stripe", "wechat_v2", "epusdt"] {
         assert!(choices.contains(&json!(name)), "{name} in {choices:?}");
     }
     let key = find(&all, "stripe_sk");
-    assert_eq!((&key["type"], &key["value"], &key["is_set"]), (&json!("secret"), &json!(""), &json!(false)));
+    assert_eq!(
+        (&key["type"], &key["value"], &key["is_set"]),
+        (&json!("secret"), &json!(""), &json!(false))
+    );
 }
 
 async fn bad_values_are_refused_by_type_and_change_nothing(backend: Backend) {
@@ -107,15 +126,17 @@ async fn bad_values_are_refused_by_type_and_change_nothing(backend: Backend) {
     let before: Vec<String> = {
         let mut v = Vec::new();
         for (item, _) in cases {
-            v.push(
-                app.state.settings.get(item).await.unwrap(),
-            );
+            v.push(app.state.settings.get(item).await.unwrap());
         }
         v
     };
     for (item, value) in cases {
         let (status, body) = put(&app, &admin, item, value.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{item} = {value}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{item} = {value}: {body}"
+        );
         assert_eq!(body["ret"], 0, "{body}");
         assert_eq!(body["errors"][0]["field"], *item, "{body}");
         assert!(body["msg"].as_str().unwrap().contains(item), "{body}");
@@ -140,11 +161,23 @@ async fn good_values_are_stored_as_sspanel_stores_them(backend: Backend) {
         ("rebate_ratio", json!("0.250"), "0.25"),
         ("notify_limit_mode", json!("per"), "per"),
         ("smtp_ssl", json!("starttls"), "starttls"),
-        ("payment_gateway", json!(["epay", "alipay"]), "[\"epay\",\"alipay\"]"),
+        (
+            "payment_gateway",
+            json!(["epay", "alipay"]),
+            "[\"epay\",\"alipay\"]",
+        ),
         ("payment_gateway", json!("[]"), "[]"),
-        ("user_obfs", json!("plain\nhttp_simple"), "plain,http_simple"),
+        (
+            "user_obfs",
+            json!("plain\nhttp_simple"),
+            "plain,http_simple",
+        ),
         ("rebate_levels", json!("0.2, 0.05"), "0.2,0.05"),
-        ("monitor_webhook_url", json!("https://hooks.example.com/x"), "https://hooks.example.com/x"),
+        (
+            "monitor_webhook_url",
+            json!("https://hooks.example.com/x"),
+            "https://hooks.example.com/x",
+        ),
         ("app_name", json!("My Airport"), "My Airport"),
     ];
     for (item, value, want) in cases {
@@ -155,15 +188,20 @@ async fn good_values_are_stored_as_sspanel_stores_them(backend: Backend) {
     }
     assert_eq!(setting_logs(&app).await, cases.len() as i64);
     let detail = app
-        .scalar_text(
-            "SELECT detail FROM spanel_admin_log WHERE target = 'setting:rebate_ratio'",
-        )
+        .scalar_text("SELECT detail FROM spanel_admin_log WHERE target = 'setting:rebate_ratio'")
         .await;
     let detail: Value = serde_json::from_str(&detail).unwrap();
     assert_eq!(detail, json!({"from": "0.2", "to": "0.25"}));
     // The cache sees the new values at once.
     assert!(app.state.settings.get_bool("keep_connect").await.unwrap());
-    assert_eq!(app.state.settings.get_i64("node_offline_timeout").await.unwrap(), 120);
+    assert_eq!(
+        app.state
+            .settings
+            .get_i64("node_offline_timeout")
+            .await
+            .unwrap(),
+        120
+    );
 }
 
 async fn secrets_are_never_sent_back(backend: Backend) {
@@ -191,7 +229,9 @@ async fn secrets_are_never_sent_back(backend: Backend) {
 
 async fn only_administrators(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, user) = app.register_and_login("plain@example.com", "password-1").await;
+    let (_, user) = app
+        .register_and_login("plain@example.com", "password-1")
+        .await;
     let (status, _) = app.get("admin/settings", Some(&user)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = put(&app, &user, "reg_mode", json!("close")).await;
@@ -210,8 +250,14 @@ async fn plan_form_switches_and_promotion(backend: Backend) {
             "content": {"bandwidth": 100, "expire": 30,
                 "promo": {"price": "8.00", "start": 1_767_225_600, "end": 1_769_904_000}}})
     };
-    for (reset, renew, field) in [(2, 30, "auto_reset_bandwidth"), (1, 5000, "auto_renew"), (0, -1, "auto_renew")] {
-        let (status, body) = app.post("admin/shop", Some(&admin), &plan(reset, renew)).await;
+    for (reset, renew, field) in [
+        (2, 30, "auto_reset_bandwidth"),
+        (1, 5000, "auto_renew"),
+        (0, -1, "auto_renew"),
+    ] {
+        let (status, body) = app
+            .post("admin/shop", Some(&admin), &plan(reset, renew))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
@@ -234,8 +280,10 @@ async fn plan_form_switches_and_promotion(backend: Backend) {
         json!({"price": "8.00", "start": 1_767_225_600, "end": 1_769_904_000})
     );
     assert_eq!(
-        app.scalar_i64(&format!("SELECT auto_reset_bandwidth FROM shop WHERE id = {id}"))
-            .await,
+        app.scalar_i64(&format!(
+            "SELECT auto_reset_bandwidth FROM shop WHERE id = {id}"
+        ))
+        .await,
         1
     );
 }

@@ -27,7 +27,9 @@ async function overflow(page) {
     if (extra > 0) {
       for (const el of document.querySelectorAll('body *')) {
         const r = el.getBoundingClientRect();
-        if (r.width === 0 || r.right <= width + 1) continue;
+        // A box sticking out, or text sticking out of its box (a long word in a heading).
+        const spills = getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 && r.left + el.scrollWidth > width + 1;
+        if (r.width === 0 || (r.right <= width + 1 && !spills)) continue;
         // Inside a scrolling box (a wide table in .table-wrap) is fine.
         let p = el.parentElement;
         let scrolls = false;

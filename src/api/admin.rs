@@ -15,8 +15,7 @@ use crate::db::admin as sql;
 use crate::domain::ops::csv;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::service::admin::{
-    self as svc, AdminUserView, AnnouncementInput, NodeInput, Page, Refund, Thread,
-    UserEdit,
+    self as svc, AdminUserView, AnnouncementInput, NodeInput, Page, Refund, Thread, UserEdit,
 };
 use crate::service::monitor::{self, LoadPoint, NodeStatus};
 use crate::service::reports::{self, NodeBandwidth, Overview, TopUser, UsageReport};

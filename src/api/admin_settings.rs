@@ -55,7 +55,10 @@ async fn update_setting(
         serde_json::Value::String(s) => s,
         serde_json::Value::Bool(b) => if b { "1" } else { "0" }.to_string(),
         serde_json::Value::Null => {
-            return Err(ApiError::invalid(&item, format!("{item}: a value is required.")))
+            return Err(ApiError::invalid(
+                &item,
+                format!("{item}: a value is required."),
+            ))
         }
         other => other.to_string(),
     };

@@ -773,4 +773,3 @@ pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ApiResult<Thread> {
     tx.commit().await?;
     thread(app, id, None).await
 }
-

@@ -587,7 +587,11 @@ pub const NOTIFY_LIMIT_MODE: SettingMeta = m(
     SettingType::Choice {
         options: &[
             c("false", "Off", "关闭"),
-            c("per", "When the percent left falls below", "剩余百分比低于阈值时"),
+            c(
+                "per",
+                "When the percent left falls below",
+                "剩余百分比低于阈值时",
+            ),
             c("mb", "When the MB left fall below", "剩余 MB 低于阈值时"),
         ],
     },
@@ -689,9 +693,27 @@ macro_rules! gateway_field {
     };
 }
 
-gateway_field!(EPAY_URL, "epay_url", url(), "EPay gateway URL", "EPay 网关地址");
-gateway_field!(EPAY_PID, "epay_pid", text(64), "EPay merchant id", "EPay 商户号");
-gateway_field!(EPAY_KEY, "epay_key", SECRET, "EPay merchant key", "EPay 商户密钥");
+gateway_field!(
+    EPAY_URL,
+    "epay_url",
+    url(),
+    "EPay gateway URL",
+    "EPay 网关地址"
+);
+gateway_field!(
+    EPAY_PID,
+    "epay_pid",
+    text(64),
+    "EPay merchant id",
+    "EPay 商户号"
+);
+gateway_field!(
+    EPAY_KEY,
+    "epay_key",
+    SECRET,
+    "EPay merchant key",
+    "EPay 商户密钥"
+);
 gateway_field!(
     EPAY_PROVIDERS,
     "epay_providers",
@@ -699,7 +721,13 @@ gateway_field!(
     "EPay-compatible providers (JSON list)",
     "EPay 兼容服务商（JSON 列表）"
 );
-gateway_field!(STRIPE_SK, "stripe_sk", SECRET, "Stripe secret key", "Stripe 密钥");
+gateway_field!(
+    STRIPE_SK,
+    "stripe_sk",
+    SECRET,
+    "Stripe secret key",
+    "Stripe 密钥"
+);
 gateway_field!(
     STRIPE_WEBHOOK_KEY,
     "stripe_webhook_key",
@@ -866,7 +894,13 @@ gateway_field!(
     "Yft notify addresses",
     "Yft 回调来源地址"
 );
-gateway_field!(EPUSDT_URL, "epusdt_url", url(), "epusdt server URL", "epusdt 服务地址");
+gateway_field!(
+    EPUSDT_URL,
+    "epusdt_url",
+    url(),
+    "epusdt server URL",
+    "epusdt 服务地址"
+);
 gateway_field!(
     EPUSDT_TOKEN,
     "epusdt_token",
@@ -1133,8 +1167,9 @@ pub fn normalize(meta: &SettingMeta, value: &str) -> Result<String, String> {
         },
         SettingType::Decimal {
             min, max, scale, ..
-        } => decimal(v, min, max, scale)
-            .ok_or_else(|| format!("must be a number from {min} to {max}, at most {scale} decimals")),
+        } => decimal(v, min, max, scale).ok_or_else(|| {
+            format!("must be a number from {min} to {max}, at most {scale} decimals")
+        }),
         SettingType::Choice { options } => options
             .iter()
             .find(|o| o.value == v)
@@ -1151,13 +1186,22 @@ pub fn normalize(meta: &SettingMeta, value: &str) -> Result<String, String> {
         } => list(v, format, options, open, ratios),
         SettingType::Text { rule, max, .. } => text_value(value, rule, max),
         SettingType::Secret { json_list } => {
-            if json_list && !matches!(serde_json::from_str::<serde_json::Value>(v), Ok(serde_json::Value::Array(_))) {
+            if json_list
+                && !matches!(
+                    serde_json::from_str::<serde_json::Value>(v),
+                    Ok(serde_json::Value::Array(_))
+                )
+            {
                 return Err("must be a JSON list".into());
             }
             if value.chars().count() > 65_535 {
                 return Err("is too long".into());
             }
-            Ok(if json_list { v.to_string() } else { value.to_string() })
+            Ok(if json_list {
+                v.to_string()
+            } else {
+                value.to_string()
+            })
         }
     }
 }
@@ -1279,9 +1323,15 @@ mod tests {
             normalize(&PAYMENT_GATEWAY, "[\"epay\",\"alipay\"]").unwrap(),
             "[\"epay\",\"alipay\"]"
         );
-        assert_eq!(normalize(&PAYMENT_GATEWAY, "epay\nstripe").unwrap(), "[\"epay\",\"stripe\"]");
+        assert_eq!(
+            normalize(&PAYMENT_GATEWAY, "epay\nstripe").unwrap(),
+            "[\"epay\",\"stripe\"]"
+        );
         assert!(normalize(&PAYMENT_GATEWAY, "[\"a b\"]").is_err());
-        assert_eq!(normalize(&USER_OBFS, "plain\nhttp_simple").unwrap(), "plain,http_simple");
+        assert_eq!(
+            normalize(&USER_OBFS, "plain\nhttp_simple").unwrap(),
+            "plain,http_simple"
+        );
         assert!(normalize(&NOTIFY_LIMIT_MODE, "percent").is_err());
         assert_eq!(normalize(&REBATE_LEVELS, "0.2, 0.05").unwrap(), "0.2,0.05");
         assert!(normalize(&MONITOR_WEBHOOK_URL, "ftp://x").is_err());
