@@ -138,7 +138,8 @@ export default {
         const others = f.elements[`${s.item}.others`];
         const list = [...checkedValues(f, s.item), ...(others ? others.value.split('\n').map((x) => x.trim()).filter(Boolean) : [])];
         const before = items(s);
-        if (list.length === before.length && list.every((v, i) => v === before[i])) return null;
+        // The same names in another order are no change (the boxes follow the offered order).
+        if (list.length === before.length && list.every((v) => before.includes(v))) return null;
         return s.format === 'json' ? JSON.stringify(list) : list.join(',');
       }
       if (s.type === 'list') {
