@@ -3,10 +3,17 @@
 // SSPanel stores them; the plan form's switches and promotion dates; the readable audit log.
 // On a desktop and on a 390-px phone.
 const { test, expect } = require('@playwright/test');
-const { api, adminToken, shot, ADMIN_EMAIL, ADMIN_PASSWORD } = require('./helpers');
+const { api, adminToken, shot } = require('./helpers');
+
+// One administrator session for the whole file: logins are limited per address and minute.
+let session = null;
+async function adminSession(request) {
+  if (!session) session = await adminToken(request);
+  return session;
+}
 
 async function login(page, request, lang) {
-  const token = (await api(request, 'POST', 'auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } })).token;
+  const token = await adminSession(request);
   await page.addInitScript(([t, l]) => {
     localStorage.setItem('spanel.token', t);
     localStorage.setItem('spanel.lang', l);
@@ -14,12 +21,12 @@ async function login(page, request, lang) {
 }
 
 async function setting(request, item) {
-  const all = await api(request, 'GET', 'admin/settings', { token: await adminToken(request) });
+  const all = await api(request, 'GET', 'admin/settings', { token: await adminSession(request) });
   return all.find((s) => s.item === item);
 }
 
 async function put(request, item, value) {
-  await api(request, 'PUT', `admin/settings/${item}`, { token: await adminToken(request), body: { value } });
+  await api(request, 'PUT', `admin/settings/${item}`, { token: await adminSession(request), body: { value } });
 }
 
 async function noOverflow(page) {
@@ -53,7 +60,7 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await expect(mail.getByText('Paying users get one e-mail when their traffic runs low.')).toBeVisible();
       await mail.getByRole('button', { name: 'Save E-mail and notices' }).click();
       await expect(page.getByText('1 settings saved.').last()).toBeVisible();
-      expect((await setting(request, 'notify_limit_mode')).value).toBe('per');
+      await expect.poll(async () => (await setting(request, 'notify_limit_mode')).value).toBe('per');
 
       // A switch and a number with its unit.
       await page.getByRole('tab', { name: 'Nodes and subscriptions' }).click();
@@ -62,7 +69,7 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await expect(nodes.locator('.unit-input').filter({ has: page.getByLabel('Node offline after') })).toContainText('seconds');
       await nodes.getByRole('button', { name: 'Save Nodes and subscriptions' }).click();
       await expect(page.getByText('1 settings saved.').last()).toBeVisible();
-      expect((await setting(request, 'keep_connect')).value).toBe('1');
+      await expect.poll(async () => (await setting(request, 'keep_connect')).value).toBe('1');
 
       // Gateways ticked, stored as SSPanel's JSON list.
       await page.getByRole('tab', { name: 'Payments' }).click();
@@ -72,7 +79,7 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await gateways.getByRole('checkbox', { name: 'alipay' }).check();
       await pay.getByRole('button', { name: 'Save Payments' }).click();
       await expect(page.getByText('1 settings saved.').last()).toBeVisible();
-      expect((await setting(request, 'payment_gateway')).value).toBe('["epay","alipay"]');
+      await expect.poll(async () => (await setting(request, 'payment_gateway')).value).toBe('["epay","alipay"]');
 
       // A value the server refuses is shown beside its setting, naming it; nothing is stored.
       await page.getByRole('tab', { name: 'Invitations and commission' }).click();
@@ -111,7 +118,7 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await form.getByLabel('设备数限制').fill(devices);
       await form.getByRole('button', { name: '保存「新账号」' }).click();
       await expect(page.getByText('已保存 1 项设置。').last()).toBeVisible();
-      expect((await setting(request, 'connection_device_limit')).value).toBe(devices);
+      await expect.poll(async () => (await setting(request, 'connection_device_limit')).value).toBe(devices);
       await noOverflow(page);
       await shot(page, `settings-${device}-zh`);
 
@@ -133,7 +140,7 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await noOverflow(page);
       await page.getByRole('button', { name: '创建' }).click();
       await expect(page.getByRole('heading', { level: 1, name: '套餐' })).toBeVisible();
-      const plans = await api(request, 'GET', 'admin/shop', { token: await adminToken(request) });
+      const plans = await api(request, 'GET', 'admin/shop', { token: await adminSession(request) });
       const plan = plans.find((p) => p.name === name);
       expect(plan.auto_reset_bandwidth).toBe(1);
       const start = await page.evaluate(() => Math.floor(new Date('2030-01-01T08:00').getTime() / 1000));
