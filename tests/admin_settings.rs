@@ -288,6 +288,54 @@ async fn plan_form_switches_and_promotion(backend: Backend) {
     );
 }
 
+async fn audit_log_pages_by_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = app.admin_token().await;
+    for n in 1..=5 {
+        let (status, _) = put(&app, &admin, "checkin_max", json!(n * 10)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let ids = |v: &Value| -> Vec<i64> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, first) = app
+        .get(
+            "admin/logs?target=setting:checkin_max&limit=2",
+            Some(&admin),
+        )
+        .await;
+    let first = ids(&first);
+    assert_eq!(first.len(), 2);
+    assert!(first[0] > first[1]);
+    let (_, second) = app
+        .get(
+            &format!(
+                "admin/logs?target=setting:checkin_max&limit=2&before={}",
+                first[1]
+            ),
+            Some(&admin),
+        )
+        .await;
+    let second = ids(&second);
+    assert_eq!(second.len(), 2);
+    assert!(second[0] < first[1]);
+    let (_, last) = app
+        .get(
+            &format!(
+                "admin/logs?target=setting:checkin_max&limit=2&before={}",
+                second[1]
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(ids(&last).len(), 1);
+}
+
 both_backends!(
     catalogue_describes_every_setting,
     bad_values_are_refused_by_type_and_change_nothing,
@@ -295,4 +343,5 @@ both_backends!(
     secrets_are_never_sent_back,
     only_administrators,
     plan_form_switches_and_promotion,
+    audit_log_pages_by_id,
 );

@@ -434,9 +434,11 @@ pub struct LogQuery {
     #[serde(default)]
     pub target: String,
     pub limit: Option<i64>,
+    /// Only rows with an id below this (the last id of the previous page); newest when absent.
+    pub before: Option<i64>,
 }
 
-/// The admin audit log, newest first.
+/// The admin audit log, newest first, a page at a time (`before` = the last id seen).
 #[utoipa::path(get, path = "/admin/logs", tag = "admin", security(("bearer" = [])), params(LogQuery),
     responses((status = 200, description = "Log rows", body = Vec<sql::AdminLogRow>)))]
 async fn admin_logs(
@@ -447,6 +449,7 @@ async fn admin_logs(
     Ok(ok(sql::logs(
         &app.db,
         &q.target,
+        q.before.unwrap_or(0).max(0),
         q.limit.unwrap_or(100).clamp(1, 1000),
     )
     .await?))
