@@ -155,6 +155,13 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await expect(row).toContainText('→');
       await expect(row).not.toContainText('{"');
       await expect(page.getByRole('row').filter({ hasText: '创建套餐' }).first()).toBeVisible();
+      // Older rows a page at a time.
+      const older = page.getByRole('button', { name: '更早' });
+      if (await older.count()) {
+        await older.click();
+        await expect(page.getByRole('button', { name: '最新' })).toBeVisible();
+        await expect(page.getByRole('row').nth(1)).toBeVisible();
+      }
       await noOverflow(page);
       await shot(page, `audit-${device}-zh`);
     });

@@ -2,7 +2,7 @@ import { h, mount, card, table, field, fmtDateTime } from '../../ui.js';
 import { actionLabel, detailList } from './auditlog.js';
 
 // The admin audit log: who changed what and when, newest first, with readable actions and details.
-const LIMIT = 200;
+const LIMIT = 50;
 
 export default {
   path: '/admin/audit',
@@ -12,7 +12,9 @@ export default {
   strings: {
     en: {
       title: 'Audit log',
-      intro: 'Every change made in the console, newest first (the latest {n}).',
+      intro: 'Every change made in the console, newest first, {n} at a time.',
+      older: 'Older',
+      newest: 'Newest',
       target: 'Target (e.g. user:12, setting:reg_mode)',
       filter: 'Filter',
       time: 'Time',
@@ -24,7 +26,9 @@ export default {
     },
     'zh-CN': {
       title: '操作日志',
-      intro: '后台中的每一次修改，最新的在前（最近 {n} 条）。',
+      intro: '后台中的每一次修改，最新的在前，每页 {n} 条。',
+      older: '更早',
+      newest: '最新',
       target: '对象（例如 user:12、setting:reg_mode）',
       filter: '筛选',
       time: '时间',
@@ -38,7 +42,18 @@ export default {
   async render(el, ctx) {
     const { t, api } = ctx;
     const target = (ctx.query && ctx.query.target) || '';
-    const rows = await api('GET', `admin/logs?limit=${LIMIT}${target ? `&target=${encodeURIComponent(target)}` : ''}`);
+    const before = Number((ctx.query && ctx.query.before) || 0);
+    const rows = await api('GET', `admin/logs?limit=${LIMIT}${before > 0 ? `&before=${before}` : ''}${target ? `&target=${encodeURIComponent(target)}` : ''}`);
+    const route = (b) => {
+      const q = new URLSearchParams();
+      if (target) q.set('target', target);
+      if (b) q.set('before', String(b));
+      const qs = q.toString();
+      return `/admin/audit${qs ? `?${qs}` : ''}`;
+    };
+    const pages = h('nav', { class: 'pager', 'aria-label': 'pagination' },
+      before > 0 ? h('button', { type: 'button', class: 'btn', onclick: () => ctx.navigate(route(0)) }, t('newest')) : null,
+      rows.length === LIMIT ? h('button', { type: 'button', class: 'btn', onclick: () => ctx.navigate(route(rows[rows.length - 1].id)) }, t('older')) : null);
     const link = (tg) => {
       const [kind, id] = String(tg).split(':');
       const href = { user: `#/admin/users/${id}`, node: `#/admin/nodes/${id}`, plan: `#/admin/plans/${id}`, ticket: `#/admin/tickets/${id}` }[kind];
@@ -62,6 +77,6 @@ export default {
           { label: t('action'), value: (r) => h('span', { title: r.action }, actionLabel(r.action)) },
           { label: t('on'), value: (r) => link(r.target) },
           { label: t('detail'), value: (r) => detailList(r.detail), class: 'wide' },
-        ], rows, { empty: t('empty') })));
+        ], rows, { empty: t('empty') }), pages));
   },
 };
