@@ -11,13 +11,13 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::AdminUser;
-use crate::db::admin as sql;
 use crate::domain::ops::csv;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::service::admin::{
-    self as svc, AdminUserView, AnnouncementInput, NodeInput, Page, Refund, Thread, UserEdit,
+    self as svc, AdminLogView, AdminUserView, Announcement, AnnouncementInput, NodeInput, NodeView,
+    Page, PaylistView, PurchaseView, Refund, Thread, TicketView, UserEdit,
 };
-use crate::service::monitor::{self, LoadPoint, NodeStatus};
+use crate::service::monitor::{self, AlertView, LoadPoint, NodeStatus};
 use crate::service::reports::{self, NodeBandwidth, Overview, TopUser, UsageReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -181,32 +181,32 @@ async fn reset_traffic(
 
 /// Every node.
 #[utoipa::path(get, path = "/admin/nodes", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Nodes", body = Vec<sql::NodeRow>)))]
-async fn list_nodes(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<sql::NodeRow>> {
-    Ok(ok(sql::nodes(&app.db).await?))
+    responses((status = 200, description = "Nodes", body = Vec<NodeView>)))]
+async fn list_nodes(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<NodeView>> {
+    Ok(ok(svc::list_nodes(&app).await?))
 }
 
 /// Creates a node; `custom_config` must be a JSON object.
 #[utoipa::path(post, path = "/admin/nodes", tag = "admin", security(("bearer" = [])),
-    request_body = NodeInput, responses((status = 200, description = "The node", body = sql::NodeRow),
+    request_body = NodeInput, responses((status = 200, description = "The node", body = NodeView),
         (status = 422, description = "Invalid field")))]
 async fn create_node(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<NodeInput>,
-) -> Env<sql::NodeRow> {
+) -> Env<NodeView> {
     Ok(ok(svc::create_node(&app, admin.id, body).await?))
 }
 
 /// Replaces a node's settings.
 #[utoipa::path(put, path = "/admin/nodes/{id}", tag = "admin", security(("bearer" = [])),
-    request_body = NodeInput, responses((status = 200, description = "The node", body = sql::NodeRow)))]
+    request_body = NodeInput, responses((status = 200, description = "The node", body = NodeView)))]
 async fn update_node(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<NodeInput>,
-) -> Env<sql::NodeRow> {
+) -> Env<NodeView> {
     Ok(ok(svc::update_node(&app, admin.id, id, body).await?))
 }
 
@@ -255,12 +255,9 @@ async fn node_load(
 
 /// The latest node down/up notices.
 #[utoipa::path(get, path = "/admin/nodes/alerts", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Notices", body = Vec<crate::db::ops::AlertRow>)))]
-async fn node_alerts(
-    State(app): State<AppState>,
-    _a: AdminUser,
-) -> Env<Vec<crate::db::ops::AlertRow>> {
-    Ok(ok(crate::db::ops::alerts(&app.db, 200).await?))
+    responses((status = 200, description = "Notices", body = Vec<AlertView>)))]
+async fn node_alerts(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<AlertView>> {
+    Ok(ok(monitor::alerts(&app).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -274,29 +271,29 @@ pub struct OrderQuery {
 
 /// Top-up orders (`paylist`).
 #[utoipa::path(get, path = "/admin/paylist", tag = "admin", security(("bearer" = [])),
-    params(OrderQuery), responses((status = 200, description = "Orders", body = Vec<sql::PaylistRow>)))]
+    params(OrderQuery), responses((status = 200, description = "Orders", body = Vec<PaylistView>)))]
 async fn list_paylist(
     State(app): State<AppState>,
     _a: AdminUser,
     Query(q): Query<OrderQuery>,
-) -> Env<Vec<sql::PaylistRow>> {
-    let (_, per_page, offset) = svc::paging(q.page, q.per_page);
-    Ok(ok(sql::paylist(
-        &app.db, q.user_id, q.status, per_page, offset,
+) -> Env<Vec<PaylistView>> {
+    Ok(ok(svc::paylist(
+        &app, q.user_id, q.status, q.page, q.per_page,
     )
     .await?))
 }
 
 /// Purchases (`bought`).
 #[utoipa::path(get, path = "/admin/bought", tag = "admin", security(("bearer" = [])),
-    params(OrderQuery), responses((status = 200, description = "Purchases", body = Vec<sql::BoughtRow>)))]
+    params(OrderQuery), responses((status = 200, description = "Purchases", body = Vec<PurchaseView>)))]
 async fn list_bought(
     State(app): State<AppState>,
     _a: AdminUser,
     Query(q): Query<OrderQuery>,
-) -> Env<Vec<sql::BoughtRow>> {
-    let (_, per_page, offset) = svc::paging(q.page, q.per_page);
-    Ok(ok(sql::bought(&app.db, q.user_id, per_page, offset).await?))
+) -> Env<Vec<PurchaseView>> {
+    Ok(ok(
+        svc::purchases(&app, q.user_id, q.page, q.per_page).await?
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -328,36 +325,33 @@ async fn refund_bought(
 
 /// Announcements, newest first.
 #[utoipa::path(get, path = "/admin/announcements", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Announcements", body = Vec<sql::AnnouncementRow>)))]
-async fn list_announcements(
-    State(app): State<AppState>,
-    _a: AdminUser,
-) -> Env<Vec<sql::AnnouncementRow>> {
-    Ok(ok(sql::announcements(&app.db).await?))
+    responses((status = 200, description = "Announcements", body = Vec<Announcement>)))]
+async fn list_announcements(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<Announcement>> {
+    Ok(ok(svc::announcements(&app).await?))
 }
 
 /// Publishes an announcement.
 #[utoipa::path(post, path = "/admin/announcements", tag = "admin", security(("bearer" = [])),
     request_body = AnnouncementInput,
-    responses((status = 200, description = "Created", body = sql::AnnouncementRow)))]
+    responses((status = 200, description = "Created", body = Announcement)))]
 async fn create_announcement(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<AnnouncementInput>,
-) -> Env<sql::AnnouncementRow> {
+) -> Env<Announcement> {
     Ok(ok(svc::save_announcement(&app, admin.id, None, body).await?))
 }
 
 /// Edits an announcement.
 #[utoipa::path(put, path = "/admin/announcements/{id}", tag = "admin", security(("bearer" = [])),
     request_body = AnnouncementInput,
-    responses((status = 200, description = "Updated", body = sql::AnnouncementRow)))]
+    responses((status = 200, description = "Updated", body = Announcement)))]
 async fn update_announcement(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
     crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<AnnouncementInput>,
-) -> Env<sql::AnnouncementRow> {
+) -> Env<Announcement> {
     Ok(ok(
         svc::save_announcement(&app, admin.id, Some(id), body).await?
     ))
@@ -377,8 +371,8 @@ async fn delete_announcement(
 
 /// Every ticket thread (roots).
 #[utoipa::path(get, path = "/admin/tickets", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Threads", body = Vec<sql::TicketRow>)))]
-async fn list_tickets(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<sql::TicketRow>> {
+    responses((status = 200, description = "Threads", body = Vec<TicketView>)))]
+async fn list_tickets(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<TicketView>> {
     Ok(ok(svc::list_tickets(&app, None).await?))
 }
 
@@ -440,17 +434,17 @@ pub struct LogQuery {
 
 /// The admin audit log, newest first, a page at a time (`before` = the last id seen).
 #[utoipa::path(get, path = "/admin/logs", tag = "admin", security(("bearer" = [])), params(LogQuery),
-    responses((status = 200, description = "Log rows", body = Vec<sql::AdminLogRow>)))]
+    responses((status = 200, description = "Log rows", body = Vec<AdminLogView>)))]
 async fn admin_logs(
     State(app): State<AppState>,
     _a: AdminUser,
     Query(q): Query<LogQuery>,
-) -> Env<Vec<sql::AdminLogRow>> {
-    Ok(ok(sql::logs(
-        &app.db,
+) -> Env<Vec<AdminLogView>> {
+    Ok(ok(svc::admin_logs(
+        &app,
         &q.target,
-        q.before.unwrap_or(0).max(0),
-        q.limit.unwrap_or(100).clamp(1, 1000),
+        q.before.unwrap_or(0),
+        q.limit.unwrap_or(100),
     )
     .await?))
 }

@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,10 +12,11 @@ use utoipa_axum::routes;
 use crate::api::extract::{ApiJson, ClientIp};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::payment::Order;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::gateways::CallbackRequest;
-use crate::service::payment::{self, Created, Credit, GatewayView, NewPayment, OrderPage};
+use crate::service::payment::{
+    self, Created, Credit, GatewayView, NewPayment, OrderPage, OrderView,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -104,13 +105,13 @@ async fn orders(
 /// One of the caller's orders; other users' orders are 404.
 #[utoipa::path(get, path = "/payment/status/{order_id}", tag = "payment", security(("bearer" = [])),
     params(("order_id" = i64, Path, description = "Order id")),
-    responses((status = 200, description = "The order", body = Order),
+    responses((status = 200, description = "The order", body = OrderView),
         (status = 404, description = "No such order of the caller's")))]
 async fn status(
     State(app): State<AppState>,
     user: CurrentUser,
     Path(order_id): Path<i64>,
-) -> ApiResult<axum::Json<Envelope<Order>>> {
+) -> ApiResult<axum::Json<Envelope<OrderView>>> {
     Ok(ok(payment::own_order(&app, user.id, order_id).await?))
 }
 
@@ -129,7 +130,11 @@ async fn notify(
         client_ip,
     };
     match payment::notify(&app, &gateway, &req).await? {
-        Some(n) => Ok(n.gateway.ack(n.verdict, &n.reason)),
+        Some(n) => {
+            let ack = n.gateway.ack(n.verdict, &n.reason);
+            let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK);
+            Ok((status, [(header::CONTENT_TYPE, ack.content_type)], ack.body).into_response())
+        }
         None => Err(ApiError::not_found("No such gateway.")),
     }
 }

@@ -9,9 +9,8 @@ use utoipa_axum::routes;
 use crate::api::extract::ApiJson;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::admin::TicketRow;
 use crate::error::{ok, ApiResult, Envelope};
-use crate::service::admin::{self as svc, Thread};
+use crate::service::admin::{self as svc, Thread, TicketView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,11 +32,11 @@ pub struct ReplyBody {
 
 /// The caller's threads (roots), newest first.
 #[utoipa::path(get, path = "/user/tickets", tag = "user", security(("bearer" = [])),
-    responses((status = 200, description = "Threads", body = Vec<TicketRow>)))]
+    responses((status = 200, description = "Threads", body = Vec<TicketView>)))]
 async fn list(
     State(app): State<AppState>,
     user: CurrentUser,
-) -> ApiResult<Json<Envelope<Vec<TicketRow>>>> {
+) -> ApiResult<Json<Envelope<Vec<TicketView>>>> {
     Ok(ok(svc::list_tickets(&app, Some(user.id)).await?))
 }
 

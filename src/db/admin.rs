@@ -1,10 +1,7 @@
 //! SQL of the admin API: audit log, user administration, nodes, orders, announcements, tickets.
 
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use super::users::UserRow;
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 pub async fn log(
@@ -30,7 +27,7 @@ pub async fn log(
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AdminLogRow {
     pub id: i64,
     pub admin_id: i64,
@@ -142,7 +139,7 @@ pub async fn update_user(tx: &mut Tx, u: &UserRow) -> sqlx::Result<()> {
     .bind(u.transfer_enable)
     .bind(u.u)
     .bind(u.d)
-    .bind(u.money)
+    .bind(DbMoney(u.money))
     .bind(u.node_group)
     .bind(u.enable)
     .bind(u.id)
@@ -165,12 +162,11 @@ pub async fn set_password(tx: &mut Tx, id: i64, hash: &str) -> sqlx::Result<()> 
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct NodeRow {
     pub id: i64,
     pub name: String,
     #[sqlx(rename = "type")]
-    #[serde(rename = "type")]
     pub node_type: i64,
     pub server: String,
     pub custom_config: String,
@@ -180,7 +176,7 @@ pub struct NodeRow {
     pub traffic_rate: f64,
     pub node_class: i64,
     pub node_group: i64,
-    #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     pub node_bandwidth: i64,
     pub node_bandwidth_limit: i64,
@@ -194,10 +190,7 @@ const NODE_COLUMNS: &str = "`id`, `name`, `type`, `server`, `custom_config`, `in
     `node_bandwidth`, `node_bandwidth_limit`, `bandwidthlimit_resetday`, `node_heartbeat`, `node_ip`";
 
 fn node_columns(db: &Db) -> String {
-    match db.backend() {
-        super::Backend::MySql => NODE_COLUMNS.to_string(),
-        super::Backend::Sqlite => NODE_COLUMNS.replace("AS DOUBLE", "AS REAL"),
-    }
+    NODE_COLUMNS.replace("AS DOUBLE", &format!("AS {}", db.backend().double()))
 }
 
 pub async fn nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
@@ -250,7 +243,7 @@ pub async fn insert_node(tx: &mut Tx, n: &NodeFields) -> sqlx::Result<i64> {
     .bind(n.traffic_rate)
     .bind(n.node_class)
     .bind(n.node_group)
-    .bind(n.node_speedlimit)
+    .bind(DbMoney(n.node_speedlimit))
     .bind(n.node_bandwidth_limit)
     .bind(n.bandwidthlimit_resetday)
     .execute(c)
@@ -275,7 +268,7 @@ pub async fn update_node(tx: &mut Tx, id: i64, n: &NodeFields) -> sqlx::Result<u
     .bind(n.traffic_rate)
     .bind(n.node_class)
     .bind(n.node_group)
-    .bind(n.node_speedlimit)
+    .bind(DbMoney(n.node_speedlimit))
     .bind(n.node_bandwidth_limit)
     .bind(n.bandwidthlimit_resetday)
     .bind(id)
@@ -305,12 +298,12 @@ pub async fn delete_node(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
         .map(|r| Done::from(r).rows))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct PaylistRow {
     pub id: i64,
     #[sqlx(try_from = "Int")]
     pub userid: i64,
-    #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub total: Money,
     pub status: i64,
     pub tradeno: Option<String>,
@@ -340,7 +333,7 @@ pub async fn paylist(
     })
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BoughtRow {
     pub id: i64,
     pub userid: i64,
@@ -348,7 +341,7 @@ pub struct BoughtRow {
     pub datetime: i64,
     pub renew: i64,
     pub coupon: String,
-    #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub price: Money,
 }
 
@@ -396,10 +389,9 @@ pub async fn stop_renew(tx: &mut Tx, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct AnnouncementRow {
     pub id: i64,
-    #[schema(value_type = String)]
     pub date: chrono::NaiveDateTime,
     pub content: String,
     pub markdown: String,
@@ -480,7 +472,7 @@ pub async fn delete_announcement(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
     .map(|r| Done::from(r).rows))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct TicketRow {
     pub id: i64,
     pub title: String,

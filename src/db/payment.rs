@@ -1,20 +1,17 @@
 //! SQL for top-up orders (`paylist`), the recharge record (`code`) and the callback audit trail.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// One `paylist` row.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Order {
     pub id: i64,
     #[sqlx(try_from = "Int")]
-    #[serde(skip)]
     pub userid: i64,
-    #[schema(value_type = String, example = "10.00")]
+    #[sqlx(try_from = "DbMoney")]
     pub total: Money,
     /// 0 waiting, 1 paid.
     pub status: i64,
@@ -37,7 +34,7 @@ pub async fn insert_order(
         "INSERT INTO `paylist` (`userid`, `total`, `status`, `tradeno`, `datetime`) VALUES (?, ?, 0, ?, ?)"
     )
     .bind(user_id)
-    .bind(total)
+    .bind(DbMoney(total))
     .bind(tradeno)
     .bind(now_unix)
     .execute(p)
@@ -138,7 +135,7 @@ pub async fn insert_recharge_record(
          VALUES (?, -1, ?, 1, ?, ?)"
     )
     .bind(gateway)
-    .bind(total)
+    .bind(DbMoney(total))
     .bind(user_id)
     .bind(now)
     .execute(c)

@@ -7,12 +7,91 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::db::admin::{self as sql, NodeFields, TicketRow};
+use crate::db::admin::{self as sql, NodeFields};
 use crate::db::users::UserRow;
 use crate::db::{Money, Tx};
 use crate::domain::node::COUNTER_CAP;
-use crate::domain::random_token;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
+use crate::random::random_token;
+use crate::service::error::{ServiceError, ServiceResult};
+
+view! {
+    /// A node as the admin API shows it.
+    pub struct NodeView from sql::NodeRow {
+        id: i64,
+        name: String,
+        #[serde(rename = "type")]
+        node_type: i64,
+        server: String,
+        custom_config: String,
+        info: String,
+        status: String,
+        sort: i64,
+        traffic_rate: f64,
+        node_class: i64,
+        node_group: i64,
+        #[schema(value_type = String)]
+        node_speedlimit: Money,
+        node_bandwidth: i64,
+        node_bandwidth_limit: i64,
+        bandwidthlimit_resetday: i64,
+        node_heartbeat: i64,
+        node_ip: Option<String>,
+    }
+}
+
+view! {
+    /// A top-up order (`paylist`) as the admin API shows it.
+    pub struct PaylistView from sql::PaylistRow {
+        id: i64,
+        userid: i64,
+        #[schema(value_type = String)]
+        total: Money,
+        status: i64,
+        tradeno: Option<String>,
+        datetime: i64,
+    }
+}
+
+view! {
+    /// One row of the admin audit log.
+    pub struct AdminLogView from sql::AdminLogRow {
+        id: i64,
+        admin_id: i64,
+        action: String,
+        target: String,
+        /// JSON text.
+        detail: String,
+        created_at: i64,
+    }
+}
+
+view! {
+    /// One ticket message (a thread root has `rootid` 0).
+    pub struct TicketView from sql::TicketRow {
+        id: i64,
+        title: String,
+        content: String,
+        rootid: i64,
+        userid: i64,
+        datetime: i64,
+        status: i64,
+    }
+}
+
+view! {
+    /// A purchase (`bought`) as the admin API shows it.
+    pub struct PurchaseView from sql::BoughtRow {
+        id: i64,
+        userid: i64,
+        shopid: i64,
+        datetime: i64,
+        renew: i64,
+        coupon: String,
+        #[schema(value_type = String)]
+        price: Money,
+    }
+}
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -40,7 +119,7 @@ impl From<sql::AnnouncementRow> for Announcement {
 }
 
 /// Every announcement, newest first.
-pub async fn announcements(app: &App) -> ApiResult<Vec<Announcement>> {
+pub async fn announcements(app: &App) -> ServiceResult<Vec<Announcement>> {
     let rows = sql::announcements(&app.db).await?;
     Ok(rows.into_iter().map(Announcement::from).collect())
 }
@@ -55,13 +134,13 @@ pub(crate) async fn log(
     sql::log(tx, admin, action, target, &detail.to_string(), now()).await
 }
 
-pub(crate) fn require_reason(reason: &str) -> ApiResult<String> {
+pub(crate) fn require_reason(reason: &str) -> ServiceResult<String> {
     let r = reason.trim();
     if r.is_empty() {
-        return Err(ApiError::invalid("reason", "A reason is required."));
+        return Err(ServiceError::invalid("reason", "A reason is required."));
     }
     if r.chars().count() > 500 {
-        return Err(ApiError::invalid("reason", "At most 500 characters."));
+        return Err(ServiceError::invalid("reason", "At most 500 characters."));
     }
     Ok(r.to_string())
 }
@@ -131,7 +210,7 @@ pub async fn search_users(
     q: &str,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<AdminUserView>> {
+) -> ServiceResult<Page<AdminUserView>> {
     let (page, per_page, offset) = paging(page, per_page);
     let (rows, total) = sql::search_users(&app.db, q.trim(), per_page, offset).await?;
     Ok(Page {
@@ -142,11 +221,11 @@ pub async fn search_users(
     })
 }
 
-pub async fn get_user(app: &App, id: i64) -> ApiResult<AdminUserView> {
+pub async fn get_user(app: &App, id: i64) -> ServiceResult<AdminUserView> {
     crate::db::users::find_user(&app.db, id)
         .await?
         .map(Into::into)
-        .ok_or_else(|| ApiError::not_found("No such user."))
+        .ok_or_else(|| ServiceError::not_found("No such user."))
 }
 
 /// Fields an administrator may change; absent = unchanged. `reason` is required.
@@ -173,7 +252,12 @@ fn parse_time(field: &str, v: &str) -> Result<NaiveDateTime, FieldError> {
         .map_err(|_| FieldError::new(field, "Use YYYY-MM-DD HH:MM:SS."))
 }
 
-pub async fn edit_user(app: &App, admin: i64, id: i64, edit: UserEdit) -> ApiResult<AdminUserView> {
+pub async fn edit_user(
+    app: &App,
+    admin: i64,
+    id: i64,
+    edit: UserEdit,
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(&edit.reason)?;
     let mut errors = Vec::new();
     if matches!(edit.class, Some(c) if !(0..=255).contains(&c)) {
@@ -225,12 +309,12 @@ pub async fn edit_user(app: &App, admin: i64, id: i64, edit: UserEdit) -> ApiRes
         },
     };
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock_user(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let mut changes = serde_json::Map::new();
     macro_rules! apply {
         ($field:ident, $value:expr) => {
@@ -270,15 +354,17 @@ pub async fn set_enabled(
     id: i64,
     enable: bool,
     reason: &str,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(reason)?;
     if id == admin && !enable {
-        return Err(ApiError::conflict("You cannot disable your own account."));
+        return Err(ServiceError::conflict(
+            "You cannot disable your own account.",
+        ));
     }
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock_user(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let before = user.enable;
     user.enable = enable as i64;
     sql::update_user(&mut tx, &user).await?;
@@ -303,12 +389,12 @@ pub async fn reset_traffic(
     admin: i64,
     id: i64,
     reason: &str,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(reason)?;
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock_user(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let detail = json!({"reason": reason, "u": user.u, "d": user.d});
     user.u = 0;
     user.d = 0;
@@ -332,12 +418,12 @@ pub async fn reset_password(
     id: i64,
     password: Option<String>,
     reason: &str,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let reason = require_reason(reason)?;
     let password = match password {
         Some(p) => {
             crate::domain::account::check_password(&p)
-                .map_err(|e| ApiError::invalid_fields(vec![e]))?;
+                .map_err(|e| ServiceError::invalid_fields(vec![e]))?;
             p
         }
         None => random_token(16),
@@ -346,7 +432,7 @@ pub async fn reset_password(
     let mut tx = app.db.begin().await?;
     sql::lock_user(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     sql::set_password(&mut tx, id, &hash).await?;
     log(
         &mut tx,
@@ -397,7 +483,7 @@ fn one() -> f64 {
     1.0
 }
 
-fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
+fn node_fields(n: NodeInput) -> ServiceResult<NodeFields> {
     let mut errors = Vec::new();
     let name = n.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 128 {
@@ -463,7 +549,7 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
         },
     };
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     Ok(NodeFields {
         name,
@@ -481,7 +567,7 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
     })
 }
 
-pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ApiResult<sql::NodeRow> {
+pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ServiceResult<NodeView> {
     let fields = node_fields(input)?;
     let mut tx = app.db.begin().await?;
     let id = sql::insert_node(&mut tx, &fields).await?;
@@ -497,10 +583,54 @@ pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ApiResult<s
     get_node(app, id).await
 }
 
-pub async fn get_node(app: &App, id: i64) -> ApiResult<sql::NodeRow> {
+pub async fn get_node(app: &App, id: i64) -> ServiceResult<NodeView> {
     sql::node(&app.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such node."))
+        .map(NodeView::from)
+        .ok_or_else(|| ServiceError::not_found("No such node."))
+}
+
+/// Every node.
+pub async fn list_nodes(app: &App) -> ServiceResult<Vec<NodeView>> {
+    let rows = sql::nodes(&app.db).await?;
+    Ok(rows.into_iter().map(NodeView::from).collect())
+}
+
+/// Top-up orders, newest first, optionally of one user and in one state.
+pub async fn paylist(
+    app: &App,
+    user_id: Option<i64>,
+    status: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ServiceResult<Vec<PaylistView>> {
+    let (_, per_page, offset) = paging(page, per_page);
+    let rows = sql::paylist(&app.db, user_id, status, per_page, offset).await?;
+    Ok(rows.into_iter().map(PaylistView::from).collect())
+}
+
+/// Purchases, newest first, optionally of one user.
+pub async fn purchases(
+    app: &App,
+    user_id: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> ServiceResult<Vec<PurchaseView>> {
+    let (_, per_page, offset) = paging(page, per_page);
+    let rows = sql::bought(&app.db, user_id, per_page, offset).await?;
+    Ok(rows.into_iter().map(PurchaseView::from).collect())
+}
+
+/// The audit log, newest first, optionally about one target (`user:7`…).
+/// The audit log, newest first; `before` > 0 pages on (rows with a smaller id).
+pub async fn admin_logs(
+    app: &App,
+    target: &str,
+    before: i64,
+    limit: i64,
+) -> ServiceResult<Vec<AdminLogView>> {
+    let rows = sql::logs(&app.db, target, before.max(0), limit.clamp(1, 1000)).await?;
+    Ok(rows.into_iter().map(AdminLogView::from).collect())
 }
 
 pub async fn update_node(
@@ -508,7 +638,7 @@ pub async fn update_node(
     admin: i64,
     id: i64,
     input: NodeInput,
-) -> ApiResult<sql::NodeRow> {
+) -> ServiceResult<NodeView> {
     let fields = node_fields(input)?;
     get_node(app, id).await?;
     let mut tx = app.db.begin().await?;
@@ -525,10 +655,10 @@ pub async fn update_node(
     get_node(app, id).await
 }
 
-pub async fn delete_node(app: &App, admin: i64, id: i64) -> ApiResult<()> {
+pub async fn delete_node(app: &App, admin: i64, id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     if sql::delete_node(&mut tx, id).await? == 0 {
-        return Err(ApiError::not_found("No such node."));
+        return Err(ServiceError::not_found("No such node."));
     }
     log(
         &mut tx,
@@ -559,18 +689,18 @@ pub async fn refund_bought(
     id: i64,
     amount: Option<&str>,
     reason: &str,
-) -> ApiResult<Refund> {
+) -> ServiceResult<Refund> {
     let reason = require_reason(reason)?;
     let mut tx = app.db.begin().await?;
     let bought = sql::lock_bought(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such purchase."))?;
+        .ok_or_else(|| ServiceError::not_found("No such purchase."))?;
     let amount = match amount {
         None => bought.price,
         Some(a) => match Money::parse_amount(a) {
             Some(m) if !m.is_negative() && !m.is_zero() && m <= bought.price => m,
             _ => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "amount",
                     "A positive amount with at most two decimals, not above the price.",
                 ))
@@ -579,11 +709,13 @@ pub async fn refund_bought(
     };
     let target = format!("bought:{id}");
     if sql::refund_logged(&mut tx, &target).await? {
-        return Err(ApiError::conflict("This purchase was already refunded."));
+        return Err(ServiceError::conflict(
+            "This purchase was already refunded.",
+        ));
     }
     let buyer = crate::db::rebate::lock_balance(&mut tx, bought.userid)
         .await?
-        .ok_or_else(|| ApiError::not_found("The buyer no longer exists."))?;
+        .ok_or_else(|| ServiceError::not_found("The buyer no longer exists."))?;
     let new_balance = buyer.money + amount;
     crate::db::rebate::set_balance(&mut tx, bought.userid, new_balance).await?;
     sql::stop_renew(&mut tx, id).await?;
@@ -621,18 +753,18 @@ pub async fn save_announcement(
     admin: i64,
     id: Option<i64>,
     input: AnnouncementInput,
-) -> ApiResult<sql::AnnouncementRow> {
+) -> ServiceResult<Announcement> {
     if input.content.trim().is_empty() && input.markdown.trim().is_empty() {
-        return Err(ApiError::invalid("content", "Must not be empty."));
+        return Err(ServiceError::invalid("content", "Must not be empty."));
     }
     let date = match input.date.as_deref() {
-        Some(d) => parse_time("date", d).map_err(|e| ApiError::invalid_fields(vec![e]))?,
-        None => crate::domain::now_naive(),
+        Some(d) => parse_time("date", d).map_err(|e| ServiceError::invalid_fields(vec![e]))?,
+        None => crate::clock::now_naive(),
     };
     let mut tx = app.db.begin().await?;
     let saved = sql::save_announcement(&mut tx, id, date, &input.content, &input.markdown)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such announcement."))?;
+        .ok_or_else(|| ServiceError::not_found("No such announcement."))?;
     let action = if id.is_some() {
         "announcement.update"
     } else {
@@ -649,13 +781,14 @@ pub async fn save_announcement(
     tx.commit().await?;
     sql::announcement(&app.db, saved)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such announcement."))
+        .map(Announcement::from)
+        .ok_or_else(|| ServiceError::not_found("No such announcement."))
 }
 
-pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ApiResult<()> {
+pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     if sql::delete_announcement(&mut tx, id).await? == 0 {
-        return Err(ApiError::not_found("No such announcement."));
+        return Err(ServiceError::not_found("No such announcement."));
     }
     log(
         &mut tx,
@@ -671,8 +804,8 @@ pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ApiResult<()
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Thread {
-    pub root: TicketRow,
-    pub replies: Vec<TicketRow>,
+    pub root: TicketView,
+    pub replies: Vec<TicketView>,
 }
 
 fn check_text(field: &str, v: &str, max: usize) -> Result<(), FieldError> {
@@ -683,7 +816,12 @@ fn check_text(field: &str, v: &str, max: usize) -> Result<(), FieldError> {
 }
 
 /// Opens a thread for `user`.
-pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> ApiResult<Thread> {
+pub async fn open_ticket(
+    app: &App,
+    user: i64,
+    title: &str,
+    content: &str,
+) -> ServiceResult<Thread> {
     let errors: Vec<_> = [
         check_text("title", title, 200).err(),
         check_text("content", content, 20_000).err(),
@@ -692,11 +830,11 @@ pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> Ap
     .flatten()
     .collect();
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
     if sql::lock_open_tickets(&mut tx, user).await? >= app.config.max_open_tickets {
-        return Err(ApiError::RateLimited(format!(
+        return Err(ServiceError::RateLimited(format!(
             "You have {} open tickets; wait for an answer or close one first.",
             app.config.max_open_tickets
         )));
@@ -707,20 +845,21 @@ pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> Ap
 }
 
 /// A thread; `owner` Some = only if that user opened it (else 404, never 403).
-pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ApiResult<Thread> {
+pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ServiceResult<Thread> {
     let mut rows = sql::ticket_thread(&app.db, id).await?;
     if rows.is_empty() || rows[0].rootid != 0 || owner.is_some_and(|o| rows[0].userid != o) {
-        return Err(ApiError::not_found("No such ticket."));
+        return Err(ServiceError::not_found("No such ticket."));
     }
-    let root = rows.remove(0);
+    let root = rows.remove(0).into();
     Ok(Thread {
         root,
-        replies: rows,
+        replies: rows.into_iter().map(TicketView::from).collect(),
     })
 }
 
-pub async fn list_tickets(app: &App, owner: Option<i64>) -> ApiResult<Vec<TicketRow>> {
-    Ok(sql::ticket_roots(&app.db, owner).await?)
+pub async fn list_tickets(app: &App, owner: Option<i64>) -> ServiceResult<Vec<TicketView>> {
+    let rows = sql::ticket_roots(&app.db, owner).await?;
+    Ok(rows.into_iter().map(TicketView::from).collect())
 }
 
 /// Adds a reply. A user may reply only to their own thread; an admin's reply is logged. A user's
@@ -731,13 +870,13 @@ pub async fn reply_ticket(
     as_admin: bool,
     id: i64,
     content: &str,
-) -> ApiResult<Thread> {
-    check_text("content", content, 20_000).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+) -> ServiceResult<Thread> {
+    check_text("content", content, 20_000).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     let mut tx = app.db.begin().await?;
     let root = sql::lock_ticket_root(&mut tx, id)
         .await?
         .filter(|r| as_admin || r.userid == author)
-        .ok_or_else(|| ApiError::not_found("No such ticket."))?;
+        .ok_or_else(|| ServiceError::not_found("No such ticket."))?;
     sql::insert_ticket(&mut tx, &root.title, content, id, author, now()).await?;
     if !as_admin && root.status == 0 {
         sql::set_ticket_status(&mut tx, id, 1).await?;
@@ -756,11 +895,11 @@ pub async fn reply_ticket(
     thread(app, id, if as_admin { None } else { Some(author) }).await
 }
 
-pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ApiResult<Thread> {
+pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ServiceResult<Thread> {
     let mut tx = app.db.begin().await?;
     sql::lock_ticket_root(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such ticket."))?;
+        .ok_or_else(|| ServiceError::not_found("No such ticket."))?;
     sql::set_ticket_status(&mut tx, id, 0).await?;
     log(
         &mut tx,

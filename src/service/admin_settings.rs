@@ -7,8 +7,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
 use crate::service::admin::log;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::settings::catalog::{self, SettingMeta};
 use crate::settings::{KnownSetting, KNOWN};
 
@@ -44,15 +44,15 @@ fn meta_of(k: &KnownSetting) -> SettingMeta {
     })
 }
 
-fn known(item: &str) -> ApiResult<&'static KnownSetting> {
+fn known(item: &str) -> ServiceResult<&'static KnownSetting> {
     KNOWN
         .iter()
         .find(|k| k.item == item)
-        .ok_or_else(|| ApiError::not_found(format!("No such setting: {item}.")))
+        .ok_or_else(|| ServiceError::not_found(format!("No such setting: {item}.")))
 }
 
 /// The names a list setting offers beside its stored items.
-async fn choices(app: &App, meta: &SettingMeta) -> ApiResult<Vec<String>> {
+async fn choices(app: &App, meta: &SettingMeta) -> ServiceResult<Vec<String>> {
     use crate::domain::proxy::{list, DEFAULT_METHODS, DEFAULT_OBFS, DEFAULT_PROTOCOLS};
     Ok(match meta.item {
         "payment_gateway" => {
@@ -75,7 +75,7 @@ async fn choices(app: &App, meta: &SettingMeta) -> ApiResult<Vec<String>> {
     })
 }
 
-async fn view(app: &App, k: &KnownSetting, stored: String) -> ApiResult<SettingView> {
+async fn view(app: &App, k: &KnownSetting, stored: String) -> ServiceResult<SettingView> {
     let meta = meta_of(k);
     let is_set = !stored.is_empty();
     let value = match (meta.is_secret(), is_set) {
@@ -100,7 +100,7 @@ async fn view(app: &App, k: &KnownSetting, stored: String) -> ApiResult<SettingV
 }
 
 /// Every known setting, in the catalogue's page order (uncatalogued ones last).
-pub async fn settings(app: &App) -> ApiResult<Vec<SettingView>> {
+pub async fn settings(app: &App) -> ServiceResult<Vec<SettingView>> {
     let mut ordered: Vec<&KnownSetting> = KNOWN.iter().collect();
     let rank = |item: &str| {
         catalog::CATALOG
@@ -124,7 +124,7 @@ pub async fn update_setting(
     admin: i64,
     item: &str,
     value: &str,
-) -> ApiResult<SettingView> {
+) -> ServiceResult<SettingView> {
     let k = known(item)?;
     let meta = meta_of(k);
     let before = app.settings.get(item).await?;
@@ -132,7 +132,7 @@ pub async fn update_setting(
         return view(app, k, before).await;
     }
     let value = catalog::normalize(&meta, value)
-        .map_err(|why| ApiError::invalid(item, format!("{} ({item}) {why}.", meta.label_en)))?;
+        .map_err(|why| ServiceError::invalid(item, format!("{} ({item}) {why}.", meta.label_en)))?;
     let mut tx = app.db.begin().await?;
     crate::settings::set_in_tx(&mut tx, item, &value).await?;
     let detail = if meta.is_secret() {

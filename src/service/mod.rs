@@ -1,11 +1,32 @@
 //! Use cases: each runs the domain rules inside the transactions they need.
 
+/// Declares a view: a type the API answers with, holding the fields it copies from a database
+/// record (records are never response types, so the public contract does not follow the tables).
+macro_rules! view {
+    ($(#[$meta:meta])* pub struct $view:ident from $row:path {
+        $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+        pub struct $view {
+            $($(#[$fmeta])* pub $field: $ty),*
+        }
+
+        impl From<$row> for $view {
+            fn from(r: $row) -> Self {
+                $view { $($field: r.$field),* }
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod admin;
 pub mod admin_settings;
 pub mod admin_shop;
 pub mod checkout;
 pub mod email_templates;
+pub mod error;
 pub mod hashing;
 pub mod mail;
 pub mod monitor;

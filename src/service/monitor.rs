@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::db::ops as sql;
 use crate::domain::ops::{is_online, transition, AlertKind};
-use crate::error::{ApiError, ApiResult};
+use crate::service::error::{ServiceError, ServiceResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NodeStatus {
@@ -30,7 +30,7 @@ pub struct NodeStatus {
     pub last_alert: Option<String>,
 }
 
-pub async fn status(app: &App, now: i64) -> ApiResult<Vec<NodeStatus>> {
+pub async fn status(app: &App, now: i64) -> ServiceResult<Vec<NodeStatus>> {
     let timeout = app.settings.get_i64("node_offline_timeout").await?;
     let online: HashMap<i64, i64> = sql::latest_online(&app.db)
         .await?
@@ -69,9 +69,14 @@ pub struct LoadPoint {
     pub uptime: f64,
 }
 
-pub async fn load_history(app: &App, node: i64, hours: i64, now: i64) -> ApiResult<Vec<LoadPoint>> {
+pub async fn load_history(
+    app: &App,
+    node: i64,
+    hours: i64,
+    now: i64,
+) -> ServiceResult<Vec<LoadPoint>> {
     if crate::db::admin::node(&app.db, node).await?.is_none() {
-        return Err(ApiError::not_found("No such node."));
+        return Err(ServiceError::not_found("No such node."));
     }
     let hours = hours.clamp(1, 24 * 31);
     Ok(sql::load_history(&app.db, node, now - hours * 3600)
@@ -173,6 +178,23 @@ fn telegram_base(overrides: &str) -> String {
         .unwrap_or_else(|| "https://api.telegram.org".into())
         .trim_end_matches('/')
         .to_string()
+}
+
+view! {
+    /// A node down/up notice.
+    pub struct AlertView from crate::db::ops::AlertRow {
+        id: i64,
+        node_id: i64,
+        kind: String,
+        created_at: i64,
+        detail: String,
+    }
+}
+
+/// The latest node down/up notices, newest first.
+pub async fn alerts(app: &App) -> ServiceResult<Vec<AlertView>> {
+    let rows = crate::db::ops::alerts(&app.db, 200).await?;
+    Ok(rows.into_iter().map(AlertView::from).collect())
 }
 
 #[cfg(test)]
