@@ -12,6 +12,8 @@ use tokio::sync::RwLock;
 
 use crate::db::Db;
 
+pub mod catalog;
+
 /// A setting spanel knows: (item, default value, class, is_public, type, description).
 pub struct KnownSetting {
     pub item: &'static str,

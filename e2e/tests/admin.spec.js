@@ -57,8 +57,8 @@ test('admin creates a node and a plan and sees a user buy it', async ({ page, re
   await openAdmin(page, 'Plans');
   await page.getByRole('link', { name: 'New plan' }).click();
   await page.getByLabel('Name').fill(planName);
-  await page.getByLabel('Price').fill('7.50');
-  await page.getByLabel('Traffic (GB)').fill('50');
+  await page.getByLabel('Price', { exact: true }).fill('7.50');
+  await page.getByLabel('Traffic', { exact: true }).fill('50');
   await page.getByLabel('Account days added').fill('30');
   await page.getByLabel('Class', { exact: true }).fill('2');
   await page.getByLabel('Class days').fill('30');
@@ -230,22 +230,23 @@ test('admin manages a user, a coupon, a ticket, an announcement and a setting', 
 
   // A typed setting: an int refuses text, then takes a number.
   await openAdmin(page, 'Settings');
-  const mail = page.getByRole('form', { name: 'E-mail' });
-  const attempts = mail.getByLabel('email_max_attempts');
+  await page.getByRole('tab', { name: 'E-mail and notices' }).click();
+  const mail = page.getByRole('form', { name: 'E-mail and notices' });
+  const attempts = mail.getByLabel('Sending attempts');
   const before = await attempts.inputValue();
   const next = String(Number(before) === 7 ? 6 : 7);
   await attempts.fill(next);
-  await mail.getByRole('button', { name: 'Save E-mail' }).click();
+  await mail.getByRole('button', { name: 'Save E-mail and notices' }).click();
   await expect(page.getByText('1 settings saved.')).toBeVisible();
   const saved = await apiCall(request, 'GET', 'admin/settings', await adminToken(request));
   expect(saved.find((s) => s.item === 'email_max_attempts').value).toBe(next);
 
   // Chinese strings are there too.
-  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
+  await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('zh-CN');
   await expect(page.getByRole('heading', { level: 1, name: '设置' })).toBeVisible();
   await page.getByRole('navigation').getByRole('link', { name: '用户', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: '用户' })).toBeVisible();
-  await page.getByRole('combobox', { name: '语言' }).selectOption('en');
+  await page.getByRole('combobox', { name: '语言', exact: true }).selectOption('en');
   expect(reg.user_id).toBeGreaterThan(0);
 });
 

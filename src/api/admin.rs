@@ -15,7 +15,7 @@ use crate::domain::ops::csv;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::service::admin::{
     self as svc, AdminLogView, AdminUserView, Announcement, AnnouncementInput, NodeInput, NodeView,
-    Page, PaylistView, PurchaseView, Refund, SettingView, Thread, TicketView, UserEdit,
+    Page, PaylistView, PurchaseView, Refund, Thread, TicketView, UserEdit,
 };
 use crate::service::monitor::{self, AlertView, LoadPoint, NodeStatus};
 use crate::service::reports::{self, NodeBandwidth, Overview, TopUsers, UsageReport};
@@ -41,8 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket))
         .routes(routes!(reply_ticket))
         .routes(routes!(close_ticket))
-        .routes(routes!(list_settings))
-        .routes(routes!(update_setting))
+        .merge(super::admin_settings::router())
         .routes(routes!(admin_logs))
         .routes(routes!(report_usage))
         .routes(routes!(report_top_users))
@@ -431,49 +430,17 @@ async fn close_ticket(
     Ok(ok(svc::close_ticket(&app, admin.id, id).await?))
 }
 
-/// Every known setting with its current value (secrets masked).
-#[utoipa::path(get, path = "/admin/settings", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "Settings", body = Vec<SettingView>)))]
-async fn list_settings(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<SettingView>> {
-    Ok(ok(svc::settings(&app).await?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SettingBody {
-    /// The value as text; checked against the setting's kind (int, bool, array…). JSON numbers,
-    /// booleans, arrays and objects are accepted too; `null` is not.
-    #[schema(value_type = Value)]
-    pub value: serde_json::Value,
-}
-
-/// Updates one known setting.
-#[utoipa::path(put, path = "/admin/settings/{item}", tag = "admin", security(("bearer" = [])),
-    request_body = SettingBody, responses((status = 200, description = "The setting", body = SettingView),
-        (status = 422, description = "Value does not fit the kind")))]
-async fn update_setting(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(item): Path<String>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<SettingBody>,
-) -> Env<SettingView> {
-    let value = match body.value {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Bool(b) => if b { "1" } else { "0" }.to_string(),
-        serde_json::Value::Null => return Err(ApiError::invalid("value", "Required.")),
-        other => other.to_string(),
-    };
-    Ok(ok(svc::update_setting(&app, admin.id, &item, &value).await?))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LogQuery {
     /// e.g. `user:12`; all when absent.
     #[serde(default)]
     pub target: String,
     pub limit: Option<i64>,
+    /// Only rows with an id below this (the last id of the previous page); newest when absent.
+    pub before: Option<i64>,
 }
 
-/// The admin audit log, newest first.
+/// The admin audit log, newest first, a page at a time (`before` = the last id seen).
 #[utoipa::path(get, path = "/admin/logs", tag = "admin", security(("bearer" = [])), params(LogQuery),
     responses((status = 200, description = "Log rows", body = Vec<AdminLogView>)))]
 async fn admin_logs(
@@ -481,9 +448,13 @@ async fn admin_logs(
     _a: AdminUser,
     Query(q): Query<LogQuery>,
 ) -> Env<Vec<AdminLogView>> {
-    Ok(ok(
-        svc::admin_logs(&app, &q.target, q.limit.unwrap_or(100)).await?
-    ))
+    Ok(ok(svc::admin_logs(
+        &app,
+        &q.target,
+        q.before.unwrap_or(0),
+        q.limit.unwrap_or(100),
+    )
+    .await?))
 }
 
 /// How a usage report is bucketed.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_charts;
+pub mod admin_settings;
 pub mod admin_shop;
 pub mod auth;
 pub mod checkout;

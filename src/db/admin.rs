@@ -38,14 +38,22 @@ pub struct AdminLogRow {
     pub created_at: i64,
 }
 
-pub async fn logs(db: &Db, target: &str, limit: i64) -> sqlx::Result<Vec<AdminLogRow>> {
+/// Log rows, newest first; `before` > 0 keeps those with a smaller id (the next page).
+pub async fn logs(
+    db: &Db,
+    target: &str,
+    before: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<AdminLogRow>> {
     on_db!(db, |p| {
         sqlx::query_as(
         "SELECT `id`, `admin_id`, `action`, `target`, `detail`, `created_at` FROM `spanel_admin_log` \
-         WHERE (? = '' OR `target` = ?) ORDER BY `id` DESC LIMIT ?"
+         WHERE (? = '' OR `target` = ?) AND (? = 0 OR `id` < ?) ORDER BY `id` DESC LIMIT ?"
     )
     .bind(target)
     .bind(target)
+    .bind(before)
+    .bind(before)
     .bind(limit)
     .fetch_all(p)
     .await

@@ -11,11 +11,9 @@ use crate::db::admin::{self as sql, NodeFields};
 use crate::db::users::UserRow;
 use crate::db::{Money, Tx};
 use crate::domain::node::COUNTER_CAP;
-use crate::domain::ops::normalize_setting;
 use crate::domain::FieldError;
 use crate::random::random_token;
 use crate::service::error::{ServiceError, ServiceResult};
-use crate::settings::KNOWN;
 
 view! {
     /// A node as the admin API shows it.
@@ -639,8 +637,14 @@ pub async fn purchases(
 }
 
 /// The audit log, newest first, optionally about one target (`user:7`…).
-pub async fn admin_logs(app: &App, target: &str, limit: i64) -> ServiceResult<Vec<AdminLogView>> {
-    let rows = sql::logs(&app.db, target, limit.clamp(1, 1000)).await?;
+/// The audit log, newest first; `before` > 0 pages on (rows with a smaller id).
+pub async fn admin_logs(
+    app: &App,
+    target: &str,
+    before: i64,
+    limit: i64,
+) -> ServiceResult<Vec<AdminLogView>> {
+    let rows = sql::logs(&app.db, target, before.max(0), limit.clamp(1, 1000)).await?;
     Ok(rows.into_iter().map(AdminLogView::from).collect())
 }
 
@@ -925,89 +929,4 @@ pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ServiceResult<Threa
     .await?;
     tx.commit().await?;
     thread(app, id, None).await
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SettingView {
-    pub item: String,
-    pub value: String,
-    pub default: String,
-    pub class: String,
-    pub kind: String,
-    pub mark: String,
-}
-
-const SECRET_ITEMS: &[&str] = &[
-    "smtp_password",
-    "monitor_telegram_token",
-    "epay_key",
-    "stripe_sk",
-    "stripe_webhook_key",
-    "f2f_pay_private_key",
-    "wechat_private_key",
-    "wechat_apiv3_key",
-    "paypal_client_secret",
-    "wechat_v2_key",
-    "yft_secret",
-    "epusdt_token",
-    "epay_providers",
-];
-
-pub async fn settings(app: &App) -> ServiceResult<Vec<SettingView>> {
-    let mut out = Vec::with_capacity(KNOWN.len());
-    for k in KNOWN {
-        let mut value = app.settings.get(k.item).await?;
-        if SECRET_ITEMS.contains(&k.item) && !value.is_empty() {
-            value = "********".into();
-        }
-        out.push(SettingView {
-            item: k.item.into(),
-            value,
-            default: k.default.into(),
-            class: k.class.into(),
-            kind: k.kind.into(),
-            mark: k.mark.into(),
-        });
-    }
-    Ok(out)
-}
-
-pub async fn update_setting(
-    app: &App,
-    admin: i64,
-    item: &str,
-    value: &str,
-) -> ServiceResult<SettingView> {
-    let known = KNOWN
-        .iter()
-        .find(|k| k.item == item)
-        .ok_or_else(|| ServiceError::not_found("No such setting."))?;
-    let value =
-        normalize_setting(known.kind, value).map_err(|m| ServiceError::invalid("value", m))?;
-    let before = app.settings.get(item).await?;
-    let secret = SECRET_ITEMS.contains(&item);
-    let mut tx = app.db.begin().await?;
-    crate::settings::set_in_tx(&mut tx, item, &value).await?;
-    log(
-        &mut tx,
-        admin,
-        "setting.update",
-        &format!("setting:{item}"),
-        if secret {
-            json!({})
-        } else {
-            json!({"from": before, "to": value})
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    app.settings.invalidate().await;
-    Ok(SettingView {
-        item: item.into(),
-        value: if secret { "********".into() } else { value },
-        default: known.default.into(),
-        class: known.class.into(),
-        kind: known.kind.into(),
-        mark: known.mark.into(),
-    })
 }

@@ -78,11 +78,18 @@ fn validate_plan(b: &PlanBody) -> ServiceResult<(Money, String)> {
     if let Err(errs) = PlanContent::from_map(&b.content, true) {
         errors.extend(errs.into_iter().map(|(f, m)| FieldError::new(f, m)));
     }
-    if b.auto_renew < 0 {
-        errors.push(FieldError::new("auto_renew", "Must be days ≥ 0."));
+    if !(0..=3650).contains(&b.auto_renew) {
+        errors.push(FieldError::new(
+            "auto_renew",
+            "Must be days from 0 (never) to 3650.",
+        ));
     }
-    if b.auto_reset_bandwidth < 0 {
-        errors.push(FieldError::new("auto_reset_bandwidth", "Must be ≥ 0."));
+    // A yes/no column in SSPanel's `shop` table.
+    if !matches!(b.auto_reset_bandwidth, 0 | 1) {
+        errors.push(FieldError::new(
+            "auto_reset_bandwidth",
+            "Must be 0 (keep used traffic) or 1 (reset it).",
+        ));
     }
     if !matches!(b.status, 0 | 1) {
         errors.push(FieldError::new(

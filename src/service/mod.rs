@@ -23,6 +23,7 @@ macro_rules! view {
 pub mod accounts;
 pub mod admin;
 pub mod admin_charts;
+pub mod admin_settings;
 pub mod admin_shop;
 pub mod checkout;
 pub mod email_templates;

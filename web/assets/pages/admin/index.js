@@ -14,10 +14,11 @@ import tickets from './tickets.js';
 import ticket from './ticket.js';
 import announcements from './announcements.js';
 import settings from './settings.js';
+import audit from './audit.js';
 import alerts from './alerts.js';
 import reports from './reports.js';
 
 export default [
   overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
-  tickets, ticket, announcements, settings, alerts, reports,
+  tickets, ticket, announcements, settings, audit, alerts, reports,
 ];

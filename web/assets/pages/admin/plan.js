@@ -1,9 +1,17 @@
 import { h, mount, card, form, field, toast } from '../../ui.js';
 import { contentMap } from './plans.js';
+import { switchField, numberField, checkboxesField, checkedValues, dateTimeField, fromLocalInput } from './controls.js';
 
-// Content keys edited as their own fields; anything else (promo, bundle, traffic_package) stays
-// in the "more content" JSON box.
-const NUMERIC = ['bandwidth', 'expire', 'class', 'class_expire', 'speedlimit', 'connector', 'reset', 'reset_value', 'reset_exp'];
+// The plan form: switches for yes/no, numbers with their units, a promotion with date pickers and
+// bundles as checkboxes. The content JSON it sends is what SSPanel stores (`promo` in unix seconds).
+// [key, unit string key, whole number?]
+const NUMBERS = [
+  ['bandwidth', 'unit.gb', false], ['expire', 'unit.days', true], ['class', null, true], ['class_expire', 'unit.days', true],
+  ['speedlimit', 'unit.mbps', false], ['connector', 'unit.devices', true],
+];
+const PERIODIC = [['reset', 'unit.days', true], ['reset_value', 'unit.gb', false], ['reset_exp', 'unit.days', true]];
+// Keys this form edits; any other key of `content` is kept as it is.
+const EDITED = [...NUMBERS, ...PERIODIC].map(([k]) => k).concat(['content_extra', 'promo', 'bundle', 'traffic_package']);
 
 export default {
   path: '/admin/plans/:id',
@@ -17,22 +25,37 @@ export default {
       name: 'Name',
       price: 'Price',
       on_sale: 'On sale',
-      auto_renew: 'Auto-renew every (days, 0 = never)',
-      auto_reset_bandwidth: 'Reset used traffic on renewal (1 = yes)',
-      bandwidth: 'Traffic (GB)',
+      auto_renew: 'Auto-renew every',
+      auto_renew_help: '0 = never renews by itself.',
+      auto_reset_bandwidth: 'Reset used traffic on renewal',
+      bandwidth: 'Traffic',
       expire: 'Account days added',
       class: 'Class',
       class_expire: 'Class days',
-      speedlimit: 'Speed limit (Mbps, 0 = none)',
-      connector: 'Devices (0 = unlimited)',
-      reset: 'Periodic: reset every (days)',
-      reset_value: 'Periodic: traffic after each reset (GB)',
-      reset_exp: 'Periodic: for (days)',
-      content_extra: 'Feature lines shown in the shop (a;b;c)',
-      more: 'More content (JSON object: promo, bundle, traffic_package)',
-      more_help: 'e.g. {"promo": {"price": "8.00", "start": 1700000000, "end": 1800000000}}',
-      bad_json: 'Not a JSON object.',
-      empty_help: 'Leave empty to leave unchanged by this plan.',
+      speedlimit: 'Speed limit',
+      connector: 'Devices',
+      reset: 'Reset every',
+      reset_value: 'Traffic after each reset',
+      reset_exp: 'Periodic resets for',
+      periodic: 'Periodic traffic reset',
+      periodic_help: 'For plans whose traffic is refilled on a schedule.',
+      content_extra: 'Feature lines shown in the shop',
+      content_extra_help: 'One per line.',
+      zero_none: '0 = no limit.',
+      empty_help: 'Leave a box empty when this plan does not change that item.',
+      promo: 'Promotion',
+      promo_on: 'Sell at a promotional price for a while',
+      promo_price: 'Promotional price',
+      promo_start: 'Starts',
+      promo_end: 'Ends',
+      promo_bad: 'Give the price and both dates; the end must come after the start.',
+      traffic_package: 'Traffic package (adds traffic only, keeps class and expiry)',
+      bundle: 'Also gives these plans',
+      extras: 'Extras',
+      'unit.gb': 'GB',
+      'unit.days': 'days',
+      'unit.mbps': 'Mbps',
+      'unit.devices': 'devices',
       created: 'Plan created.',
       saved: 'Plan saved.',
       content: 'What the plan gives',
@@ -45,22 +68,37 @@ export default {
       name: '名称',
       price: '价格',
       on_sale: '在售',
-      auto_renew: '自动续费周期（天，0 = 不续费）',
-      auto_reset_bandwidth: '续费时重置已用流量（1 = 是）',
-      bandwidth: '流量（GB）',
+      auto_renew: '自动续费周期',
+      auto_renew_help: '0 表示不自动续费。',
+      auto_reset_bandwidth: '续费时重置已用流量',
+      bandwidth: '流量',
       expire: '增加账号天数',
       class: '等级',
-      class_expire: '等级天数',
-      speedlimit: '限速（Mbps，0 = 不限）',
-      connector: '设备数（0 = 不限）',
-      reset: '周期套餐：每隔（天）重置',
-      reset_value: '周期套餐：每次重置后的流量（GB）',
-      reset_exp: '周期套餐：持续（天）',
-      content_extra: '商店中显示的特性（a;b;c）',
-      more: '其他内容（JSON 对象：promo、bundle、traffic_package）',
-      more_help: '例如 {"promo": {"price": "8.00", "start": 1700000000, "end": 1800000000}}',
-      bad_json: '不是 JSON 对象。',
+      class_expire: '等级时长',
+      speedlimit: '限速',
+      connector: '设备数',
+      reset: '重置周期',
+      reset_value: '每次重置后的流量',
+      reset_exp: '周期重置持续',
+      periodic: '周期重置流量',
+      periodic_help: '用于按周期补充流量的套餐。',
+      content_extra: '商店中显示的特性',
+      content_extra_help: '每行一条。',
+      zero_none: '0 表示不限。',
       empty_help: '留空表示此套餐不修改该项。',
+      promo: '促销',
+      promo_on: '在一段时间内以促销价出售',
+      promo_price: '促销价',
+      promo_start: '开始时间',
+      promo_end: '结束时间',
+      promo_bad: '请填写促销价和起止时间，结束时间须晚于开始时间。',
+      traffic_package: '流量包（只增加流量，不改变等级和到期时间）',
+      bundle: '同时赠送这些套餐',
+      extras: '附加',
+      'unit.gb': 'GB',
+      'unit.days': '天',
+      'unit.mbps': 'Mbps',
+      'unit.devices': '台',
       created: '套餐已创建。',
       saved: '套餐已保存。',
       content: '套餐内容',
@@ -70,57 +108,75 @@ export default {
   async render(el, ctx) {
     const { t, api } = ctx;
     const isNew = ctx.params.id === 'new';
+    const plans = await api('GET', 'admin/shop');
     let plan = { name: '', price: '', status: 1, auto_renew: 0, auto_reset_bandwidth: 0, content: {} };
     if (!isNew) {
-      const plans = await api('GET', 'admin/shop');
       const found = plans.find((p) => String(p.id) === ctx.params.id);
       if (!found) throw new Error(`#${ctx.params.id}`);
       plan = { ...found, content: contentMap(found.content) };
     }
     const c = plan.content;
-    const rest = Object.fromEntries(Object.entries(c).filter(([k]) => !NUMERIC.includes(k) && k !== 'content_extra'));
-    const num = (k) => ({ name: `content.${k}`, label: t(k), type: 'number', value: c[k] ?? '', attrs: { min: 0, step: 'any' } });
+    const kept = Object.fromEntries(Object.entries(c).filter(([k]) => !EDITED.includes(k)));
+    const num = ([k, unit, whole]) => numberField({
+      name: `content.${k}`, label: t(k), value: c[k] ?? '', unit: unit && t(unit), min: 0, step: whole ? 1 : 'any',
+      help: k === 'speedlimit' || k === 'connector' ? t('zero_none') : null,
+    });
+    const promo = c.promo || null;
+    const others = plans.filter((p) => String(p.id) !== String(plan.id));
     const f = form({
       fields: [
         h('fieldset', {}, h('legend', {}, t('basics')),
           h('div', { class: 'form' },
-            [
-              { name: 'name', label: t('name'), required: true, value: plan.name, attrs: { maxlength: 512 } },
-              { name: 'price', label: t('price'), required: true, value: plan.price, attrs: { inputmode: 'decimal', pattern: '\\d+(\\.\\d{1,2})?' } },
-              { name: 'status', label: t('on_sale'), type: 'checkbox', value: plan.status === 1 },
-              { name: 'auto_renew', label: t('auto_renew'), type: 'number', value: plan.auto_renew, attrs: { min: 0 } },
-              { name: 'auto_reset_bandwidth', label: t('auto_reset_bandwidth'), type: 'number', value: plan.auto_reset_bandwidth, attrs: { min: 0 } },
-            ].map((spec) => field(spec)))),
+            field({ name: 'name', label: t('name'), required: true, value: plan.name, attrs: { maxlength: 512 } }),
+            field({ name: 'price', label: t('price'), required: true, value: plan.price, attrs: { inputmode: 'decimal', pattern: '\\d+(\\.\\d{1,2})?' } }),
+            switchField({ name: 'status', label: t('on_sale'), value: plan.status === 1 }),
+            numberField({ name: 'auto_renew', label: t('auto_renew'), value: plan.auto_renew, unit: t('unit.days'), min: 0, max: 3650, help: t('auto_renew_help') }),
+            switchField({ name: 'auto_reset_bandwidth', label: t('auto_reset_bandwidth'), value: Number(plan.auto_reset_bandwidth) === 1 }))),
         h('fieldset', {}, h('legend', {}, t('content')), h('p', { class: 'muted' }, t('empty_help')),
+          h('div', { class: 'form form-cols' }, NUMBERS.map(num))),
+        h('fieldset', {}, h('legend', {}, t('periodic')), h('p', { class: 'muted' }, t('periodic_help')),
+          h('div', { class: 'form form-cols' }, PERIODIC.map(num))),
+        h('fieldset', {}, h('legend', {}, t('promo')),
           h('div', { class: 'form' },
-            [...NUMERIC.map(num),
-              { name: 'content.content_extra', label: t('content_extra'), value: c.content_extra ?? '' },
-              { name: 'more', label: t('more'), type: 'textarea', rows: 4, value: Object.keys(rest).length ? JSON.stringify(rest, null, 2) : '', help: t('more_help'), attrs: { spellcheck: 'false' } },
-            ].map((spec) => field(spec)))),
+            switchField({ name: 'promo.on', label: t('promo_on'), value: !!promo }),
+            h('div', { class: 'form form-cols' },
+              field({ name: 'promo.price', label: t('promo_price'), value: promo ? promo.price : '', attrs: { inputmode: 'decimal', pattern: '\\d+(\\.\\d{1,2})?' } }),
+              dateTimeField({ name: 'promo.start', label: t('promo_start'), unix: promo ? promo.start : '' }),
+              dateTimeField({ name: 'promo.end', label: t('promo_end'), unix: promo ? promo.end : '' })),
+            h('small', { class: 'field-error', 'data-error-for': 'content.promo', role: 'alert' }))),
+        h('fieldset', {}, h('legend', {}, t('extras')),
+          h('div', { class: 'form' },
+            field({ name: 'content.content_extra', label: t('content_extra'), type: 'textarea', rows: 3, value: (c.content_extra || '').split(';').filter(Boolean).join('\n'), help: t('content_extra_help') }),
+            switchField({ name: 'traffic_package', label: t('traffic_package'), value: !!c.traffic_package }),
+            others.length ? checkboxesField({ name: 'content.bundle', label: t('bundle'), options: others.map((p) => ({ value: String(p.id), label: `#${p.id} ${p.name}` })), selected: (c.bundle || []).map(String) }) : null)),
       ],
       submitLabel: isNew ? t('ui.create') : t('ui.save'),
-      onSubmit: async (v) => {
-        let content = {};
-        if (v.more.trim()) {
-          let extra = null;
-          try { extra = JSON.parse(v.more); } catch { /* reported below */ }
-          if (!extra || typeof extra !== 'object' || Array.isArray(extra)) {
-            toast(t('bad_json'), 'error');
-            throw { errors: [{ field: 'more', msg: t('bad_json') }] };
-          }
-          content = extra;
-        }
-        for (const k of NUMERIC) {
-          const s = v[`content.${k}`].trim();
+      onSubmit: async (v, formEl) => {
+        const content = { ...kept };
+        for (const [k] of [...NUMBERS, ...PERIODIC]) {
+          const s = String(v[`content.${k}`]).trim();
           if (s !== '') content[k] = Number(s);
         }
-        if (v['content.content_extra'].trim()) content.content_extra = v['content.content_extra'].trim();
+        const extra = v['content.content_extra'].split('\n').map((x) => x.trim()).filter(Boolean).join(';');
+        if (extra) content.content_extra = extra;
+        if (v.traffic_package) content.traffic_package = typeof c.traffic_package === 'object' ? c.traffic_package : true;
+        const bundle = checkedValues(formEl, 'content.bundle').map(Number);
+        if (bundle.length) content.bundle = bundle;
+        if (v['promo.on']) {
+          const start = fromLocalInput(v['promo.start']);
+          const end = fromLocalInput(v['promo.end']);
+          const price = v['promo.price'].trim();
+          if (!price || start === null || end === null || end < start) {
+            throw { errors: [{ field: 'content.promo', msg: t('promo_bad') }] };
+          }
+          content.promo = { price, start, end };
+        }
         const body = {
           name: v.name,
           price: v.price.trim(),
           content,
           auto_renew: Number(v.auto_renew) || 0,
-          auto_reset_bandwidth: Number(v.auto_reset_bandwidth) || 0,
+          auto_reset_bandwidth: v.auto_reset_bandwidth ? 1 : 0,
           status: v.status ? 1 : 0,
         };
         if (isNew) {
