@@ -2,7 +2,9 @@
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
 pub mod admin;
+pub mod admin_detect;
 pub mod admin_shop;
+pub mod admin_users;
 pub mod auth;
 pub mod checkout;
 pub mod contract;
@@ -82,6 +84,8 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())
+        .merge(admin_users::router())
+        .merge(admin_detect::router())
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())

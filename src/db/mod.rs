@@ -5,8 +5,10 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod admin;
+pub mod admin_users;
 pub mod checkout;
 pub mod copy;
+pub mod detect;
 pub mod introspect;
 pub mod jobs;
 pub mod migrations;

@@ -787,6 +787,46 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         totp_step INTEGER NOT NULL DEFAULT 0
     )",
     ),
+    // Balance changes, with the columns of SSPanel-UIM's later `user_money_log` (which the classic
+    // schema lacks): amounts before and after, the change and its reason.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_user_money_log` (
+        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        `user_id` bigint(20) unsigned NOT NULL,
+        `before` decimal(12,2) NOT NULL,
+        `after` decimal(12,2) NOT NULL,
+        `amount` decimal(12,2) NOT NULL,
+        `remark` text NOT NULL,
+        `create_time` bigint(20) NOT NULL,
+        KEY `user_id` (`user_id`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_user_money_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL,
+        \"before\" TEXT NOT NULL,
+        \"after\" TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        remark TEXT NOT NULL,
+        create_time INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS spanel_user_money_log_user_id ON spanel_user_money_log (user_id)",
+    ),
+    // Bans of `detect_ban_log` that are settled: lifted by the job when their time ran out, or taken
+    // over by an operator's enable/disable (which the job must then leave alone), or for good.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_detect_ban_lift` (
+        `ban_id` bigint(20) NOT NULL PRIMARY KEY,
+        `user_id` bigint(20) unsigned NOT NULL,
+        `how` varchar(16) NOT NULL,
+        `lifted_at` bigint(20) NOT NULL
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_detect_ban_lift (
+        ban_id INTEGER NOT NULL PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        how TEXT NOT NULL,
+        lifted_at INTEGER NOT NULL
+    )",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -1,6 +1,7 @@
 //! Pure business rules: no I/O, unit-tested exhaustively.
 
 pub mod account;
+pub mod detect;
 pub mod money;
 pub mod node;
 pub mod ops;

@@ -45,10 +45,13 @@ pub enum Job {
     NodeMonitor,
     /// Every minute: queued e-mails are sent over SMTP, with retries.
     EmailQueue,
+    /// Every minute: new audit-rule hits are counted, users past `enable_auto_detect_ban`'s
+    /// threshold are disabled for a time (`detect_ban_log`), and bans that ran out are lifted.
+    DetectBan,
 }
 
 impl Job {
-    pub const ALL: [Job; 12] = [
+    pub const ALL: [Job; 13] = [
         Job::AutoRenew,
         Job::ClassExpiry,
         Job::AccountExpiry,
@@ -61,6 +64,7 @@ impl Job {
         Job::Prune,
         Job::NodeMonitor,
         Job::EmailQueue,
+        Job::DetectBan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +81,7 @@ impl Job {
             Job::Prune => "prune",
             Job::NodeMonitor => "node_monitor",
             Job::EmailQueue => "email_queue",
+            Job::DetectBan => "detect_ban",
         }
     }
 
@@ -94,6 +99,7 @@ impl Job {
                 | Job::HourlyUsage
                 | Job::NodeMonitor
                 | Job::EmailQueue
+                | Job::DetectBan
         )
     }
 }
@@ -113,6 +119,12 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::EmailQueue => {
             return Ok(Some(
                 crate::service::mail::drain(app, now.timestamp()).await?,
+            ))
+        }
+        // One transaction per user.
+        Job::DetectBan => {
+            return Ok(Some(
+                crate::service::admin_detect::run_ban_job(app, now.timestamp()).await?,
             ))
         }
         // Bounded batches, each its own commit, never one giant transaction.
@@ -216,7 +228,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             )
             .await?
         }
-        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
+        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune | Job::DetectBan => 0,
     };
     tx.commit().await?;
     let lang = crate::service::mail::site_language(app).await?;

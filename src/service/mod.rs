@@ -2,7 +2,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_detect;
 pub mod admin_shop;
+pub mod admin_users;
 pub mod checkout;
 pub mod email_templates;
 pub mod hashing;

@@ -15,9 +15,10 @@ import ticket from './ticket.js';
 import announcements from './announcements.js';
 import settings from './settings.js';
 import alerts from './alerts.js';
+import detect from './detect.js';
 import reports from './reports.js';
 
 export default [
   overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
-  tickets, ticket, announcements, settings, alerts, reports,
+  tickets, ticket, announcements, detect, settings, alerts, reports,
 ];
