@@ -38,7 +38,11 @@ async fn create_makes_the_rows_sign_up_makes(backend: Backend) {
     assert_eq!(password.len(), 16);
     assert_eq!(user["email"], "new.user@example.com");
     assert_eq!(
-        (user["class"].as_i64(), user["node_group"].as_i64(), user["node_connector"].as_i64()),
+        (
+            user["class"].as_i64(),
+            user["node_group"].as_i64(),
+            user["node_connector"].as_i64()
+        ),
         (Some(2), Some(3), Some(4))
     );
     assert_eq!(user["money"], "9.50");
@@ -48,28 +52,52 @@ async fn create_makes_the_rows_sign_up_makes(backend: Backend) {
         let app = &app;
         async move { app.scalar_i64(&sql).await }
     };
-    assert_eq!(one(format!("SELECT COUNT(*) FROM link WHERE userid = {id}")).await, 1);
     assert_eq!(
-        one(format!("SELECT COUNT(*) FROM user_invite_code WHERE user_id = {id}")).await,
+        one(format!("SELECT COUNT(*) FROM link WHERE userid = {id}")).await,
         1
     );
-    assert_eq!(one(format!("SELECT transfer_enable FROM user WHERE id = {id}")).await, 50 * GB);
-    assert_eq!(one(format!("SELECT invite_num FROM user WHERE id = {id}")).await, 7);
+    assert_eq!(
+        one(format!(
+            "SELECT COUNT(*) FROM user_invite_code WHERE user_id = {id}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        one(format!("SELECT transfer_enable FROM user WHERE id = {id}")).await,
+        50 * GB
+    );
+    assert_eq!(
+        one(format!("SELECT invite_num FROM user WHERE id = {id}")).await,
+        7
+    );
     assert!(one(format!("SELECT port FROM user WHERE id = {id}")).await > 0);
     let text = |sql: String| {
         let app = &app;
         async move { app.scalar_text(&sql).await }
     };
-    assert_eq!(text(format!("SELECT class_expire FROM user WHERE id = {id}")).await, "2030-01-02 03:04:05");
-    assert_eq!(text(format!("SELECT node_speedlimit FROM user WHERE id = {id}")).await, "100.00");
+    assert_eq!(
+        text(format!("SELECT class_expire FROM user WHERE id = {id}")).await,
+        "2030-01-02 03:04:05"
+    );
+    assert_eq!(
+        text(format!("SELECT node_speedlimit FROM user WHERE id = {id}")).await,
+        "100.00"
+    );
     // The generated password logs in; the balance is recorded with the reason.
     app.login("new.user@example.com", &password).await;
     assert_eq!(
-        text(format!("SELECT remark FROM spanel_user_money_log WHERE user_id = {id}")).await,
+        text(format!(
+            "SELECT remark FROM spanel_user_money_log WHERE user_id = {id}"
+        ))
+        .await,
         "bought offline"
     );
     assert_eq!(
-        text(format!("SELECT amount FROM spanel_user_money_log WHERE user_id = {id}")).await,
+        text(format!(
+            "SELECT amount FROM spanel_user_money_log WHERE user_id = {id}"
+        ))
+        .await,
         "9.50"
     );
     let log = format!(
@@ -118,14 +146,18 @@ async fn create_makes_the_rows_sign_up_makes(backend: Backend) {
 async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin_id, admin) = app.admin_token().await;
-    let (uid, _) = app.register_and_login("erin@example.com", "password-1").await;
+    let (uid, _) = app
+        .register_and_login("erin@example.com", "password-1")
+        .await;
     let path = format!("admin/users/{uid}");
     let edit = json!({"reason": "support ticket 7", "user_name": "Erin", "class": 5,
         "class_expire": "2029-05-06 07:08:09", "expire_in": "2030-01-01 00:00:00",
         "transfer_enable": 200 * GB, "u": GB, "d": 2 * GB, "money": "20.00",
         "node_group": 2, "node_speedlimit": "50.5", "node_connector": 3, "invite_num": -1,
         "remark": "VIP"});
-    let (s, body) = app.send(Method::PATCH, &path, Some(&admin), Some(&edit)).await;
+    let (s, body) = app
+        .send(Method::PATCH, &path, Some(&admin), Some(&edit))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let u = &body["data"];
     assert_eq!(u["user_name"], "Erin");
@@ -133,14 +165,24 @@ async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
     assert_eq!(u["node_speedlimit"], "50.50");
     assert_eq!(u["invite_num"], -1);
     let (_, fresh) = app.get(&path, Some(&admin)).await;
-    assert_eq!(fresh["data"], body["data"], "what the edit answered is what is stored");
+    assert_eq!(
+        fresh["data"], body["data"],
+        "what the edit answered is what is stored"
+    );
     let q = |sql: String| {
         let app = &app;
         async move { app.scalar_text(&sql).await }
     };
-    assert_eq!(q(format!("SELECT class_expire FROM user WHERE id = {uid}")).await, "2029-05-06 07:08:09");
-    assert_eq!(q(format!("SELECT remark FROM user WHERE id = {uid}")).await, "VIP");
-    let money_log = |col: &str| format!("SELECT `{col}` FROM spanel_user_money_log WHERE user_id = {uid}");
+    assert_eq!(
+        q(format!("SELECT class_expire FROM user WHERE id = {uid}")).await,
+        "2029-05-06 07:08:09"
+    );
+    assert_eq!(
+        q(format!("SELECT remark FROM user WHERE id = {uid}")).await,
+        "VIP"
+    );
+    let money_log =
+        |col: &str| format!("SELECT `{col}` FROM spanel_user_money_log WHERE user_id = {uid}");
     assert_eq!(q(money_log("before")).await, "0.00");
     assert_eq!(q(money_log("after")).await, "20.00");
     assert_eq!(q(money_log("amount")).await, "20.00");
@@ -156,7 +198,12 @@ async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
 
     // Lowering the balance records a negative change.
     let (s, _) = app
-        .send(Method::PATCH, &path, Some(&admin), Some(&json!({"reason": "refund", "money": "15.25"})))
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(&json!({"reason": "refund", "money": "15.25"})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
@@ -165,7 +212,9 @@ async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
     );
 
     // Bad input: 4xx, nothing changed, nothing logged.
-    let logs = app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log").await;
+    let logs = app
+        .scalar_i64("SELECT COUNT(*) FROM spanel_admin_log")
+        .await;
     for bad in [
         json!({"class": 1}),
         json!({"reason": "r", "class": -1}),
@@ -178,19 +227,37 @@ async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
         json!({"reason": "r", "class": 1, "money": "1.001"}),
         json!({"reason": "r", "email": "p@"}),
     ] {
-        let (s, resp) = app.send(Method::PATCH, &path, Some(&admin), Some(&bad)).await;
+        let (s, resp) = app
+            .send(Method::PATCH, &path, Some(&admin), Some(&bad))
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {resp}");
     }
-    let (_, other) = app.register_and_login("frank@example.com", "password-1").await;
+    let (_, other) = app
+        .register_and_login("frank@example.com", "password-1")
+        .await;
     let (s, _) = app
-        .send(Method::PATCH, &path, Some(&admin), Some(&json!({"reason": "r", "email": "frank@example.com"})))
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(&json!({"reason": "r", "email": "frank@example.com"})),
+        )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     let (s, _) = app
-        .send(Method::PATCH, &path, Some(&other), Some(&json!({"reason": "r", "class": 1})))
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&other),
+            Some(&json!({"reason": "r", "class": 1})),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log").await, logs);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log")
+            .await,
+        logs
+    );
     let (_, again) = app.get(&path, Some(&admin)).await;
     assert_eq!(again["data"]["class"], 5);
     assert_eq!(again["data"]["email"], "erin@example.com");
@@ -200,10 +267,20 @@ async fn every_field_is_edited_and_the_balance_recorded(backend: Backend) {
 async fn search_finds_by_email_name_id_port_and_address(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (g, _) = app.register_and_login("gina@example.com", "password-1").await;
-    let (h, _) = app.register_and_login("hank@example.org", "password-1").await;
-    app.exec(&format!("UPDATE user SET port = 41234, money = '100.00' WHERE id = {g}")).await;
-    app.exec(&format!("UPDATE user SET money = '9.00', user_name = 'Hank H' WHERE id = {h}")).await;
+    let (g, _) = app
+        .register_and_login("gina@example.com", "password-1")
+        .await;
+    let (h, _) = app
+        .register_and_login("hank@example.org", "password-1")
+        .await;
+    app.exec(&format!(
+        "UPDATE user SET port = 41234, money = '100.00' WHERE id = {g}"
+    ))
+    .await;
+    app.exec(&format!(
+        "UPDATE user SET money = '9.00', user_name = 'Hank H' WHERE id = {h}"
+    ))
+    .await;
     app.exec(&format!(
         "INSERT INTO alive_ip (nodeid, userid, ip, datetime) VALUES (1, {h}, '203.0.113.9', 1)"
     ))
@@ -250,8 +327,12 @@ async fn search_finds_by_email_name_id_port_and_address(backend: Backend) {
 async fn one_users_records_are_paginated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (uid, token) = app.register_and_login("ivy@example.com", "password-1").await;
-    let (invitee, _) = app.register_and_login("jim@example.com", "password-1").await;
+    let (uid, token) = app
+        .register_and_login("ivy@example.com", "password-1")
+        .await;
+    let (invitee, _) = app
+        .register_and_login("jim@example.com", "password-1")
+        .await;
     app.exec(&format!(
         "INSERT INTO paylist (userid, total, status, tradeno, datetime) VALUES \
          ({uid}, '5.00', 1, 'T1', 100), ({uid}, '7.00', 0, 'T2', 200), ({uid}, '9.00', 1, 'T3', 300); \
@@ -286,41 +367,80 @@ async fn one_users_records_are_paginated(backend: Backend) {
     assert_eq!(page2["items"][0]["title"], "T1");
     let bought = records("purchases", "").await;
     assert_eq!(
-        (bought["items"][0]["title"].as_str(), bought["items"][0]["detail"].as_str()),
+        (
+            bought["items"][0]["title"].as_str(),
+            bought["items"][0]["detail"].as_str()
+        ),
         (Some("Gold"), Some("HALF"))
     );
     let paid = records("commissions", "").await;
-    assert_eq!((paid["items"][0]["amount"].as_str(), paid["items"][0]["state"].as_i64()), (Some("1.00"), Some(invitee)));
+    assert_eq!(
+        (
+            paid["items"][0]["amount"].as_str(),
+            paid["items"][0]["state"].as_i64()
+        ),
+        (Some("1.00"), Some(invitee))
+    );
     let pulls = records("subscriptions", "").await;
     assert_eq!(pulls["items"][0]["title"], "clash");
-    assert!(pulls["items"][0]["detail"].as_str().unwrap().contains("192.0.2.1"));
+    assert!(pulls["items"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("192.0.2.1"));
     let traffic = records("traffic", "").await;
-    assert_eq!((traffic["items"][0]["state"].as_i64(), traffic["items"][0]["extra"].as_i64()), (Some(10), Some(20)));
+    assert_eq!(
+        (
+            traffic["items"][0]["state"].as_i64(),
+            traffic["items"][0]["extra"].as_i64()
+        ),
+        (Some(10), Some(20))
+    );
     let logins = records("logins", "").await;
     assert_eq!(logins["total"], 1, "the registration's login");
     for kind in ["orders", "balance", "detect", "bans"] {
         assert_eq!(records(kind, "").await["total"], 0, "{kind}");
     }
-    let (s, _) = app.get(&format!("admin/users/{uid}/records/secrets"), Some(&admin)).await;
+    let (s, _) = app
+        .get(&format!("admin/users/{uid}/records/secrets"), Some(&admin))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.get("admin/users/999999/records/topups", Some(&admin)).await;
+    let (s, _) = app
+        .get("admin/users/999999/records/topups", Some(&admin))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.get(&format!("admin/users/{uid}/records/topups"), Some(&token)).await;
+    let (s, _) = app
+        .get(&format!("admin/users/{uid}/records/topups"), Some(&token))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // A timed ban: the account is disabled, SSPanel's ban log has it, bad input changes nothing.
     let ban = format!("admin/users/{uid}/ban");
-    for bad in [json!({"minutes": 0, "reason": "r"}), json!({"minutes": 5, "reason": ""})] {
+    for bad in [
+        json!({"minutes": 0, "reason": "r"}),
+        json!({"minutes": 5, "reason": ""}),
+    ] {
         let (s, _) = app.post(&ban, Some(&admin), &bad).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(records("bans", "").await["total"], 0);
-    let (s, body) = app.post(&ban, Some(&admin), &json!({"minutes": 90, "reason": "spam"})).await;
+    let (s, body) = app
+        .post(
+            &ban,
+            Some(&admin),
+            &json!({"minutes": 90, "reason": "spam"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["enable"], false);
     assert!(body["data"]["last_detect_ban_time"].is_string());
     let bans = records("bans", "").await;
-    assert_eq!((bans["items"][0]["state"].as_i64(), bans["items"][0]["extra"].as_i64()), (Some(90), Some(0)));
+    assert_eq!(
+        (
+            bans["items"][0]["state"].as_i64(),
+            bans["items"][0]["extra"].as_i64()
+        ),
+        (Some(90), Some(0))
+    );
 }
 
 both_backends!(

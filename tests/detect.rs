@@ -98,11 +98,18 @@ async fn rules_are_validated_and_logged(backend: Backend) {
         .await;
     assert_eq!(stored, "(?i)bittorrent|announce\\.php");
     let good = json!({"name": "BT", "text": "", "regex": "torrent", "type": 2});
-    let (s, body) = app.send(Method::PUT, &path, Some(&admin), Some(&good)).await;
+    let (s, body) = app
+        .send(Method::PUT, &path, Some(&admin), Some(&good))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["type"], 2);
     let (s, _) = app
-        .send(Method::PUT, "admin/detect-rules/9999", Some(&admin), Some(&good))
+        .send(
+            Method::PUT,
+            "admin/detect-rules/9999",
+            Some(&admin),
+            Some(&good),
+        )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
@@ -153,9 +160,16 @@ async fn rule_id(app: &TestApp, admin: &str, name: &str) -> i64 {
 async fn hits_are_browsed_by_user_node_and_rule(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
-    let (alice, alice_token) = app.register_and_login("alice@example.com", "password-1").await;
-    let (bob, _) = app.register_and_login("bob@example.com", "password-1").await;
-    let (n1, n2) = (seed_node(&app, "tokyo").await, seed_node(&app, "paris").await);
+    let (alice, alice_token) = app
+        .register_and_login("alice@example.com", "password-1")
+        .await;
+    let (bob, _) = app
+        .register_and_login("bob@example.com", "password-1")
+        .await;
+    let (n1, n2) = (
+        seed_node(&app, "tokyo").await,
+        seed_node(&app, "paris").await,
+    );
     let (r1, r2) = (
         rule_id(&app, &admin, "torrent").await,
         rule_id(&app, &admin, "spam").await,
@@ -177,7 +191,9 @@ async fn hits_are_browsed_by_user_node_and_rule(backend: Backend) {
         let app = &app;
         let admin = admin.clone();
         async move {
-            let (s, body) = app.get(&format!("admin/detect-logs?{q}"), Some(&admin)).await;
+            let (s, body) = app
+                .get(&format!("admin/detect-logs?{q}"), Some(&admin))
+                .await;
             assert_eq!(s, StatusCode::OK, "{body}");
             body["data"]["total"].as_i64().unwrap()
         }
@@ -185,7 +201,10 @@ async fn hits_are_browsed_by_user_node_and_rule(backend: Backend) {
     assert_eq!(total(format!("user_id={alice}")).await, 3);
     assert_eq!(total(format!("node_id={n1}")).await, 3);
     assert_eq!(total(format!("rule_id={r1}")).await, 3);
-    assert_eq!(total(format!("user_id={alice}&node_id={n1}&rule_id={r1}")).await, 1);
+    assert_eq!(
+        total(format!("user_id={alice}&node_id={n1}&rule_id={r1}")).await,
+        1
+    );
     let (_, body) = app
         .get("admin/detect-logs?per_page=3&page=2", Some(&admin))
         .await;
@@ -224,8 +243,12 @@ async fn enabled(app: &TestApp, user: i64) -> i64 {
 async fn repeated_hits_ban_for_a_time_then_the_job_lifts_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (admin_id, admin) = app.admin_token().await;
-    let (carol, _) = app.register_and_login("carol@example.com", "password-1").await;
-    let (dave, _) = app.register_and_login("dave@example.com", "password-1").await;
+    let (carol, _) = app
+        .register_and_login("carol@example.com", "password-1")
+        .await;
+    let (dave, _) = app
+        .register_and_login("dave@example.com", "password-1")
+        .await;
     let node = seed_node(&app, "n").await;
     let rule = rule_id(&app, &admin, "torrent").await;
     let now = Utc::now().timestamp();
@@ -238,7 +261,13 @@ async fn repeated_hits_ban_for_a_time_then_the_job_lifts_it(backend: Backend) {
     set(&app, &admin, "enable_auto_detect_ban", "1").await;
     set(&app, &admin, "auto_detect_ban_number", "6").await;
     set(&app, &admin, "auto_detect_ban_time", "10").await;
-    set(&app, &admin, "auto_detect_ban_allow_users", &format!("[{dave}]")).await;
+    set(
+        &app,
+        &admin,
+        "auto_detect_ban_allow_users",
+        &format!("[{dave}]"),
+    )
+    .await;
     report_hits(&app, node, &[(dave, rule); 7]).await;
     run_job(&app, now).await;
     // 5 hits < 6: counted, not banned; an exempt user is never banned.
@@ -247,7 +276,10 @@ async fn repeated_hits_ban_for_a_time_then_the_job_lifts_it(backend: Backend) {
     let total = |u: i64| format!("SELECT all_detect_number FROM user WHERE id = {u}");
     assert_eq!(app.scalar_i64(&total(carol)).await, 5);
     assert_eq!(app.scalar_i64(&total(dave)).await, 7);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM detect_log WHERE status = 0").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM detect_log WHERE status = 0").await,
+        0
+    );
 
     report_hits(&app, node, &[(carol, rule)]).await;
     run_job(&app, now).await;
@@ -278,7 +310,11 @@ async fn repeated_hits_ban_for_a_time_then_the_job_lifts_it(backend: Backend) {
     run_job(&app, now + 10 * 60).await;
     assert_eq!(enabled(&app, carol).await, 1);
     assert_eq!(
-        count(&app, &format!("SELECT COUNT(*) FROM spanel_detect_ban_lift WHERE user_id = {carol}")).await,
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM spanel_detect_ban_lift WHERE user_id = {carol}")
+        )
+        .await,
         1
     );
     // Hits count again from the ban: 5 more do not ban, the sixth does.

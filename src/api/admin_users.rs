@@ -189,7 +189,9 @@ async fn reset_traffic(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> Env<AdminUserView> {
-    Ok(ok(svc::reset_traffic(&app, admin.id, id, &body.reason).await?))
+    Ok(ok(
+        svc::reset_traffic(&app, admin.id, id, &body.reason).await?
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -67,7 +67,8 @@ pub async fn lock(tx: &mut Tx, id: i64) -> sqlx::Result<Option<AccountRow>> {
 
 /// Writes every editable field of a locked account.
 pub async fn update(tx: &mut Tx, u: &AccountRow) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `user` SET `email` = ?, `user_name` = ?, `class` = ?, `class_expire` = ?, `expire_in` = ?, `transfer_enable` = ?, \
          `u` = ?, `d` = ?, `money` = ?, `node_group` = ?, `node_speedlimit` = ?, \
          `node_connector` = ?, `invite_num` = ?, `remark` = ?, `enable` = ?, \
@@ -92,7 +93,8 @@ pub async fn update(tx: &mut Tx, u: &AccountRow) -> sqlx::Result<()> {
     .bind(u.id)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+    })?;
     Ok(())
 }
 
@@ -134,9 +136,7 @@ pub async fn search(
     // `!` escapes LIKE wildcards: a backslash means different things in MySQL and SQLite literals.
     let like = format!(
         "%{}%",
-        s.q.replace('!', "!!")
-            .replace('%', "!%")
-            .replace('_', "!_")
+        s.q.replace('!', "!!").replace('%', "!%").replace('_', "!_")
     );
     let number = s.q.trim().parse::<i64>().unwrap_or(-1);
     let ip = s.ip.unwrap_or("");

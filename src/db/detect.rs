@@ -101,16 +101,20 @@ pub async fn update_rule(tx: &mut Tx, id: i64, r: &RuleFields<'_>) -> sqlx::Resu
 
 /// Deletes a rule and its hits (SSPanel's foreign key cascades; SQLite's keys are off).
 pub async fn delete_rule(tx: &mut Tx, id: i64) -> sqlx::Result<u64> {
-    on_tx!(tx, |c| sqlx::query("DELETE FROM `detect_log` WHERE `list_id` = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
-    let done = on_tx!(tx, |c| sqlx::query("DELETE FROM `detect_list` WHERE `id` = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM `detect_log` WHERE `list_id` = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
+    let done = on_tx!(tx, |c| sqlx::query(
+        "DELETE FROM `detect_list` WHERE `id` = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(done.rows)
 }
 
@@ -201,25 +205,30 @@ pub async fn max_hit_id(db: &Db) -> sqlx::Result<i64> {
 
 /// Marks a user's hits up to `up_to` processed; returns how many were pending.
 pub async fn take_hits(tx: &mut Tx, user_id: i64, up_to: i64) -> sqlx::Result<i64> {
-    let done = on_tx!(tx, |c| sqlx::query(
+    let done =
+        on_tx!(tx, |c| {
+            sqlx::query(
         "UPDATE `detect_log` SET `status` = 1 WHERE `user_id` = ? AND `status` = 0 AND `id` <= ?"
     )
     .bind(user_id)
     .bind(up_to)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+        })?;
     Ok(done.rows as i64)
 }
 
 /// `all_detect_number` of the user's latest ban (0 when never banned).
 pub async fn last_ban_total(tx: &mut Tx, user_id: i64) -> sqlx::Result<i64> {
-    let v: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+    let v: Option<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT `all_detect_number` FROM `detect_ban_log` WHERE `user_id` = ? ORDER BY `id` DESC LIMIT 1"
     )
     .bind(user_id)
     .fetch_optional(c)
-    .await)?;
+    .await
+    })?;
     Ok(v.unwrap_or(0))
 }
 
@@ -259,7 +268,8 @@ pub async fn ban(tx: &mut Tx, b: &BanRecord<'_>, at: NaiveDateTime) -> sqlx::Res
     .execute(c)
     .await
     .map(Done::from))?;
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO `detect_ban_log` (`user_name`, `user_id`, `email`, `detect_number`, `ban_time`, \
          `start_time`, `end_time`, `all_detect_number`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
@@ -273,7 +283,8 @@ pub async fn ban(tx: &mut Tx, b: &BanRecord<'_>, at: NaiveDateTime) -> sqlx::Res
     .bind(b.all_detect_number)
     .execute(c)
     .await
-    .map(|d| Done::from(d).id))
+    .map(|d| Done::from(d).id)
+    })
 }
 
 /// Marks every unsettled ban of a user settled (`how`: lifted, operator, permanent).
@@ -294,7 +305,8 @@ pub async fn settle_bans(tx: &mut Tx, user_id: i64, how: &str, now: i64) -> sqlx
 
 /// Disabled users whose latest ban ran out by `now` and is not settled: (user id, ban id).
 pub async fn due_lifts(db: &Db, now: i64, limit: i64) -> sqlx::Result<Vec<(i64, i64)>> {
-    let rows: Vec<(Int, Int)> = on_db!(db, |p| sqlx::query_as(
+    let rows: Vec<(Int, Int)> = on_db!(db, |p| {
+        sqlx::query_as(
         "SELECT b.`user_id`, b.`id` FROM `detect_ban_log` b JOIN `user` u ON u.`id` = b.`user_id` \
          WHERE u.`enable` = 0 AND b.`end_time` + b.`ban_time` * 60 <= ? \
          AND b.`id` = (SELECT MAX(b2.`id`) FROM `detect_ban_log` b2 WHERE b2.`user_id` = b.`user_id`) \
@@ -304,7 +316,8 @@ pub async fn due_lifts(db: &Db, now: i64, limit: i64) -> sqlx::Result<Vec<(i64, 
     .bind(now)
     .bind(limit)
     .fetch_all(p)
-    .await)?;
+    .await
+    })?;
     Ok(rows.into_iter().map(|(u, b)| (u.0, b.0)).collect())
 }
 
@@ -326,10 +339,12 @@ pub async fn lock_due(tx: &mut Tx, user_id: i64, ban_id: i64) -> sqlx::Result<bo
 }
 
 pub async fn enable(tx: &mut Tx, user_id: i64) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query("UPDATE `user` SET `enable` = 1 WHERE `id` = ?")
-        .bind(user_id)
-        .execute(c)
-        .await
-        .map(Done::from))?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE `user` SET `enable` = 1 WHERE `id` = ?"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(Done::from))?;
     Ok(())
 }

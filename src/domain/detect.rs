@@ -125,7 +125,8 @@ impl Visitor for GoCompatible {
 fn flags_ok(flags: &ast::Flags) -> Result<(), String> {
     use ast::Flag as F;
     for item in &flags.items {
-        if let ast::FlagsItemKind::Flag(f @ (F::IgnoreWhitespace | F::CRLF | F::Unicode)) = item.kind
+        if let ast::FlagsItemKind::Flag(f @ (F::IgnoreWhitespace | F::CRLF | F::Unicode)) =
+            item.kind
         {
             let name = match f {
                 F::IgnoreWhitespace => 'x',
@@ -176,7 +177,10 @@ pub fn parse_ladder(raw: &str) -> Result<Vec<LadderStep>, String> {
         .ok_or("A JSON object of hit counts to steps.")?;
     let mut steps = Vec::with_capacity(obj.len());
     for (k, step) in obj {
-        let hits: i64 = k.trim().parse().map_err(|_| format!("{k} is not a count."))?;
+        let hits: i64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("{k} is not a count."))?;
         let kind = step.get("type").and_then(|t| t.as_str()).unwrap_or("time");
         let minutes = match kind {
             "kill" => None,

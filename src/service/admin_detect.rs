@@ -114,7 +114,11 @@ pub async fn save_rule(
     let fields = check_rule(&input)?;
     let mut tx = app.db.begin().await?;
     let (id, action, before) = match id {
-        None => (sql::insert_rule(&mut tx, &fields).await?, "detect.create", None),
+        None => (
+            sql::insert_rule(&mut tx, &fields).await?,
+            "detect.create",
+            None,
+        ),
         Some(id) => {
             let old = sql::lock_rule(&mut tx, id)
                 .await?
@@ -236,7 +240,10 @@ async fn auto_ban_settings(app: &App) -> anyhow::Result<Option<AutoBan>> {
         }
         _ => BanPolicy::EveryN {
             hits: s.get_i64("auto_detect_ban_number").await?.max(1),
-            minutes: s.get_i64("auto_detect_ban_time").await?.clamp(1, i32::MAX as i64),
+            minutes: s
+                .get_i64("auto_detect_ban_time")
+                .await?
+                .clamp(1, i32::MAX as i64),
         },
     };
     Ok(Some(AutoBan {
@@ -285,10 +292,13 @@ async fn count_and_ban(
         || (user.is_admin == 1 && auto.allow_admin)
         || auto.exempt.contains(&user_id);
     let since = total - sql::last_ban_total(&mut tx, user_id).await?;
-    if let (false, Verdict::Ban {
-        detect_number,
-        minutes,
-    }) = (exempt, rules::decide(&auto.policy, total, since))
+    if let (
+        false,
+        Verdict::Ban {
+            detect_number,
+            minutes,
+        },
+    ) = (exempt, rules::decide(&auto.policy, total, since))
     {
         let record = BanRecord {
             user_id,
@@ -332,7 +342,14 @@ pub async fn lift_bans(app: &App, now: i64) -> anyhow::Result<u64> {
             sql::enable(&mut tx, user_id).await?;
             sql::settle_bans(&mut tx, user_id, "lifted", now).await?;
             let target = format!("user:{user_id}");
-            log(&mut tx, 0, "user.detect_unban", &target, json!({"ban_id": ban_id})).await?;
+            log(
+                &mut tx,
+                0,
+                "user.detect_unban",
+                &target,
+                json!({"ban_id": ban_id}),
+            )
+            .await?;
             tx.commit().await?;
             Ok(true)
         }

@@ -193,7 +193,13 @@ struct Checked {
     remark: Option<String>,
 }
 
-fn ranged(errors: &mut Vec<FieldError>, field: &str, v: Option<i64>, lo: i64, hi: i64) -> Option<i64> {
+fn ranged(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    v: Option<i64>,
+    lo: i64,
+    hi: i64,
+) -> Option<i64> {
     match v {
         Some(n) if !(lo..=hi).contains(&n) => {
             errors.push(FieldError::new(field, format!("From {lo} to {hi}.")));
@@ -227,15 +233,22 @@ fn amount(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>, max: i64) 
 fn check(input: &UserInput) -> Result<Checked, ApiError> {
     let mut e = Vec::new();
     let cap = COUNTER_CAP as i64;
-    let email = input
-        .email
-        .as_deref()
-        .and_then(|v| account_rules::normalize_email(v).map_err(|x| e.push(x)).ok());
+    let email = input.email.as_deref().and_then(|v| {
+        account_rules::normalize_email(v)
+            .map_err(|x| e.push(x))
+            .ok()
+    });
     let user_name = input.user_name.as_deref().map(str::trim).and_then(|v| {
-        account_rules::check_user_name(v).map_err(|x| e.push(x)).ok()?;
+        account_rules::check_user_name(v)
+            .map_err(|x| e.push(x))
+            .ok()?;
         Some(v.to_string())
     });
-    if input.user_name.as_deref().is_some_and(|v| v.trim().is_empty()) {
+    if input
+        .user_name
+        .as_deref()
+        .is_some_and(|v| v.trim().is_empty())
+    {
         e.push(FieldError::new("user_name", "Must not be empty."));
     }
     let remark = input.remark.as_deref().map(str::trim).map(str::to_string);
@@ -253,7 +266,12 @@ fn check(input: &UserInput) -> Result<Checked, ApiError> {
         d: ranged(&mut e, "d", input.d, 0, cap),
         money: amount(&mut e, "money", input.money.as_deref(), 9_999_999_999),
         node_group: ranged(&mut e, "node_group", input.node_group, 0, MAX_GROUP),
-        node_speedlimit: amount(&mut e, "node_speedlimit", input.node_speedlimit.as_deref(), 1_000_000),
+        node_speedlimit: amount(
+            &mut e,
+            "node_speedlimit",
+            input.node_speedlimit.as_deref(),
+            1_000_000,
+        ),
         node_connector: ranged(&mut e, "node_connector", input.node_connector, 0, 1_000_000),
         invite_num: ranged(&mut e, "invite_num", input.invite_num, -1, 1_000_000),
         remark,
@@ -267,7 +285,10 @@ fn check(input: &UserInput) -> Result<Checked, ApiError> {
 
 /// Applies the checked values to a locked account; returns what changed (for the admin log) and
 /// the balance before, when the balance changed.
-fn apply(user: &mut AccountRow, c: Checked) -> (serde_json::Map<String, serde_json::Value>, Option<Money>) {
+fn apply(
+    user: &mut AccountRow,
+    c: Checked,
+) -> (serde_json::Map<String, serde_json::Value>, Option<Money>) {
     let mut changes = serde_json::Map::new();
     let money_before = c.money.filter(|m| *m != user.money).map(|_| user.money);
     macro_rules! set {
@@ -330,7 +351,12 @@ async fn save(
     Ok(())
 }
 
-pub async fn edit_user(app: &App, admin: i64, id: i64, input: UserInput) -> ApiResult<AdminUserView> {
+pub async fn edit_user(
+    app: &App,
+    admin: i64,
+    id: i64,
+    input: UserInput,
+) -> ApiResult<AdminUserView> {
     let reason = require_reason(input.reason.as_deref().unwrap_or(""))?;
     if input.password.is_some() {
         return Err(ApiError::invalid(
@@ -372,7 +398,11 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
         return Err(ApiError::invalid("email", "E-mail is required."));
     }
     let generated = input.password.is_none().then(|| random_token(16));
-    let password = input.password.clone().or(generated.clone()).unwrap_or_default();
+    let password = input
+        .password
+        .clone()
+        .or(generated.clone())
+        .unwrap_or_default();
     account_rules::check_password(&password).map_err(|e| ApiError::invalid_fields(vec![e]))?;
     let checked = check(&input)?;
     let email = checked.email.clone().unwrap_or_default();
@@ -384,7 +414,16 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
     }
     let port = crate::service::accounts::free_port(app, &mut tx).await?;
     let name = checked.user_name.as_deref();
-    let new_user = account_rules::new_user(&email, name, pass, port, 0, "127.0.0.1", &defaults, now_naive());
+    let new_user = account_rules::new_user(
+        &email,
+        name,
+        pass,
+        port,
+        0,
+        "127.0.0.1",
+        &defaults,
+        now_naive(),
+    );
     let id = match crate::db::users::insert_user(&mut tx, &new_user).await {
         Err(e) if db::is_unique_violation(&e) => {
             return Err(ApiError::conflict("This e-mail is already registered."))
@@ -397,7 +436,9 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
         .await?
         .ok_or_else(|| ApiError::not_found("No such user."))?;
     let (changes, money_before) = apply(&mut user, checked);
-    let remark = reason.clone().unwrap_or_else(|| "created by an administrator".into());
+    let remark = reason
+        .clone()
+        .unwrap_or_else(|| "created by an administrator".into());
     let detail = json!({"email": email, "reason": reason, "fields": changes,
         "password": if generated.is_some() { "generated" } else { "given" }});
     let money = money_before.map(|b| (b, remark.as_str()));
@@ -430,7 +471,11 @@ pub async fn set_enabled(
     let before = user.enable;
     user.enable = enable as i64;
     crate::db::detect::settle_bans(&mut tx, id, "operator", now()).await?;
-    let action = if enable { "user.enable" } else { "user.disable" };
+    let action = if enable {
+        "user.enable"
+    } else {
+        "user.disable"
+    };
     let detail = json!({"reason": reason, "from": before, "to": user.enable});
     save(&mut tx, admin, &user, action, detail, None).await?;
     tx.commit().await?;
