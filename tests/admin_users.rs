@@ -18,6 +18,14 @@ async fn create_makes_the_rows_sign_up_makes(backend: Backend) {
     let (admin_id, admin) = app.admin_token().await;
     let (_, plain) = app.register_and_login("p@example.com", "password-1").await;
     let before = users(&app).await;
+    let doc = spanel::api::openapi();
+    for (path, method) in [
+        ("/app/api/v0/admin/users", "post"),
+        ("/app/api/v0/admin/users/{id}/ban", "post"),
+        ("/app/api/v0/admin/users/{id}/records/{kind}", "get"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
 
     let body = json!({"email": "New.User@Example.com", "class": 2,
         "class_expire": "2030-01-02 03:04:05", "expire_in": "2031-01-01 00:00:00",

@@ -38,6 +38,16 @@ async fn rules_are_validated_and_logged(backend: Backend) {
     let (admin_id, admin) = app.admin_token().await;
     let (_, plain) = app.register_and_login("p@example.com", "password-1").await;
 
+    let doc = spanel::api::openapi();
+    for (path, method) in [
+        ("/app/api/v0/admin/detect-rules", "get"),
+        ("/app/api/v0/admin/detect-rules", "post"),
+        ("/app/api/v0/admin/detect-rules/{id}", "put"),
+        ("/app/api/v0/admin/detect-rules/{id}", "delete"),
+        ("/app/api/v0/admin/detect-logs", "get"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
     let rule = json!({"name": "BitTorrent", "text": "P2P is not allowed", "regex": "(?i)bittorrent|announce\\.php", "type": 1});
     let (s, _) = app.post("admin/detect-rules", Some(&plain), &rule).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
