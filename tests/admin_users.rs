@@ -24,7 +24,10 @@ async fn create_makes_the_rows_sign_up_makes(backend: Backend) {
         ("/app/api/v0/admin/users/{id}/ban", "post"),
         ("/app/api/v0/admin/users/{id}/records/{kind}", "get"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
     }
 
     let body = json!({"email": "New.User@Example.com", "class": 2,

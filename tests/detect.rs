@@ -46,7 +46,10 @@ async fn rules_are_validated_and_logged(backend: Backend) {
         ("/app/api/v0/admin/detect-rules/{id}", "delete"),
         ("/app/api/v0/admin/detect-logs", "get"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
     }
     let rule = json!({"name": "BitTorrent", "text": "P2P is not allowed", "regex": "(?i)bittorrent|announce\\.php", "type": 1});
     let (s, _) = app.post("admin/detect-rules", Some(&plain), &rule).await;

@@ -205,9 +205,8 @@ pub async fn max_hit_id(db: &Db) -> sqlx::Result<i64> {
 
 /// Marks a user's hits up to `up_to` processed; returns how many were pending.
 pub async fn take_hits(tx: &mut Tx, user_id: i64, up_to: i64) -> sqlx::Result<i64> {
-    let done =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let done = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `detect_log` SET `status` = 1 WHERE `user_id` = ? AND `status` = 0 AND `id` <= ?"
     )
     .bind(user_id)
@@ -215,7 +214,7 @@ pub async fn take_hits(tx: &mut Tx, user_id: i64, up_to: i64) -> sqlx::Result<i6
     .execute(c)
     .await
     .map(Done::from)
-        })?;
+    })?;
     Ok(done.rows as i64)
 }
 
