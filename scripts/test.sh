@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
 rm -f /tmp/spanel-test-*.db*
-cargo test --all-targets "$@"
+cargo test --workspace --all-targets "$@"
 e2e/run.sh

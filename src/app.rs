@@ -50,7 +50,7 @@ impl AppState {
                 config.timezone
             )
         })?;
-        crate::domain::set_datetime_zone(zone);
+        crate::clock::set_datetime_zone(zone);
         let db = Db::connect(&config.database_url, config.database_max_connections).await?;
         let created = db.ensure_schema().await?;
         let settings = Settings::new(db.clone());

@@ -15,48 +15,19 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub msg: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, msg: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            msg: msg.into(),
-        }
-    }
-}
+pub use crate::domain::FieldError;
+use crate::service::error::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The request can't be parsed (malformed JSON, wrong content).
     #[error("{0}")]
     BadRequest(String),
-    #[error("{msg}")]
-    Validation {
-        msg: String,
-        errors: Vec<FieldError>,
-    },
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
-    #[error("{0}")]
-    RateLimited(String),
-    #[error("{0}")]
-    Unavailable(String),
-    #[error("{0}")]
-    BadGateway(String),
+    /// What a use case refused or failed with.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Service(#[from] ServiceError),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -66,60 +37,58 @@ impl ApiError {
         ApiError::BadRequest(msg.into())
     }
     pub fn not_found(msg: impl Into<String>) -> Self {
-        ApiError::NotFound(msg.into())
+        ServiceError::not_found(msg).into()
     }
     pub fn conflict(msg: impl Into<String>) -> Self {
-        ApiError::Conflict(msg.into())
+        ServiceError::conflict(msg).into()
     }
     pub fn forbidden(msg: impl Into<String>) -> Self {
-        ApiError::Forbidden(msg.into())
+        ServiceError::forbidden(msg).into()
     }
     pub fn unauthorized(msg: impl Into<String>) -> Self {
-        ApiError::Unauthorized(msg.into())
+        ServiceError::unauthorized(msg).into()
+    }
+    pub fn unavailable(msg: impl Into<String>) -> Self {
+        ServiceError::Unavailable(msg.into()).into()
     }
     /// A 422 about one field.
     pub fn invalid(field: &str, msg: impl Into<String>) -> Self {
-        let msg = msg.into();
-        ApiError::Validation {
-            msg: msg.clone(),
-            errors: vec![FieldError::new(field, msg)],
-        }
+        ServiceError::invalid(field, msg).into()
     }
     /// A 422 from collected field errors.
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
-        let msg = errors
-            .first()
-            .map(|e| format!("{}: {}", e.field, e.msg))
-            .unwrap_or_else(|| "Invalid input.".into());
-        ApiError::Validation { msg, errors }
+        ServiceError::invalid_fields(errors).into()
     }
 
     pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        let service = match self {
+            ApiError::BadRequest(_) => return StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => return StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Service(e) => e,
+        };
+        match service {
+            ServiceError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::Conflict(_) => StatusCode::CONFLICT,
+            ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        ServiceError::Internal(err).into()
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %err, "database unavailable");
-                ApiError::Unavailable("Database unavailable, try again shortly.".into())
-            }
-            other => ApiError::Internal(other.into()),
-        }
+        ServiceError::from(err).into()
     }
 }
 
@@ -127,11 +96,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
-            ApiError::Internal(err) => {
+            ApiError::Service(ServiceError::Internal(err)) => {
                 tracing::error!(error = ?err, "internal error");
                 json!({"ret": 0, "msg": "Internal server error.", "data": null})
             }
-            ApiError::Validation { msg, errors } => {
+            ApiError::Service(ServiceError::Validation { msg, errors }) => {
                 json!({"ret": 0, "msg": msg, "data": null, "errors": errors})
             }
             other => json!({"ret": 0, "msg": other.to_string(), "data": null}),

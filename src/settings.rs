@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use rust_decimal::Decimal;
 use tokio::sync::RwLock;
 
-use crate::db::{Db, Done};
-use crate::on_db;
+use crate::db::Db;
 
 /// A setting spanel knows: (item, default value, class, is_public, type, description).
 pub struct KnownSetting {
@@ -649,11 +648,7 @@ impl Settings {
     }
 
     async fn load(&self) -> sqlx::Result<Arc<HashMap<String, String>>> {
-        let rows: Vec<(String, String)> = on_db!(&self.db, |p| sqlx::query_as(
-            "SELECT `item`, `value` FROM `config`"
-        )
-        .fetch_all(p)
-        .await)?;
+        let rows = crate::db::config::all_items(&self.db).await?;
         let map = Arc::new(rows.into_iter().collect::<HashMap<_, _>>());
         *self.cache.write().await = Some((Instant::now(), map.clone()));
         Ok(map)
@@ -738,38 +733,14 @@ impl Settings {
 /// Writes a setting inside the caller's transaction (e.g. with its audit row); the caller
 /// invalidates the cache after committing.
 pub async fn set_in_tx(tx: &mut crate::db::Tx, item: &str, value: &str) -> sqlx::Result<()> {
-    let exists: Option<i64> = crate::on_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT `id` FROM `config` WHERE `item` = ? LIMIT 1"
-    )
-    .bind(item)
-    .fetch_optional(c)
-    .await)?;
-    if exists.is_some() {
-        crate::on_tx!(tx, |c| sqlx::query(
-            "UPDATE `config` SET `value` = ? WHERE `item` = ?"
-        )
-        .bind(value)
-        .bind(item)
-        .execute(c)
-        .await
-        .map(Done::from))?;
-        return Ok(());
-    }
     let known = KNOWN.iter().find(|k| k.item == item);
-    crate::on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO `config` (`item`, `value`, `class`, `is_public`, `type`, `default`, `mark`) \
-         VALUES (?, ?, ?, 0, ?, ?, ?)"
-    )
-    .bind(item)
-    .bind(value)
-    .bind(known.map_or("spanel", |k| k.class))
-    .bind(known.map_or("string", |k| k.kind))
-    .bind(known.map_or("", |k| k.default))
-    .bind(known.map_or("", |k| k.mark))
-    .execute(c)
-    .await
-    .map(Done::from))?;
-    Ok(())
+    let new = crate::db::config::NewItem {
+        class: known.map_or("spanel", |k| k.class),
+        kind: known.map_or("string", |k| k.kind),
+        default: known.map_or("", |k| k.default),
+        mark: known.map_or("", |k| k.mark),
+    };
+    crate::db::config::set_item(tx, item, value, new).await
 }
 
 pub fn default_of(item: &str) -> &'static str {

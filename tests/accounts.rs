@@ -291,6 +291,7 @@ async fn legacy_password_formats_log_in(backend: Backend) {
         "argon-pass",
         spanel::domain::password::PasswordMethod::Argon2id,
         "",
+        spanel::random::random_bytes(),
     )
     .unwrap();
     app.exec(&format!("UPDATE user SET pass = '{argon}' WHERE id = {id}"))

@@ -60,7 +60,7 @@ async fn check_in_once_a_day(backend: Backend) {
     // Checked in yesterday (as PHP would have stamped it): today's is due.
     app.exec(&format!(
         "UPDATE user SET last_check_in_time = {} WHERE id = {uid}",
-        spanel::domain::local_day_start(chrono::Utc::now().timestamp()) - 10
+        spanel::clock::local_day_start(chrono::Utc::now().timestamp()) - 10
     ))
     .await;
     let (s, b) = app.post("user/checkin", Some(&token), &json!({})).await;

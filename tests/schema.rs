@@ -91,3 +91,68 @@ async fn runs_on_a_database_php_sspanel_created() {
     .unwrap();
     assert_eq!(method, "chacha20-ietf");
 }
+
+/// Every table and index spanel describes (SSPanel's and its own) exists on SQLite after start-up,
+/// and spanel's own tables carry the same keys on both backends.
+#[tokio::test]
+async fn sqlite_has_every_table_and_index() {
+    use spanel::db::schema::{SPANEL_TABLES, TABLES};
+    let url = common::fresh_sqlite_url();
+    let db = spanel::db::Db::connect(&url, 2).await.unwrap();
+    assert!(db.ensure_schema().await.unwrap());
+    let spanel::db::Db::Sqlite(pool) = &db else {
+        unreachable!("a SQLite URL gives a SQLite pool")
+    };
+    let names: Vec<(String, String)> =
+        sqlx::query_as("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let has = |kind: &str, name: &str| names.iter().any(|(k, n)| k == kind && n == name);
+    for t in TABLES.iter().chain(SPANEL_TABLES) {
+        assert!(has("table", t.name), "table {} missing on SQLite", t.name);
+        for (key, _, _) in t.keys {
+            let index = format!("{}_{key}", t.name);
+            assert!(has("index", &index), "index {index} missing on SQLite");
+        }
+    }
+    // The four keys the hand-written SQLite copies once lacked.
+    for index in [
+        "spanel_admin_log_target",
+        "spanel_node_alert_node_id",
+        "spanel_payment_event_tradeno",
+        "spanel_gateway_order_tradeno",
+    ] {
+        assert!(has("index", index), "{index}");
+    }
+}
+
+/// spanel's own tables get the same primary and secondary keys on MariaDB as described.
+#[tokio::test]
+async fn mariadb_own_tables_have_their_keys() {
+    use spanel::db::schema::SPANEL_TABLES;
+    let url = fresh_mysql_database().await;
+    let db = spanel::db::Db::connect(&url, 2).await.unwrap();
+    db.ensure_schema().await.unwrap();
+    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR) \
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+         AND TABLE_NAME LIKE 'spanel\\_%' ORDER BY 1, 2, SEQ_IN_INDEX",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    for t in SPANEL_TABLES {
+        let key_columns = |index: &str| -> Vec<&str> {
+            rows.iter()
+                .filter(|(table, i, _)| table == t.name && i == index)
+                .map(|(_, _, c)| c.as_str())
+                .collect()
+        };
+        assert_eq!(key_columns("PRIMARY"), t.primary_key, "{}", t.name);
+        for (key, _, column) in t.keys {
+            assert_eq!(key_columns(key), vec![*column], "{}.{key}", t.name);
+        }
+    }
+}

@@ -1,25 +1,17 @@
 //! `/admin/shop` and `/admin/coupon`: plans and coupons, for administrators.
 
-use std::str::FromStr;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::extract::ApiJson;
 use crate::app::AppState;
 use crate::auth::AdminUser;
-use crate::db::{shop as sql, Money};
-use crate::domain::shop::{Coupon, PlanContent};
-use crate::error::{ok, ApiError, ApiResult, Envelope, FieldError};
-use crate::service::admin_shop;
-use crate::service::shop::{plan_view, PlanView};
+use crate::error::{ok, ApiResult, Envelope};
+use crate::service::admin_shop::{self, CouponBody, CouponView, PlanBody};
+use crate::service::shop::PlanView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,80 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_coupon))
 }
 
-/// A plan as an administrator writes it.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PlanBody {
-    pub name: String,
-    /// An amount with at most two decimals, as a string or a number.
-    #[schema(value_type = String, example = "10.00")]
-    pub price: Value,
-    /// Known keys only, numeric values ≥ 0 (see the business rules).
-    #[schema(value_type = Object)]
-    pub content: Map<String, Value>,
-    #[serde(default)]
-    pub auto_renew: i64,
-    #[serde(default)]
-    pub auto_reset_bandwidth: i64,
-    #[serde(default = "on_sale")]
-    pub status: i64,
-}
-
-fn on_sale() -> i64 {
-    1
-}
-
-fn parse_price(v: &Value) -> Option<Money> {
-    let text = match v {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let d = Decimal::from_str(&text).ok()?;
-    if d.is_sign_negative() || d.scale() > 2 || d >= Decimal::from(10_000_000_000i64) {
-        return None;
-    }
-    Some(Money::cents(d))
-}
-
-/// Validates a plan; returns (price, content JSON).
-fn validate_plan(b: &PlanBody) -> ApiResult<(Money, String)> {
-    let mut errors = Vec::new();
-    let name = b.name.trim();
-    if name.is_empty() || name.chars().count() > 512 {
-        errors.push(FieldError::new(
-            "name",
-            "Give a name of 1 to 512 characters.",
-        ));
-    }
-    let price = parse_price(&b.price);
-    if price.is_none() {
-        errors.push(FieldError::new(
-            "price",
-            "Must be an amount ≥ 0 with at most two decimals.",
-        ));
-    }
-    if let Err(errs) = PlanContent::from_map(&b.content, true) {
-        errors.extend(errs.into_iter().map(|(f, m)| FieldError::new(f, m)));
-    }
-    if b.auto_renew < 0 {
-        errors.push(FieldError::new("auto_renew", "Must be days ≥ 0."));
-    }
-    if b.auto_reset_bandwidth < 0 {
-        errors.push(FieldError::new("auto_reset_bandwidth", "Must be ≥ 0."));
-    }
-    if !matches!(b.status, 0 | 1) {
-        errors.push(FieldError::new(
-            "status",
-            "Must be 0 (off sale) or 1 (on sale).",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let content = serde_json::to_string(&b.content).map_err(anyhow::Error::from)?;
-    Ok((price.unwrap_or_default(), content))
-}
-
 /// Every plan, including those off sale.
 #[utoipa::path(get, path = "/admin/shop", tag = "shop", security(("bearer" = [])),
     responses((status = 200, description = "Plans", body = Vec<PlanView>),
@@ -112,9 +30,7 @@ async fn list_plans(
     State(app): State<AppState>,
     _admin: AdminUser,
 ) -> ApiResult<Json<Envelope<Vec<PlanView>>>> {
-    let now = chrono::Utc::now().timestamp();
-    let rows = sql::list_plans(&app.db, true).await?;
-    Ok(ok(rows.into_iter().map(|r| plan_view(r, now)).collect()))
+    Ok(ok(admin_shop::list_plans(&app).await?))
 }
 
 /// Creates a plan.
@@ -128,27 +44,8 @@ async fn create_plan(
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<(StatusCode, Json<Envelope<PlanView>>)> {
-    let (price, content) = validate_plan(&body)?;
-    let id = admin_shop::create_plan(&app, admin.id, &write(&body, price, &content)).await?;
-    Ok((StatusCode::CREATED, ok(fetch_view(&app, id).await?)))
-}
-
-fn write<'a>(b: &'a PlanBody, price: Money, content: &'a str) -> sql::PlanWrite<'a> {
-    sql::PlanWrite {
-        name: b.name.trim(),
-        price,
-        content,
-        auto_renew: b.auto_renew,
-        auto_reset_bandwidth: b.auto_reset_bandwidth,
-        status: b.status,
-    }
-}
-
-async fn fetch_view(app: &AppState, id: i64) -> ApiResult<PlanView> {
-    let row = sql::find_plan(&app.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("No such plan."))?;
-    Ok(plan_view(row, chrono::Utc::now().timestamp()))
+    let plan = admin_shop::create_plan(&app, admin.id, &body).await?;
+    Ok((StatusCode::CREATED, ok(plan)))
 }
 
 /// Replaces a plan.
@@ -164,14 +61,7 @@ async fn edit_plan(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<PlanBody>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
-    let (price, content) = validate_plan(&body)?;
-    admin_shop::edit_plan(&app, admin.id, id, &write(&body, price, &content)).await?;
-    Ok(ok(fetch_view(&app, id).await?))
-}
-
-async fn take_off(app: &AppState, admin: i64, id: i64) -> ApiResult<PlanView> {
-    admin_shop::take_off_sale(app, admin, id).await?;
-    fetch_view(app, id).await
+    Ok(ok(admin_shop::edit_plan(&app, admin.id, id, &body).await?))
 }
 
 /// Takes a plan off sale (`status = 0`); existing purchases keep it.
@@ -185,7 +75,7 @@ async fn delete_plan(
     AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
-    Ok(ok(take_off(&app, admin.id, id).await?))
+    Ok(ok(admin_shop::take_off_sale(&app, admin.id, id).await?))
 }
 
 /// Takes a plan off sale (`status = 0`).
@@ -199,49 +89,7 @@ async fn off_sale(
     AdminUser(admin): AdminUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Envelope<PlanView>>> {
-    Ok(ok(take_off(&app, admin.id, id).await?))
-}
-
-/// A coupon.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CouponView {
-    pub id: i64,
-    pub code: String,
-    /// Uses per user; 0 = unlimited.
-    pub onetime: i64,
-    /// Unix time after which it is refused.
-    pub expire: i64,
-    /// Empty = every plan, else comma-separated plan ids.
-    pub shop: String,
-    /// Percent off.
-    pub credit: i64,
-}
-
-impl From<sql::CouponRow> for CouponView {
-    fn from(c: sql::CouponRow) -> Self {
-        CouponView {
-            id: c.id,
-            code: c.code,
-            onetime: c.onetime,
-            expire: c.expire,
-            shop: c.shop,
-            credit: c.credit,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CouponBody {
-    pub code: String,
-    #[serde(default)]
-    pub onetime: i64,
-    /// Unix time.
-    pub expire: i64,
-    /// Plan ids it applies to; empty or absent = every plan.
-    #[serde(default)]
-    pub shop: Vec<i64>,
-    /// Percent off, 1 to 100.
-    pub credit: i64,
+    Ok(ok(admin_shop::take_off_sale(&app, admin.id, id).await?))
 }
 
 /// Every coupon, newest first.
@@ -252,8 +100,7 @@ async fn list_coupons(
     State(app): State<AppState>,
     _admin: AdminUser,
 ) -> ApiResult<Json<Envelope<Vec<CouponView>>>> {
-    let rows = sql::list_coupons(&app.db).await?;
-    Ok(ok(rows.into_iter().map(CouponView::from).collect()))
+    Ok(ok(admin_shop::list_coupons(&app).await?))
 }
 
 /// Creates a coupon.
@@ -268,62 +115,8 @@ async fn create_coupon(
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<CouponBody>,
 ) -> ApiResult<(StatusCode, Json<Envelope<CouponView>>)> {
-    let code = body.code.trim();
-    let mut errors = Vec::new();
-    if code.is_empty() || code.chars().count() > 64 || code.chars().any(char::is_whitespace) {
-        errors.push(FieldError::new(
-            "code",
-            "Give a code of 1 to 64 characters without spaces.",
-        ));
-    }
-    if body.onetime < 0 {
-        errors.push(FieldError::new("onetime", "Must be ≥ 0 (0 = unlimited)."));
-    }
-    if body.expire <= 0 {
-        errors.push(FieldError::new("expire", "Must be a unix time."));
-    }
-    if !(1..=100).contains(&body.credit) {
-        errors.push(FieldError::new(
-            "credit",
-            "Must be a percentage from 1 to 100.",
-        ));
-    }
-    if body.shop.iter().any(|id| *id <= 0) {
-        errors.push(FieldError::new("shop", "Must be plan ids."));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let normalized = crate::domain::shop::normalize_code(code);
-    if sql::find_coupon(&app.db, &normalized).await?.is_some() {
-        return Err(ApiError::conflict(
-            "A coupon with this code already exists.",
-        ));
-    }
-    let coupon = Coupon {
-        code: code.to_string(),
-        onetime: body.onetime,
-        expire: body.expire,
-        shop: body
-            .shop
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-        credit: body.credit,
-    };
-    let id = admin_shop::create_coupon(&app, admin.id, &coupon).await?;
-    Ok((
-        StatusCode::CREATED,
-        ok(CouponView {
-            id,
-            code: coupon.code,
-            onetime: coupon.onetime,
-            expire: coupon.expire,
-            shop: coupon.shop,
-            credit: coupon.credit,
-        }),
-    ))
+    let coupon = admin_shop::create_coupon(&app, admin.id, &body).await?;
+    Ok((StatusCode::CREATED, ok(coupon)))
 }
 
 /// Deletes a coupon.

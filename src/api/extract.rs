@@ -45,10 +45,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     path
                 };
                 let msg = clean_serde_message(&inner.to_string());
-                ApiError::Validation {
-                    msg: format!("{field}: {msg}"),
-                    errors: vec![FieldError::new(field, msg)],
-                }
+                ApiError::invalid_fields(vec![FieldError::new(field, msg)])
             }
             _ => ApiError::bad_request(format!(
                 "Malformed JSON: {}",
@@ -141,7 +138,9 @@ mod tests {
         let e = parse_json::<Body>(br#"{"a":"x"}"#).unwrap_err();
         assert_eq!(e.status(), 422);
         match e {
-            ApiError::Validation { errors, .. } => assert_eq!(errors[0].field, "a"),
+            ApiError::Service(crate::service::error::ServiceError::Validation {
+                errors, ..
+            }) => assert_eq!(errors[0].field, "a"),
             other => panic!("{other:?}"),
         }
         let e = parse_json::<Body>(b"{}").unwrap_err();

@@ -37,8 +37,7 @@ async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
         if !bool::from(presented.as_bytes().ct_eq(token.as_bytes())) {
-            return ApiError::Unauthorized("A valid metrics token is required.".into())
-                .into_response();
+            return ApiError::unauthorized("A valid metrics token is required.").into_response();
         }
     }
     let (size, idle) = crate::on_db!(&app.db, |p| (p.size() as f64, p.num_idle() as f64));

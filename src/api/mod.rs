@@ -237,7 +237,7 @@ async fn method_not_allowed() -> Response {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
-    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+    ApiError::from(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 #[cfg(test)]

@@ -56,26 +56,6 @@ fn respond(result: Result<Response, NodeError>) -> Response {
     result.unwrap_or_else(failure)
 }
 
-/// With `check_node_ip` on, only a known node's `node_ip` (or loopback) may call.
-async fn caller_allowed(app: &AppState, ip: &str) -> bool {
-    if !app.config.check_node_ip {
-        return true;
-    }
-    if ip
-        .parse::<std::net::IpAddr>()
-        .is_ok_and(|a| a.is_loopback())
-    {
-        return true;
-    }
-    let n: Result<i64, _> = crate::on_db!(&app.db, |p| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM `node` WHERE `node_ip` = ?"
-    )
-    .bind(ip)
-    .fetch_one(p)
-    .await);
-    n.unwrap_or(0) > 0
-}
-
 /// A `/mod_mu` caller: a valid MU key and, with `check_node_ip` on, a known node address.
 pub struct MuCaller;
 
@@ -94,14 +74,15 @@ impl FromRequestParts<AppState> for MuCaller {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, app)
             .await
             .map_err(IntoResponse::into_response)?;
-        if caller_allowed(app, &ip).await {
-            Ok(MuCaller)
-        } else {
-            Err((
+        match node::caller_allowed(app, &ip).await {
+            Ok(true) => Ok(MuCaller),
+            Ok(false) => Err((
                 StatusCode::UNAUTHORIZED,
                 Json(json!({"ret": 0, "msg": "Invalid request IP."})),
             )
-                .into_response())
+                .into_response()),
+            // The database is down: say so (503), not that the node's address is unknown.
+            Err(e) => Err(failure(e)),
         }
     }
 }

@@ -33,7 +33,7 @@ impl From<NodeError> for ApiError {
             NodeError::Disabled | NodeError::OutOfBandwidth => ApiError::forbidden(e.to_string()),
             NodeError::InvalidData(why) => ApiError::invalid("data", why),
             NodeError::Unavailable(_) => {
-                ApiError::Unavailable("Database unavailable, try again shortly.".into())
+                ApiError::unavailable("Database unavailable, try again shortly.")
             }
         }
     }

@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -129,7 +129,11 @@ async fn notify(
         client_ip,
     };
     match payment::notify(&app, &gateway, &req).await? {
-        Some(n) => Ok(n.gateway.ack(n.verdict, &n.reason)),
+        Some(n) => {
+            let ack = n.gateway.ack(n.verdict, &n.reason);
+            let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::OK);
+            Ok((status, [(header::CONTENT_TYPE, ack.content_type)], ack.body).into_response())
+        }
         None => Err(ApiError::not_found("No such gateway.")),
     }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::users::UserRow;
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 pub async fn log(
@@ -111,6 +111,7 @@ pub struct NodeRow {
     pub node_class: i64,
     pub node_group: i64,
     #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     pub node_bandwidth: i64,
     pub node_bandwidth_limit: i64,
@@ -124,10 +125,7 @@ const NODE_COLUMNS: &str = "`id`, `name`, `type`, `server`, `custom_config`, `in
     `node_bandwidth`, `node_bandwidth_limit`, `bandwidthlimit_resetday`, `node_heartbeat`, `node_ip`";
 
 fn node_columns(db: &Db) -> String {
-    match db.backend() {
-        super::Backend::MySql => NODE_COLUMNS.to_string(),
-        super::Backend::Sqlite => NODE_COLUMNS.replace("AS DOUBLE", "AS REAL"),
-    }
+    NODE_COLUMNS.replace("AS DOUBLE", &format!("AS {}", db.backend().double()))
 }
 
 pub async fn nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
@@ -180,7 +178,7 @@ pub async fn insert_node(tx: &mut Tx, n: &NodeFields) -> sqlx::Result<i64> {
     .bind(n.traffic_rate)
     .bind(n.node_class)
     .bind(n.node_group)
-    .bind(n.node_speedlimit)
+    .bind(DbMoney(n.node_speedlimit))
     .bind(n.node_bandwidth_limit)
     .bind(n.bandwidthlimit_resetday)
     .execute(c)
@@ -205,7 +203,7 @@ pub async fn update_node(tx: &mut Tx, id: i64, n: &NodeFields) -> sqlx::Result<u
     .bind(n.traffic_rate)
     .bind(n.node_class)
     .bind(n.node_group)
-    .bind(n.node_speedlimit)
+    .bind(DbMoney(n.node_speedlimit))
     .bind(n.node_bandwidth_limit)
     .bind(n.bandwidthlimit_resetday)
     .bind(id)
@@ -241,6 +239,7 @@ pub struct PaylistRow {
     #[sqlx(try_from = "Int")]
     pub userid: i64,
     #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub total: Money,
     pub status: i64,
     pub tradeno: Option<String>,
@@ -279,6 +278,7 @@ pub struct BoughtRow {
     pub renew: i64,
     pub coupon: String,
     #[schema(value_type = String)]
+    #[sqlx(try_from = "DbMoney")]
     pub price: Money,
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// Every `user` column an operator sees or edits.
@@ -28,8 +28,10 @@ pub struct AccountRow {
     pub transfer_enable: i64,
     #[sqlx(try_from = "Int")]
     pub t: i64,
+    #[sqlx(try_from = "DbMoney")]
     pub money: Money,
     pub node_group: i64,
+    #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     pub node_connector: i64,
     pub invite_num: i64,
@@ -82,9 +84,9 @@ pub async fn update(tx: &mut Tx, u: &AccountRow) -> sqlx::Result<()> {
     .bind(u.transfer_enable)
     .bind(u.u)
     .bind(u.d)
-    .bind(u.money)
+    .bind(DbMoney(u.money))
     .bind(u.node_group)
-    .bind(u.node_speedlimit)
+    .bind(DbMoney(u.node_speedlimit))
     .bind(u.node_connector)
     .bind(u.invite_num)
     .bind(&u.remark)
@@ -201,9 +203,9 @@ pub async fn insert_money_log(
          `create_time`) VALUES (?, ?, ?, ?, ?, ?)"
     )
     .bind(user_id)
-    .bind(before)
-    .bind(after)
-    .bind(after - before)
+    .bind(DbMoney(before))
+    .bind(DbMoney(after))
+    .bind(DbMoney(after - before))
     .bind(remark)
     .bind(now)
     .execute(c)
@@ -220,7 +222,7 @@ pub struct RecordRow {
     pub at: Int,
     pub title: Option<String>,
     pub detail: Option<String>,
-    pub amount: Option<Money>,
+    pub amount: Option<DbMoney>,
     pub state: Option<Int>,
     pub extra: Option<Int>,
 }

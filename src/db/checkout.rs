@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Db, Done, Money, Tx};
+use super::{Db, DbMoney, Done, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// One checkout: the top-up order (`paylist.id`) and the purchase it stands for.
@@ -16,6 +16,7 @@ pub struct Checkout {
     /// The plan's price (after the coupon) when the checkout was made; the purchase happens only at
     /// this price.
     #[schema(value_type = String, example = "10.00")]
+    #[sqlx(try_from = "DbMoney")]
     pub price: Money,
     pub coupon: String,
     pub autorenew: i64,
@@ -55,7 +56,7 @@ pub async fn insert(db: &Db, c: &NewCheckout<'_>) -> sqlx::Result<()> {
     .bind(c.order_id)
     .bind(c.user_id)
     .bind(c.shop_id)
-    .bind(c.price)
+    .bind(DbMoney(c.price))
     .bind(c.coupon)
     .bind(i64::from(c.autorenew))
     .bind(i64::from(c.disable_others))
@@ -113,10 +114,11 @@ pub async fn find(db: &Db, order_id: i64) -> sqlx::Result<Option<Checkout>> {
 
 /// A user's balance and e-mail address.
 pub async fn user_money_and_email(db: &Db, user_id: i64) -> sqlx::Result<Option<(Money, String)>> {
-    on_db!(db, |p| sqlx::query_as(
+    let row: Option<(DbMoney, String)> = on_db!(db, |p| sqlx::query_as(
         "SELECT `money`, `email` FROM `user` WHERE `id` = ?"
     )
     .bind(user_id)
     .fetch_optional(p)
-    .await)
+    .await)?;
+    Ok(row.map(|(money, email)| (money.0, email)))
 }

@@ -207,17 +207,11 @@ pub fn sum_sql(backend: Backend, table: &str, column: &str, money: bool) -> Stri
     let expr = if money {
         super::cents_sum(backend, &col)
     } else {
-        match backend {
-            Backend::MySql => format!("COALESCE(SUM({col}), 0)"),
-            Backend::Sqlite => format!("COALESCE(SUM({col}), 0)"),
-        }
-    };
-    let text = match backend {
-        Backend::MySql => "CHAR",
-        Backend::Sqlite => "TEXT",
+        format!("COALESCE(SUM({col}), 0)")
     };
     format!(
-        "SELECT CAST(({expr}) AS {text}) FROM {}",
+        "SELECT CAST(({expr}) AS {}) FROM {}",
+        backend.text(),
         quote(backend, table)
     )
 }

@@ -154,10 +154,7 @@ pub async fn count_text_prefix(
     prefix: &str,
 ) -> sqlx::Result<i64> {
     let b = db.backend();
-    let text = match b {
-        Backend::MySql => "CHAR",
-        Backend::Sqlite => "TEXT",
-    };
+    let text = b.text();
     let sql = format!(
         "SELECT COUNT(*) FROM {} WHERE CAST({} AS {text}) LIKE ?",
         quote(b, table),

@@ -1,6 +1,6 @@
 //! SQL of scheduled jobs: the leader lease, run records, and the set-based account updates.
 
-use super::{Backend, Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// Takes (or renews) the lease `name` for `holder` until `expires_at` if it is free, expired or
@@ -13,11 +13,11 @@ pub async fn try_lease(
     now: i64,
     expires_at: i64,
 ) -> sqlx::Result<Option<i64>> {
-    let insert = match db.backend() {
-        Backend::MySql => "INSERT IGNORE INTO `spanel_job_lease` (`name`, `holder`, `token`, `expires_at`) VALUES (?, '', 0, 0)",
-        Backend::Sqlite => "INSERT OR IGNORE INTO `spanel_job_lease` (`name`, `holder`, `token`, `expires_at`) VALUES (?, '', 0, 0)",
-    };
-    on_db!(db, |p| sqlx::query(insert)
+    let insert = format!(
+        "{} INTO `spanel_job_lease` (`name`, `holder`, `token`, `expires_at`) VALUES (?, '', 0, 0)",
+        db.backend().insert_ignore()
+    );
+    on_db!(db, |p| sqlx::query(&insert)
         .bind(name)
         .execute(p)
         .await
@@ -50,15 +50,11 @@ pub async fn try_lease(
 /// already ran (so the work is skipped and rolled back), which makes a periodic job exactly-once
 /// even if two instances race or a run was interrupted and repeated.
 pub async fn claim_period(tx: &mut Tx, job: &str, period: &str, now: i64) -> sqlx::Result<bool> {
-    let sql = match tx.backend() {
-        Backend::MySql => {
-            "INSERT IGNORE INTO `spanel_job_run` (`job`, `period`, `ran_at`) VALUES (?, ?, ?)"
-        }
-        Backend::Sqlite => {
-            "INSERT OR IGNORE INTO `spanel_job_run` (`job`, `period`, `ran_at`) VALUES (?, ?, ?)"
-        }
-    };
-    let done = on_tx!(tx, |c| sqlx::query(sql)
+    let sql = format!(
+        "{} INTO `spanel_job_run` (`job`, `period`, `ran_at`) VALUES (?, ?, ?)",
+        tx.backend().insert_ignore()
+    );
+    let done = on_tx!(tx, |c| sqlx::query(&sql)
         .bind(job)
         .bind(period)
         .bind(now)
@@ -69,7 +65,7 @@ pub async fn claim_period(tx: &mut Tx, job: &str, period: &str, now: i64) -> sql
 }
 
 /// Runs an `UPDATE`/`DELETE` with the given integer parameters; returns the rows changed.
-pub async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64> {
+async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64> {
     on_tx!(tx, |c| {
         let mut q = sqlx::query(sql);
         for p in params {
@@ -77,6 +73,98 @@ pub async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64
         }
         q.execute(c).await.map(|r| Done::from(r).rows)
     })
+}
+
+/// Runs an `UPDATE` whose parameters are `params` and then the DATETIME `at`.
+async fn execute_at(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[i64],
+    at: chrono::NaiveDateTime,
+) -> sqlx::Result<u64> {
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query(sql);
+        for p in params {
+            q = q.bind(*p);
+        }
+        q.bind(at).execute(c).await.map(|r| Done::from(r).rows)
+    })
+}
+
+const CLASS_EXPIRED: &str = "`class` > 0 AND `class_expire` < ?";
+const ACCOUNT_EXPIRED: &str = "`expire_in` < ? AND `expire_notified` = 0";
+
+/// The addresses of users whose class expired before `now`, locked so that `expire_classes`
+/// changes exactly these rows.
+pub async fn class_expired_emails(
+    tx: &mut Tx,
+    now: chrono::NaiveDateTime,
+) -> sqlx::Result<Vec<String>> {
+    emails_where(tx, CLASS_EXPIRED, now).await
+}
+
+/// Class 0 for users whose class expired before `now`; with `reset_bytes`, their traffic also
+/// starts over with that many bytes (`class_expire_reset_traffic`).
+pub async fn expire_classes(
+    tx: &mut Tx,
+    now: chrono::NaiveDateTime,
+    reset_bytes: Option<i64>,
+) -> sqlx::Result<u64> {
+    match reset_bytes {
+        Some(bytes) => {
+            let sql = format!(
+                "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
+                 WHERE {CLASS_EXPIRED}"
+            );
+            execute_at(tx, &sql, &[bytes], now).await
+        }
+        None => {
+            let sql = format!("UPDATE `user` SET `class` = 0 WHERE {CLASS_EXPIRED}");
+            execute_at(tx, &sql, &[], now).await
+        }
+    }
+}
+
+/// The addresses of users whose account expired before `now` and who were not told yet, locked.
+pub async fn account_expired_emails(
+    tx: &mut Tx,
+    now: chrono::NaiveDateTime,
+) -> sqlx::Result<Vec<String>> {
+    emails_where(tx, ACCOUNT_EXPIRED, now).await
+}
+
+/// Zeroes the traffic of accounts that expired before `now`, once (`expire_notified`).
+pub async fn expire_accounts(tx: &mut Tx, now: chrono::NaiveDateTime) -> sqlx::Result<u64> {
+    let sql = format!(
+        "UPDATE `user` SET `transfer_enable` = 0, `u` = 0, `d` = 0, `expire_notified` = 1 \
+         WHERE {ACCOUNT_EXPIRED}"
+    );
+    execute_at(tx, &sql, &[], now).await
+}
+
+/// `last_day_t = u + d` for every user: the start of a new day's usage.
+pub async fn snapshot_daily_usage(tx: &mut Tx) -> sqlx::Result<u64> {
+    execute(tx, "UPDATE `user` SET `last_day_t` = `u` + `d`", &[]).await
+}
+
+/// One user's traffic starts over with `bytes` available.
+pub async fn reset_user_traffic(tx: &mut Tx, id: i64, bytes: i64) -> sqlx::Result<u64> {
+    execute(
+        tx,
+        "UPDATE `user` SET `u` = 0, `d` = 0, `last_day_t` = 0, `transfer_enable` = ? WHERE `id` = ?",
+        &[bytes, id],
+    )
+    .await
+}
+
+/// `node_bandwidth = 0` for nodes whose `bandwidthlimit_resetday` is `day` of the month.
+pub async fn reset_node_bandwidth(tx: &mut Tx, day: i64) -> sqlx::Result<u64> {
+    execute(
+        tx,
+        "UPDATE `node` SET `node_bandwidth` = 0 WHERE `bandwidthlimit_resetday` = ?",
+        &[day],
+    )
+    .await
 }
 
 /// Deletes `spanel_traffic_daily` rows of days before `before`, a range of `batch` user ids per
@@ -112,18 +200,18 @@ pub async fn prune_daily_usage(db: &Db, before: i64, batch: i64) -> sqlx::Result
 
 /// Users whose `auto_reset_day` is `day`: (id, auto_reset_bandwidth in GB).
 pub async fn auto_reset_users(tx: &mut Tx, day: i64) -> sqlx::Result<Vec<(i64, Money)>> {
-    let rows: Vec<(Int, Money)> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<(Int, DbMoney)> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT `id`, `auto_reset_bandwidth` FROM `user` WHERE `auto_reset_day` = ?"
     )
     .bind(day)
     .fetch_all(c)
     .await)?;
-    Ok(rows.into_iter().map(|(id, gb)| (id.0, gb)).collect())
+    Ok(rows.into_iter().map(|(id, gb)| (id.0, gb.0)).collect())
 }
 
 /// The e-mail addresses of users matching `condition` (a `WHERE` clause whose one parameter is a
 /// DATETIME), locked so the job's following `UPDATE` changes exactly these rows.
-pub async fn emails_where(
+async fn emails_where(
     tx: &mut Tx,
     condition: &str,
     at: chrono::NaiveDateTime,

@@ -199,23 +199,18 @@ pub async fn meta(db: &Db, name: &str) -> sqlx::Result<Option<String>> {
 }
 
 /// The statement that sets one `spanel_meta` value: binds (name, value).
-pub fn set_meta_sql(backend: Backend) -> &'static str {
-    match backend {
-        Backend::MySql => {
-            "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-             ON DUPLICATE KEY UPDATE `value` = VALUES(`value`)"
-        }
-        Backend::Sqlite => {
-            "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?) \
-             ON CONFLICT(`name`) DO UPDATE SET `value` = excluded.`value`"
-        }
-    }
+pub fn set_meta_sql(backend: Backend) -> String {
+    format!(
+        "INSERT INTO `spanel_meta` (`name`, `value`) VALUES (?, ?){}`value` = {}",
+        backend.upsert(&["name"]),
+        backend.proposed("value")
+    )
 }
 
 /// Sets a value of `spanel_meta`.
 pub async fn set_meta(db: &Db, name: &str, value: &str) -> sqlx::Result<()> {
     let sql = set_meta_sql(db.backend());
-    crate::on_db!(db, |p| sqlx::query(sql)
+    crate::on_db!(db, |p| sqlx::query(&sql)
         .bind(name)
         .bind(value)
         .execute(p)

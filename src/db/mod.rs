@@ -1,12 +1,16 @@
 //! One database layer over MySQL/MariaDB and SQLite.
 //!
 //! Queries are written once with `?` placeholders and run on whichever pool is configured through the
-//! [`on_db!`] and [`on_tx!`] macros, which expand the same body for both drivers. Where the dialects
-//! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
+//! [`on_db!`], [`on_tx!`] and [`on_exec!`] macros, which expand the same body for both drivers. A
+//! query that may run on the pool or inside a transaction takes an [`Exec`] (`&Db` or `&mut Tx`
+//! convert into one), so it is written once for both. Where the dialects really differ (row locks,
+//! upserts, insert-ignore, numeric casts, inserted ids) the difference lives in [`Backend`]'s
+//! helpers, in one place.
 
 pub mod admin;
 pub mod admin_users;
 pub mod checkout;
+pub mod config;
 pub mod copy;
 pub mod detect;
 pub mod introspect;
@@ -31,7 +35,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{MySql, Pool, Sqlite, Transaction};
 
-pub use types::{Int, Money};
+pub use types::{DbMoney, Int, Money};
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -73,6 +77,52 @@ macro_rules! on_tx {
                 $body
             }
             $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Where a query runs: on the pool, or inside a transaction.
+pub enum Exec<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Exec<'a> {
+    fn from(db: &'a Db) -> Self {
+        Exec::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Exec::Tx(tx)
+    }
+}
+
+impl Exec<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Exec::Db(db) => db.backend(),
+            Exec::Tx(tx) => tx.backend(),
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the pool or transaction connection of the [`Exec`] `$ex`.
+#[macro_export]
+macro_rules! on_exec {
+    ($ex:expr, |$c:ident| $body:expr) => {
+        match $ex {
+            $crate::db::Exec::Db($crate::db::Db::MySql($c)) => $body,
+            $crate::db::Exec::Db($crate::db::Db::Sqlite($c)) => $body,
+            $crate::db::Exec::Tx($crate::db::Tx::MySql(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Exec::Tx($crate::db::Tx::Sqlite(t)) => {
                 let $c = &mut **t;
                 $body
             }
@@ -177,11 +227,13 @@ impl Db {
             }
             true
         };
-        for (mysql, sqlite) in schema::SPANEL_TABLES {
-            match self {
-                Db::MySql(p) => sqlx::raw_sql(mysql).execute(p).await.map(Done::from)?,
-                Db::Sqlite(p) => sqlx::raw_sql(sqlite).execute(p).await.map(Done::from)?,
-            };
+        for table in schema::SPANEL_TABLES {
+            for stmt in schema::table_ddl(table, self.backend()) {
+                on_db!(self, |p| sqlx::raw_sql(&stmt)
+                    .execute(p)
+                    .await
+                    .map(Done::from))?;
+            }
         }
         let now = chrono::Utc::now().timestamp();
         migrations::apply(self, migrations::MIGRATIONS, now).await?;
@@ -233,6 +285,59 @@ impl Backend {
         match self {
             Backend::MySql => "LEAST",
             Backend::Sqlite => "MIN",
+        }
+    }
+
+    /// The start of an insert that skips rows whose key exists.
+    pub fn insert_ignore(self) -> &'static str {
+        match self {
+            Backend::MySql => "INSERT IGNORE",
+            Backend::Sqlite => "INSERT OR IGNORE",
+        }
+    }
+
+    /// The clause after an insert's `VALUES (…)` (or `SELECT`) that turns a key clash on `key`
+    /// into an update; the assignments follow it, naming the proposed values with [`Self::proposed`].
+    pub fn upsert(self, key: &[&str]) -> String {
+        match self {
+            Backend::MySql => " ON DUPLICATE KEY UPDATE ".to_string(),
+            Backend::Sqlite => {
+                let cols: Vec<String> = key.iter().map(|k| format!("`{k}`")).collect();
+                format!(" ON CONFLICT ({}) DO UPDATE SET ", cols.join(", "))
+            }
+        }
+    }
+
+    /// The value an upsert proposed for `column`.
+    pub fn proposed(self, column: &str) -> String {
+        match self {
+            Backend::MySql => format!("VALUES(`{column}`)"),
+            Backend::Sqlite => format!("excluded.`{column}`"),
+        }
+    }
+
+    /// The type to `CAST` to for a floating-point number.
+    pub fn double(self) -> &'static str {
+        match self {
+            Backend::MySql => "DOUBLE",
+            Backend::Sqlite => "REAL",
+        }
+    }
+
+    /// The type to `CAST` to for text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Backend::MySql => "CHAR",
+            Backend::Sqlite => "TEXT",
+        }
+    }
+
+    /// `column` as a number: SQLite keeps SSPanel's DECIMAL money as text, which must not be
+    /// compared as text.
+    pub fn numeric(self, column: &str) -> String {
+        match self {
+            Backend::MySql => column.to_string(),
+            Backend::Sqlite => format!("CAST({column} AS REAL)"),
         }
     }
 }

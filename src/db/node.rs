@@ -1,6 +1,6 @@
 //! SQL of the node APIs: nodes, the users a node serves, online state and traffic accounting.
 
-use super::{placeholders, Backend, Db, Done, Int, Money, Tx};
+use super::{placeholders, Db, DbMoney, Done, Int, Money, Tx};
 use crate::domain::node::{NodeRow, NodeUserRow, COUNTER_CAP, MAX_BATCH_DELTA};
 use crate::{on_db, on_tx};
 
@@ -22,6 +22,7 @@ struct NodeRecord {
     traffic_rate: f32,
     node_class: i64,
     node_group: i64,
+    #[sqlx(try_from = "DbMoney")]
     node_speedlimit: Money,
     node_connector: i64,
     node_bandwidth: i64,
@@ -111,6 +112,7 @@ struct ListableRecord {
     d: i64,
     #[sqlx(try_from = "Int")]
     transfer_enable: i64,
+    #[sqlx(try_from = "DbMoney")]
     node_speedlimit: Money,
     node_connector: i64,
     is_multi_user: i64,
@@ -443,18 +445,15 @@ pub async fn prune_receipts(db: &Db, before: i64, limit: i64) -> sqlx::Result<u6
 /// Writes commit number `seq` of a flusher's `slot` inside the transaction being committed, so
 /// that, if the connection dies during `COMMIT`, a later look tells whether it committed.
 pub async fn mark_commit(tx: &mut Tx, slot: &str, seq: i64, now: i64) -> sqlx::Result<()> {
-    let sql = match tx.backend() {
-        Backend::MySql => {
-            "INSERT INTO `spanel_traffic_commit` (`slot`, `seq`, `updated_at`) VALUES (?, ?, ?) \
-             ON DUPLICATE KEY UPDATE `seq` = VALUES(`seq`), `updated_at` = VALUES(`updated_at`)"
-        }
-        Backend::Sqlite => {
-            "INSERT INTO `spanel_traffic_commit` (`slot`, `seq`, `updated_at`) VALUES (?, ?, ?) \
-             ON CONFLICT (`slot`) DO UPDATE SET `seq` = excluded.`seq`, \
-             `updated_at` = excluded.`updated_at`"
-        }
-    };
-    on_tx!(tx, |c| sqlx::query(sql)
+    let b = tx.backend();
+    let sql = format!(
+        "INSERT INTO `spanel_traffic_commit` (`slot`, `seq`, `updated_at`) VALUES (?, ?, ?){}\
+         `seq` = {}, `updated_at` = {}",
+        b.upsert(&["slot"]),
+        b.proposed("seq"),
+        b.proposed("updated_at")
+    );
+    on_tx!(tx, |c| sqlx::query(&sql)
         .bind(slot)
         .bind(seq)
         .bind(now)
@@ -735,25 +734,19 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .execute(c)
     .await
     .map(Done::from))?;
-    let daily = match tx.backend() {
-        Backend::MySql => {
-            "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
-             SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
-             FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
-             ON DUPLICATE KEY UPDATE \
-             `u` = LEAST(`spanel_traffic_daily`.`u` + VALUES(`u`), 2305843009213693952), \
-             `d` = LEAST(`spanel_traffic_daily`.`d` + VALUES(`d`), 2305843009213693952)"
-        }
-        Backend::Sqlite => {
-            "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
-             SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
-             FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day` \
-             ON CONFLICT (`user_id`, `day`) DO UPDATE SET \
-             `u` = MIN(`u` + excluded.`u`, 2305843009213693952), \
-             `d` = MIN(`d` + excluded.`d`, 2305843009213693952)"
-        }
-    };
-    on_tx!(tx, |c| sqlx::query(daily)
+    let b = tx.backend();
+    let (least, cap) = (b.least(), COUNTER_CAP);
+    let daily = format!(
+        "INSERT INTO `spanel_traffic_daily` (`user_id`, `day`, `u`, `d`) \
+         SELECT `user_id`, `hour` - `hour` % 86400 AS `day`, SUM(`u`), SUM(`d`) \
+         FROM `spanel_traffic_hourly` WHERE `hour` < ? GROUP BY `user_id`, `day`{}\
+         `u` = {least}(`spanel_traffic_daily`.`u` + {}, {cap}), \
+         `d` = {least}(`spanel_traffic_daily`.`d` + {}, {cap})",
+        b.upsert(&["user_id", "day"]),
+        b.proposed("u"),
+        b.proposed("d")
+    );
+    on_tx!(tx, |c| sqlx::query(&daily)
         .bind(before_hour)
         .execute(c)
         .await
@@ -766,6 +759,17 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
     .await
     .map(Done::from))?;
     Ok(moved.rows)
+}
+
+/// Whether some node has `ip` as its `node_ip`.
+pub async fn node_ip_known(db: &Db, ip: &str) -> sqlx::Result<bool> {
+    let n: Int = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `node` WHERE `node_ip` = ?"
+    )
+    .bind(ip)
+    .fetch_one(p)
+    .await)?;
+    Ok(n.0 > 0)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! SQL of node monitoring, the e-mail queue and traffic reports.
 
-use super::{Backend, Db, Done, Int, Money, Tx};
+use super::{Db, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
@@ -37,10 +37,7 @@ pub async fn latest_info(db: &Db) -> sqlx::Result<Vec<(i64, String, f64, i64)>> 
 }
 
 fn cast_uptime(db: &Db, sql: &str) -> String {
-    match db.backend() {
-        Backend::MySql => sql.to_string(),
-        Backend::Sqlite => sql.replace("AS DOUBLE", "AS REAL"),
-    }
+    sql.replace("AS DOUBLE", &format!("AS {}", db.backend().double()))
 }
 
 /// `node_info` rows of one node since `from`: (time, load, uptime).
@@ -217,19 +214,16 @@ pub async fn email_failed(
     next_at: i64,
     error: &str,
 ) -> sqlx::Result<()> {
-    let sql = match db.backend() {
-        Backend::MySql => {
-            "INSERT INTO `spanel_email_attempt` (`queue_id`, `attempts`, `next_at`, `last_error`) \
-             VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE `attempts` = VALUES(`attempts`), \
-             `next_at` = VALUES(`next_at`), `last_error` = VALUES(`last_error`)"
-        }
-        Backend::Sqlite => {
-            "INSERT INTO `spanel_email_attempt` (`queue_id`, `attempts`, `next_at`, `last_error`) \
-             VALUES (?, ?, ?, ?) ON CONFLICT(`queue_id`) DO UPDATE SET `attempts` = excluded.`attempts`, \
-             `next_at` = excluded.`next_at`, `last_error` = excluded.`last_error`"
-        }
-    };
-    on_db!(db, |p| sqlx::query(sql)
+    let b = db.backend();
+    let sql = format!(
+        "INSERT INTO `spanel_email_attempt` (`queue_id`, `attempts`, `next_at`, `last_error`) \
+         VALUES (?, ?, ?, ?){}`attempts` = {}, `next_at` = {}, `last_error` = {}",
+        b.upsert(&["queue_id"]),
+        b.proposed("attempts"),
+        b.proposed("next_at"),
+        b.proposed("last_error")
+    );
+    on_db!(db, |p| sqlx::query(&sql)
         .bind(id)
         .bind(attempts)
         .bind(next_at)

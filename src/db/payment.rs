@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// One `paylist` row.
@@ -15,6 +15,7 @@ pub struct Order {
     #[serde(skip)]
     pub userid: i64,
     #[schema(value_type = String, example = "10.00")]
+    #[sqlx(try_from = "DbMoney")]
     pub total: Money,
     /// 0 waiting, 1 paid.
     pub status: i64,
@@ -37,7 +38,7 @@ pub async fn insert_order(
         "INSERT INTO `paylist` (`userid`, `total`, `status`, `tradeno`, `datetime`) VALUES (?, ?, 0, ?, ?)"
     )
     .bind(user_id)
-    .bind(total)
+    .bind(DbMoney(total))
     .bind(tradeno)
     .bind(now_unix)
     .execute(p)
@@ -138,7 +139,7 @@ pub async fn insert_recharge_record(
          VALUES (?, -1, ?, 1, ?, ?)"
     )
     .bind(gateway)
-    .bind(total)
+    .bind(DbMoney(total))
     .bind(user_id)
     .bind(now)
     .execute(c)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::domain::perks::Grantable;
 use crate::{on_db, on_tx};
 
@@ -53,6 +53,7 @@ pub struct CodeRow {
     #[serde(rename = "type")]
     pub kind: i64,
     #[schema(value_type = String, example = "10.00")]
+    #[sqlx(try_from = "DbMoney")]
     pub number: Money,
     /// 1 once redeemed.
     pub isused: i64,
@@ -146,7 +147,7 @@ pub async fn insert_code(tx: &mut Tx, code: &str, kind: i64, number: Money) -> s
     )
     .bind(code)
     .bind(kind)
-    .bind(number)
+    .bind(DbMoney(number))
     .bind(never)
     .execute(c)
     .await

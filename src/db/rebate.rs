@@ -1,12 +1,13 @@
 //! SQL for referral commission: `payback` rows and the balances they credit.
 
-use super::{Done, Int, Money, Tx};
+use super::{DbMoney, Done, Int, Money, Tx};
 use crate::on_tx;
 
 /// A user row locked for a balance change, with what the referral chain needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LockedBalance {
     pub enable: i64,
+    #[sqlx(try_from = "DbMoney")]
     pub money: Money,
     /// The inviter (0 for none).
     #[sqlx(try_from = "Int")]
@@ -30,7 +31,7 @@ pub async fn set_balance(tx: &mut Tx, user_id: i64, money: Money) -> sqlx::Resul
     on_tx!(tx, |c| sqlx::query(
         "UPDATE `user` SET `money` = ? WHERE `id` = ?"
     )
-    .bind(money)
+    .bind(DbMoney(money))
     .bind(user_id)
     .execute(c)
     .await
@@ -40,14 +41,14 @@ pub async fn set_balance(tx: &mut Tx, user_id: i64, money: Money) -> sqlx::Resul
 
 /// How many paybacks, and how much in total, `beneficiary` has had from `payer`.
 pub async fn paid_so_far(tx: &mut Tx, payer: i64, beneficiary: i64) -> sqlx::Result<(i64, Money)> {
-    let rows: Vec<Money> = on_tx!(tx, |c| sqlx::query_scalar(
+    let rows: Vec<DbMoney> = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT `ref_get` FROM `payback` WHERE `userid` = ? AND `ref_by` = ?"
     )
     .bind(payer)
     .bind(beneficiary)
     .fetch_all(c)
     .await)?;
-    let total = rows.iter().fold(Money::ZERO, |acc, m| acc + *m);
+    let total = rows.iter().fold(Money::ZERO, |acc, m| acc + m.0);
     Ok((rows.len() as i64, total))
 }
 
@@ -63,10 +64,10 @@ pub async fn insert_payback(
         sqlx::query(
         "INSERT INTO `payback` (`total`, `userid`, `ref_by`, `ref_get`, `datetime`) VALUES (?, ?, ?, ?, ?)"
     )
-    .bind(total)
+    .bind(DbMoney(total))
     .bind(payer)
     .bind(beneficiary)
-    .bind(ref_get)
+    .bind(DbMoney(ref_get))
     .bind(now_unix)
     .execute(c)
     .await

@@ -17,12 +17,14 @@ pub struct Column {
 pub struct Table {
     pub name: &'static str,
     pub columns: &'static [Column],
-    /// Secondary keys: (name, unique, columns).
+    /// The primary key's columns.
+    pub primary_key: &'static [&'static str],
+    /// Secondary keys: (name, unique, column).
     pub keys: &'static [(&'static str, bool, &'static str)],
     /// Foreign keys: (constraint name, column, referenced table, on-update cascade).
     pub foreign_keys: &'static [(&'static str, &'static str, &'static str, bool)],
-    /// MySQL table collation (SSPanel's `config` table uses the server default).
-    pub unicode_collation: bool,
+    /// MySQL table collation; None = the server default (SSPanel's `config` table).
+    pub collation: Option<&'static str>,
 }
 
 const fn col(name: &'static str, mysql_type: &'static str) -> Column {
@@ -114,6 +116,7 @@ pub const TABLES: &[Table] = &[
             def("auto_reset_day", INT, "0"),
             def("auto_reset_bandwidth", "decimal(12,2)", "0.00"),
         ],
+        primary_key: &["id"],
         keys: &[
             ("email", true, "email"),
             ("uuid", true, "uuid"),
@@ -121,7 +124,7 @@ pub const TABLES: &[Table] = &[
             ("user_name", false, "user_name"),
         ],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "node",
@@ -148,9 +151,10 @@ pub const TABLES: &[Table] = &[
             def("online", "tinyint(1)", "1"),
             def("gfw_block", "tinyint(1)", "0"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "alive_ip",
@@ -161,9 +165,10 @@ pub const TABLES: &[Table] = &[
             col("ip", "varchar(182)"),
             col("datetime", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "announcement",
@@ -173,9 +178,10 @@ pub const TABLES: &[Table] = &[
             col("content", "longtext"),
             col("markdown", "longtext"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "blockip",
@@ -185,9 +191,10 @@ pub const TABLES: &[Table] = &[
             col("ip", "varchar(182)"),
             col("datetime", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "bought",
@@ -201,9 +208,10 @@ pub const TABLES: &[Table] = &[
             col("price", "decimal(12,2)"),
             def("is_notified", "tinyint(1)", "0"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "code",
@@ -216,9 +224,10 @@ pub const TABLES: &[Table] = &[
             col("userid", BIGINT),
             col("usedatetime", "datetime"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "config",
@@ -232,9 +241,10 @@ pub const TABLES: &[Table] = &[
             col("default", "text"),
             col("mark", "text"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: false,
+        collation: None,
     },
     Table {
         name: "coupon",
@@ -246,9 +256,10 @@ pub const TABLES: &[Table] = &[
             col("shop", "text"),
             col("credit", INT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "detect_ban_log",
@@ -263,9 +274,10 @@ pub const TABLES: &[Table] = &[
             col("end_time", BIGINT),
             col("all_detect_number", INT),
         ],
+        primary_key: &["id"],
         keys: &[("user_id", false, "user_id")],
         foreign_keys: &[("detect_ban_log_ibfk_2", "user_id", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "detect_list",
@@ -276,9 +288,10 @@ pub const TABLES: &[Table] = &[
             col("regex", "longtext"),
             col("type", INT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "detect_log",
@@ -290,6 +303,7 @@ pub const TABLES: &[Table] = &[
             col("node_id", INT),
             def("status", "int(2)", "0"),
         ],
+        primary_key: &["id"],
         keys: &[
             ("user_id", false, "user_id"),
             ("node_id", false, "node_id"),
@@ -300,7 +314,7 @@ pub const TABLES: &[Table] = &[
             ("detect_log_ibfk_5", "node_id", "node", true),
             ("detect_log_ibfk_6", "list_id", "detect_list", true),
         ],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "email_queue",
@@ -312,9 +326,10 @@ pub const TABLES: &[Table] = &[
             col("array", "longtext"),
             col("time", "int(64)"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "email_verify",
@@ -325,9 +340,10 @@ pub const TABLES: &[Table] = &[
             col("code", "text"),
             col("expire_in", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "gconfig",
@@ -344,9 +360,10 @@ pub const TABLES: &[Table] = &[
             col("operator_email", "varchar(32)"),
             col("last_update", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "link",
@@ -355,9 +372,10 @@ pub const TABLES: &[Table] = &[
             col("token", "varchar(128)"),
             col("userid", BIGINT_U),
         ],
+        primary_key: &["id"],
         keys: &[("token", true, "token"), ("userid", true, "userid")],
         foreign_keys: &[("link_ibfk_2", "userid", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "login_ip",
@@ -368,9 +386,10 @@ pub const TABLES: &[Table] = &[
             col("datetime", BIGINT),
             col("type", INT),
         ],
+        primary_key: &["id"],
         keys: &[("userid", false, "userid")],
         foreign_keys: &[("login_ip_ibfk_2", "userid", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "payback",
@@ -382,9 +401,10 @@ pub const TABLES: &[Table] = &[
             col("ref_get", "decimal(12,2)"),
             col("datetime", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "paylist",
@@ -396,9 +416,10 @@ pub const TABLES: &[Table] = &[
             null("tradeno", "text", "NULL"),
             def("datetime", BIGINT, "0"),
         ],
+        primary_key: &["id"],
         keys: &[("userid", false, "userid")],
         foreign_keys: &[("paylist_ibfk_2", "userid", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "shop",
@@ -411,9 +432,10 @@ pub const TABLES: &[Table] = &[
             def("auto_reset_bandwidth", INT, "0"),
             def("status", INT, "1"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "user_invite_code",
@@ -427,10 +449,11 @@ pub const TABLES: &[Table] = &[
             },
             def("updated_at", "timestamp", "'2016-06-01 00:00:00'"),
         ],
+        primary_key: &["id"],
         keys: &[("code", true, "code"), ("user_id", true, "user_id")],
         // SSPanel declares this one without ON UPDATE CASCADE.
         foreign_keys: &[("user_invite_code_ibfk_1", "user_id", "user", false)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "node_info",
@@ -441,9 +464,10 @@ pub const TABLES: &[Table] = &[
             col("load", "varchar(32)"),
             col("log_time", INT),
         ],
+        primary_key: &["id"],
         keys: &[("node_id", false, "node_id")],
         foreign_keys: &[("node_info_ibfk_2", "node_id", "node", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "node_online_log",
@@ -453,9 +477,10 @@ pub const TABLES: &[Table] = &[
             col("online_user", INT),
             col("log_time", INT),
         ],
+        primary_key: &["id"],
         keys: &[("node_id", false, "node_id")],
         foreign_keys: &[("node_online_log_ibfk_3", "node_id", "node", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "user_password_reset",
@@ -466,9 +491,10 @@ pub const TABLES: &[Table] = &[
             col("init_time", INT),
             col("expire_time", INT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "telegram_session",
@@ -479,9 +505,10 @@ pub const TABLES: &[Table] = &[
             col("session_content", "text"),
             col("datetime", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "ticket",
@@ -494,9 +521,10 @@ pub const TABLES: &[Table] = &[
             col("datetime", BIGINT),
             def("status", INT, "1"),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "unblockip",
@@ -506,9 +534,10 @@ pub const TABLES: &[Table] = &[
             col("datetime", BIGINT),
             col("userid", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[],
         foreign_keys: &[],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "user_hourly_usage",
@@ -519,9 +548,10 @@ pub const TABLES: &[Table] = &[
             col("hourly_usage", BIGINT),
             col("datetime", INT),
         ],
+        primary_key: &["id"],
         keys: &[("user_id", false, "user_id")],
         foreign_keys: &[("user_hourly_usage_ibfk_2", "user_id", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "user_subscribe_log",
@@ -535,9 +565,10 @@ pub const TABLES: &[Table] = &[
             col("request_time", "datetime"),
             null("request_user_agent", "text", "NULL"),
         ],
+        primary_key: &["id"],
         keys: &[("user_id", false, "user_id")],
         foreign_keys: &[("user_subscribe_log_ibfk_3", "user_id", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
     Table {
         name: "user_token",
@@ -548,285 +579,238 @@ pub const TABLES: &[Table] = &[
             col("create_time", BIGINT_U),
             col("expire_time", BIGINT),
         ],
+        primary_key: &["id"],
         keys: &[("user_id", false, "user_id")],
         foreign_keys: &[("user_token_ibfk_2", "user_id", "user", true)],
-        unicode_collation: true,
+        collation: Some("utf8mb4_unicode_ci"),
     },
 ];
 
 /// Tables of spanel's own (always `spanel_`-prefixed), created on every start if missing.
 /// Each entry is (MySQL DDL, SQLite DDL).
-pub const SPANEL_TABLES: &[(&str, &str)] = &[
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_traffic_hourly` (
-        `user_id` bigint(20) unsigned NOT NULL,
-        `hour` bigint(20) NOT NULL,
-        `u` bigint(20) unsigned NOT NULL DEFAULT 0,
-        `d` bigint(20) unsigned NOT NULL DEFAULT 0,
-        PRIMARY KEY (`user_id`, `hour`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_traffic_hourly (
-        user_id INTEGER NOT NULL,
-        hour INTEGER NOT NULL,
-        u INTEGER NOT NULL DEFAULT 0,
-        d INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (user_id, hour)
-    )",
-    ),
+/// Tables of spanel's own (always `spanel_`-prefixed), created on every start if missing, rendered
+/// for both backends like SSPanel's.
+pub const SPANEL_TABLES: &[Table] = &[
+    Table {
+        name: "spanel_traffic_hourly",
+        columns: &[
+            col("user_id", "bigint(20) unsigned"),
+            col("hour", "bigint(20)"),
+            def("u", "bigint(20) unsigned", "0"),
+            def("d", "bigint(20) unsigned", "0"),
+        ],
+        primary_key: &["user_id", "hour"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
     // Finished hours of `spanel_traffic_hourly` summed per UTC day (`day` = unix time of midnight),
     // upload and download apart, for the users' usage charts; pruned after `USAGE_DAYS_KEPT`.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_traffic_daily` (
-        `user_id` bigint(20) unsigned NOT NULL,
-        `day` bigint(20) NOT NULL,
-        `u` bigint(20) unsigned NOT NULL DEFAULT 0,
-        `d` bigint(20) unsigned NOT NULL DEFAULT 0,
-        PRIMARY KEY (`user_id`, `day`),
-        KEY `day` (`day`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_traffic_daily (
-        user_id INTEGER NOT NULL,
-        day INTEGER NOT NULL,
-        u INTEGER NOT NULL DEFAULT 0,
-        d INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (user_id, day)
-    );
-    CREATE INDEX IF NOT EXISTS spanel_traffic_daily_day ON spanel_traffic_daily (day)",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_job_run` (
-        `job` varchar(64) NOT NULL,
-        `period` varchar(32) NOT NULL,
-        `ran_at` bigint(20) NOT NULL,
-        PRIMARY KEY (`job`, `period`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_job_run (
-        job TEXT NOT NULL,
-        period TEXT NOT NULL,
-        ran_at INTEGER NOT NULL,
-        PRIMARY KEY (job, period)
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_job_lease` (
-        `name` varchar(64) NOT NULL PRIMARY KEY,
-        `holder` varchar(128) NOT NULL,
-        `token` bigint(20) NOT NULL DEFAULT 0,
-        `expires_at` bigint(20) NOT NULL DEFAULT 0
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_job_lease (
-        name TEXT NOT NULL PRIMARY KEY,
-        holder TEXT NOT NULL,
-        token INTEGER NOT NULL DEFAULT 0,
-        expires_at INTEGER NOT NULL DEFAULT 0
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_admin_log` (
-        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        `admin_id` bigint(20) NOT NULL,
-        `action` varchar(64) NOT NULL,
-        `target` varchar(128) NOT NULL,
-        `detail` text NOT NULL,
-        `created_at` bigint(20) NOT NULL,
-        KEY `target` (`target`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_admin_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        admin_id INTEGER NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        detail TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_node_alert` (
-        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        `node_id` bigint(20) NOT NULL,
-        `kind` varchar(8) NOT NULL,
-        `created_at` bigint(20) NOT NULL,
-        `detail` text NOT NULL,
-        KEY `node_id` (`node_id`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_node_alert (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        node_id INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        detail TEXT NOT NULL
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_email_attempt` (
-        `queue_id` bigint(20) NOT NULL PRIMARY KEY,
-        `attempts` int(11) NOT NULL DEFAULT 0,
-        `next_at` bigint(20) NOT NULL DEFAULT 0,
-        `last_error` text NOT NULL
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_email_attempt (
-        queue_id INTEGER NOT NULL PRIMARY KEY,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_at INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_payment_event` (
-        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        `gateway` varchar(32) NOT NULL,
-        `tradeno` varchar(128) NOT NULL DEFAULT '',
-        `verdict` varchar(16) NOT NULL,
-        `reason` varchar(255) NOT NULL DEFAULT '',
-        `created_at` bigint(20) NOT NULL,
-        KEY `tradeno` (`tradeno`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_payment_event (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        gateway TEXT NOT NULL,
-        tradeno TEXT NOT NULL DEFAULT '',
-        verdict TEXT NOT NULL,
-        reason TEXT NOT NULL DEFAULT '',
-        created_at INTEGER NOT NULL
-    )",
-    ),
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_gateway_order` (
-        `gateway` varchar(32) NOT NULL,
-        `gateway_order_id` varchar(64) NOT NULL,
-        `tradeno` varchar(128) NOT NULL,
-        `currency` varchar(8) NOT NULL,
-        `created_at` bigint(20) NOT NULL,
-        PRIMARY KEY (`gateway`, `gateway_order_id`),
-        KEY `tradeno` (`tradeno`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_gateway_order (
-        gateway TEXT NOT NULL,
-        gateway_order_id TEXT NOT NULL,
-        tradeno TEXT NOT NULL,
-        currency TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (gateway, gateway_order_id)
-    )",
-    ),
+    Table {
+        name: "spanel_traffic_daily",
+        columns: &[
+            col("user_id", "bigint(20) unsigned"),
+            col("day", "bigint(20)"),
+            def("u", "bigint(20) unsigned", "0"),
+            def("d", "bigint(20) unsigned", "0"),
+        ],
+        primary_key: &["user_id", "day"],
+        keys: &[("day", false, "day")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_job_run",
+        columns: &[
+            col("job", "varchar(64)"),
+            col("period", "varchar(32)"),
+            col("ran_at", "bigint(20)"),
+        ],
+        primary_key: &["job", "period"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_job_lease",
+        columns: &[
+            col("name", "varchar(64)"),
+            col("holder", "varchar(128)"),
+            def("token", "bigint(20)", "0"),
+            def("expires_at", "bigint(20)", "0"),
+        ],
+        primary_key: &["name"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_admin_log",
+        columns: &[
+            id("bigint(20)"),
+            col("admin_id", "bigint(20)"),
+            col("action", "varchar(64)"),
+            col("target", "varchar(128)"),
+            col("detail", "text"),
+            col("created_at", "bigint(20)"),
+        ],
+        primary_key: &["id"],
+        keys: &[("target", false, "target")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_node_alert",
+        columns: &[
+            id("bigint(20)"),
+            col("node_id", "bigint(20)"),
+            col("kind", "varchar(8)"),
+            col("created_at", "bigint(20)"),
+            col("detail", "text"),
+        ],
+        primary_key: &["id"],
+        keys: &[("node_id", false, "node_id")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_email_attempt",
+        columns: &[
+            col("queue_id", "bigint(20)"),
+            def("attempts", "int(11)", "0"),
+            def("next_at", "bigint(20)", "0"),
+            col("last_error", "text"),
+        ],
+        primary_key: &["queue_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_payment_event",
+        columns: &[
+            id("bigint(20)"),
+            col("gateway", "varchar(32)"),
+            def("tradeno", "varchar(128)", "''"),
+            col("verdict", "varchar(16)"),
+            def("reason", "varchar(255)", "''"),
+            col("created_at", "bigint(20)"),
+        ],
+        primary_key: &["id"],
+        keys: &[("tradeno", false, "tradeno")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    Table {
+        name: "spanel_gateway_order",
+        columns: &[
+            col("gateway", "varchar(32)"),
+            col("gateway_order_id", "varchar(64)"),
+            col("tradeno", "varchar(128)"),
+            col("currency", "varchar(8)"),
+            col("created_at", "bigint(20)"),
+        ],
+        primary_key: &["gateway", "gateway_order_id"],
+        keys: &[("tradeno", false, "tradeno")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
     // Traffic reports applied under an `Idempotency-Key`, per node; a retry with a key seen
     // within the last day is acknowledged without being applied again.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_traffic_receipt` (
-        `node_id` bigint(20) NOT NULL,
-        `idem_key` varchar(128) NOT NULL,
-        `created_at` bigint(20) NOT NULL,
-        PRIMARY KEY (`node_id`, `idem_key`),
-        KEY `created_at` (`created_at`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS spanel_traffic_receipt (
-        node_id INTEGER NOT NULL,
-        idem_key TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (node_id, idem_key)
-    );
-    CREATE INDEX IF NOT EXISTS spanel_traffic_receipt_created_at ON spanel_traffic_receipt (created_at)",
-    ),
+    Table {
+        name: "spanel_traffic_receipt",
+        columns: &[
+            col("node_id", "bigint(20)"),
+            col("idem_key", "varchar(128)"),
+            col("created_at", "bigint(20)"),
+        ],
+        primary_key: &["node_id", "idem_key"],
+        keys: &[("created_at", false, "created_at")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_bin"),
+    },
     // The last commit number of each traffic flusher, written inside each of its transactions: when
     // a connection dies during `COMMIT`, this row tells whether the commit happened.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_traffic_commit` (
-        `slot` varchar(32) NOT NULL PRIMARY KEY,
-        `seq` bigint(20) NOT NULL,
-        `updated_at` bigint(20) NOT NULL
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-        "CREATE TABLE IF NOT EXISTS spanel_traffic_commit (
-        slot TEXT NOT NULL PRIMARY KEY,
-        seq INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    )",
-    ),
+    Table {
+        name: "spanel_traffic_commit",
+        columns: &[
+            col("slot", "varchar(32)"),
+            col("seq", "bigint(20)"),
+            col("updated_at", "bigint(20)"),
+        ],
+        primary_key: &["slot"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_bin"),
+    },
     // A top-up made to pay for a plan (`order_id` = `paylist.id`): the credit buys the plan.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_plan_checkout` (
-        `order_id` bigint(20) NOT NULL PRIMARY KEY,
-        `user_id` bigint(20) NOT NULL,
-        `shop_id` bigint(20) NOT NULL,
-        `price` decimal(12,2) NOT NULL,
-        `coupon` varchar(255) NOT NULL DEFAULT '',
-        `autorenew` bigint(20) NOT NULL DEFAULT 0,
-        `disable_others` bigint(20) NOT NULL DEFAULT 0,
-        `status` varchar(16) NOT NULL,
-        `bought_id` bigint(20) NOT NULL DEFAULT 0,
-        `note` varchar(255) NOT NULL DEFAULT '',
-        `created_at` bigint(20) NOT NULL,
-        `settled_at` bigint(20) NOT NULL DEFAULT 0,
-        KEY `user_id` (`user_id`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_plan_checkout (
-        order_id INTEGER NOT NULL PRIMARY KEY,
-        user_id INTEGER NOT NULL,
-        shop_id INTEGER NOT NULL,
-        price TEXT NOT NULL,
-        coupon TEXT NOT NULL DEFAULT '',
-        autorenew INTEGER NOT NULL DEFAULT 0,
-        disable_others INTEGER NOT NULL DEFAULT 0,
-        status TEXT NOT NULL,
-        bought_id INTEGER NOT NULL DEFAULT 0,
-        note TEXT NOT NULL DEFAULT '',
-        created_at INTEGER NOT NULL,
-        settled_at INTEGER NOT NULL DEFAULT 0
-    )",
-    ),
+    Table {
+        name: "spanel_plan_checkout",
+        columns: &[
+            col("order_id", "bigint(20)"),
+            col("user_id", "bigint(20)"),
+            col("shop_id", "bigint(20)"),
+            col("price", "decimal(12,2)"),
+            def("coupon", "varchar(255)", "''"),
+            def("autorenew", "bigint(20)", "0"),
+            def("disable_others", "bigint(20)", "0"),
+            col("status", "varchar(16)"),
+            def("bought_id", "bigint(20)", "0"),
+            def("note", "varchar(255)", "''"),
+            col("created_at", "bigint(20)"),
+            def("settled_at", "bigint(20)", "0"),
+        ],
+        primary_key: &["order_id"],
+        keys: &[("user_id", false, "user_id")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
     // Per-account session state: `generation` is carried in every token and raised by "log out
     // everywhere"; `totp_step` is the last two-factor time step used, so a code works once.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_user_session` (
-        `user_id` bigint(20) unsigned NOT NULL PRIMARY KEY,
-        `generation` bigint(20) NOT NULL DEFAULT 0,
-        `totp_step` bigint(20) NOT NULL DEFAULT 0
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_user_session (
-        user_id INTEGER NOT NULL PRIMARY KEY,
-        generation INTEGER NOT NULL DEFAULT 0,
-        totp_step INTEGER NOT NULL DEFAULT 0
-    )",
-    ),
-    // Balance changes, with the columns of SSPanel-UIM's later `user_money_log` (which the classic
-    // schema lacks): amounts before and after, the change and its reason.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_user_money_log` (
-        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
-        `user_id` bigint(20) unsigned NOT NULL,
-        `before` decimal(12,2) NOT NULL,
-        `after` decimal(12,2) NOT NULL,
-        `amount` decimal(12,2) NOT NULL,
-        `remark` text NOT NULL,
-        `create_time` bigint(20) NOT NULL,
-        KEY `user_id` (`user_id`)
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_user_money_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id INTEGER NOT NULL,
-        \"before\" TEXT NOT NULL,
-        \"after\" TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        remark TEXT NOT NULL,
-        create_time INTEGER NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS spanel_user_money_log_user_id ON spanel_user_money_log (user_id)",
-    ),
-    // Bans of `detect_ban_log` that are settled: lifted by the job when their time ran out, or taken
+    Table {
+        name: "spanel_user_session",
+        columns: &[
+            col("user_id", "bigint(20) unsigned"),
+            def("generation", "bigint(20)", "0"),
+            def("totp_step", "bigint(20)", "0"),
+        ],
+        primary_key: &["user_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    }, // Balance changes, with the columns of SSPanel-UIM's later `user_money_log` (which the classic
+    // schema lacks): the balance before and after, the change and its reason.
+    Table {
+        name: "spanel_user_money_log",
+        columns: &[
+            id("bigint(20)"),
+            col("user_id", "bigint(20) unsigned"),
+            col("before", "decimal(12,2)"),
+            col("after", "decimal(12,2)"),
+            col("amount", "decimal(12,2)"),
+            col("remark", "text"),
+            col("create_time", "bigint(20)"),
+        ],
+        primary_key: &["id"],
+        keys: &[("user_id", false, "user_id")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Bans of `detect_ban_log` that are settled: lifted by the job when their time ran out, taken
     // over by an operator's enable/disable (which the job must then leave alone), or for good.
-    (
-        "CREATE TABLE IF NOT EXISTS `spanel_detect_ban_lift` (
-        `ban_id` bigint(20) NOT NULL PRIMARY KEY,
-        `user_id` bigint(20) unsigned NOT NULL,
-        `how` varchar(16) NOT NULL,
-        `lifted_at` bigint(20) NOT NULL
-    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-        "CREATE TABLE IF NOT EXISTS spanel_detect_ban_lift (
-        ban_id INTEGER NOT NULL PRIMARY KEY,
-        user_id INTEGER NOT NULL,
-        how TEXT NOT NULL,
-        lifted_at INTEGER NOT NULL
-    )",
-    ),
+    Table {
+        name: "spanel_detect_ban_lift",
+        columns: &[
+            col("ban_id", "bigint(20)"),
+            col("user_id", "bigint(20) unsigned"),
+            col("how", "varchar(16)"),
+            col("lifted_at", "bigint(20)"),
+        ],
+        primary_key: &["ban_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {
@@ -857,12 +841,28 @@ pub fn mysql_ddl() -> Vec<String> {
     TABLES.iter().map(mysql_table).collect()
 }
 
-fn mysql_table(t: &Table) -> String {
-    let collate = if t.unicode_collation {
-        " COLLATE=utf8mb4_unicode_ci"
-    } else {
-        ""
-    };
+/// `a`, `b` for MySQL or "a", "b" for SQLite.
+fn column_list(columns: &[&str], quote: char) -> String {
+    let quoted: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{quote}{c}{quote}"))
+        .collect();
+    quoted.join(", ")
+}
+
+/// The statements creating `t` on `backend` (the table, then SQLite's separate indexes).
+pub fn table_ddl(t: &Table, backend: super::Backend) -> Vec<String> {
+    match backend {
+        super::Backend::MySql => vec![mysql_table(t)],
+        super::Backend::Sqlite => sqlite_table(t),
+    }
+}
+
+pub fn mysql_table(t: &Table) -> String {
+    let collate = t
+        .collation
+        .map(|c| format!(" COLLATE={c}"))
+        .unwrap_or_default();
     let mut lines: Vec<String> = t
         .columns
         .iter()
@@ -881,7 +881,7 @@ fn mysql_table(t: &Table) -> String {
             s
         })
         .collect();
-    lines.push("PRIMARY KEY (`id`)".into());
+    lines.push(format!("PRIMARY KEY ({})", column_list(t.primary_key, '`')));
     for (name, unique, column) in t.keys {
         let kind = if *unique { "UNIQUE KEY" } else { "KEY" };
         lines.push(format!("{kind} `{name}` (`{column}`)"));
@@ -905,37 +905,41 @@ fn mysql_table(t: &Table) -> String {
 
 /// SQLite statements (tables and indexes) with equivalent types.
 pub fn sqlite_ddl() -> Vec<String> {
-    let mut out = Vec::new();
-    for t in TABLES {
-        let cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| {
-                if c.auto_increment {
-                    return format!("\"{}\" INTEGER PRIMARY KEY AUTOINCREMENT", c.name);
-                }
-                let mut s = format!("\"{}\" {}", c.name, sqlite_type(c.mysql_type));
-                if !c.nullable {
-                    s.push_str(" NOT NULL");
-                }
-                if let Some(d) = c.default {
-                    s.push_str(&format!(" DEFAULT {}", sqlite_default(d)));
-                }
-                s
-            })
-            .collect();
+    TABLES.iter().flat_map(sqlite_table).collect()
+}
+
+fn sqlite_table(t: &Table) -> Vec<String> {
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| {
+            if c.auto_increment {
+                return format!("\"{}\" INTEGER PRIMARY KEY AUTOINCREMENT", c.name);
+            }
+            let mut s = format!("\"{}\" {}", c.name, sqlite_type(c.mysql_type));
+            if !c.nullable {
+                s.push_str(" NOT NULL");
+            }
+            if let Some(d) = c.default {
+                s.push_str(&format!(" DEFAULT {}", sqlite_default(d)));
+            }
+            s
+        })
+        .collect();
+    if !t.columns.iter().any(|c| c.auto_increment) {
+        lines.push(format!("PRIMARY KEY ({})", column_list(t.primary_key, '"')));
+    }
+    let mut out = vec![format!(
+        "CREATE TABLE IF NOT EXISTS \"{}\" (\n  {}\n)",
+        t.name,
+        lines.join(",\n  ")
+    )];
+    for (name, unique, column) in t.keys {
+        let kind = if *unique { "UNIQUE INDEX" } else { "INDEX" };
         out.push(format!(
-            "CREATE TABLE IF NOT EXISTS \"{}\" (\n  {}\n)",
-            t.name,
-            cols.join(",\n  ")
+            "CREATE {kind} IF NOT EXISTS \"{}_{name}\" ON \"{}\" (\"{column}\")",
+            t.name, t.name
         ));
-        for (name, unique, column) in t.keys {
-            let kind = if *unique { "UNIQUE INDEX" } else { "INDEX" };
-            out.push(format!(
-                "CREATE {kind} IF NOT EXISTS \"{}_{name}\" ON \"{}\" (\"{column}\")",
-                t.name, t.name
-            ));
-        }
     }
     out
 }

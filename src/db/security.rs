@@ -2,7 +2,7 @@
 //! `ga_enable`), password-reset links (`user_password_reset`), sign-up codes (`email_verify`) and
 //! the login history (`login_ip`), written as PHP SSPanel writes them.
 
-use super::{Backend, Db, Done, Int, Tx};
+use super::{Db, Done, Int, Tx};
 use crate::{on_db, on_tx};
 
 /// What a session token is checked against on every request.
@@ -32,18 +32,11 @@ pub async fn session_state(db: &Db, user_id: i64) -> sqlx::Result<Option<Session
     )
 }
 
-fn insert_ignore(backend: Backend) -> &'static str {
-    match backend {
-        Backend::MySql => "INSERT IGNORE",
-        Backend::Sqlite => "INSERT OR IGNORE",
-    }
-}
-
 /// Creates the account's session row if it has none (generation 0, as for accounts without one).
 async fn ensure_session_row(tx: &mut Tx, user_id: i64) -> sqlx::Result<()> {
     let sql = format!(
         "{} INTO `spanel_user_session` (`user_id`, `generation`, `totp_step`) VALUES (?, 0, 0)",
-        insert_ignore(tx.backend())
+        tx.backend().insert_ignore()
     );
     on_tx!(tx, |c| sqlx::query(&sql)
         .bind(user_id)

@@ -2,15 +2,16 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Exec, Int, Money, Tx};
 use crate::domain::shop::{Coupon, UserPlanState};
-use crate::{on_db, on_tx};
+use crate::{on_db, on_exec, on_tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ShopRow {
     #[sqlx(try_from = "Int")]
     pub id: i64,
     pub name: String,
+    #[sqlx(try_from = "DbMoney")]
     pub price: Money,
     pub content: String,
     #[sqlx(try_from = "Int")]
@@ -31,19 +32,11 @@ pub async fn list_plans(db: &Db, all: bool) -> sqlx::Result<Vec<ShopRow>> {
     on_db!(db, |p| sqlx::query_as(&sql).fetch_all(p).await)
 }
 
-pub async fn find_plan(db: &Db, id: i64) -> sqlx::Result<Option<ShopRow>> {
+pub async fn find_plan(ex: impl Into<Exec<'_>>, id: i64) -> sqlx::Result<Option<ShopRow>> {
     let sql = format!("SELECT {SHOP_COLUMNS} FROM `shop` WHERE `id` = ?");
-    on_db!(db, |p| sqlx::query_as(&sql)
+    on_exec!(ex.into(), |p| sqlx::query_as(&sql)
         .bind(id)
         .fetch_optional(p)
-        .await)
-}
-
-pub async fn find_plan_tx(tx: &mut Tx, id: i64) -> sqlx::Result<Option<ShopRow>> {
-    let sql = format!("SELECT {SHOP_COLUMNS} FROM `shop` WHERE `id` = ?");
-    on_tx!(tx, |c| sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_optional(c)
         .await)
 }
 
@@ -62,7 +55,7 @@ pub async fn insert_plan(tx: &mut Tx, p: &PlanWrite<'_>) -> sqlx::Result<i64> {
          `status`) VALUES (?, ?, ?, ?, ?, ?)"
     )
     .bind(p.name)
-    .bind(p.price)
+    .bind(DbMoney(p.price))
     .bind(p.content)
     .bind(p.auto_renew)
     .bind(p.auto_reset_bandwidth)
@@ -78,7 +71,7 @@ pub async fn update_plan(tx: &mut Tx, id: i64, p: &PlanWrite<'_>) -> sqlx::Resul
          `auto_reset_bandwidth` = ?, `status` = ? WHERE `id` = ?"
     )
     .bind(p.name)
-    .bind(p.price)
+    .bind(DbMoney(p.price))
     .bind(p.content)
     .bind(p.auto_renew)
     .bind(p.auto_reset_bandwidth)
@@ -140,25 +133,17 @@ impl CouponRow {
 const COUPON_COLUMNS: &str = "`id`, `code`, `onetime`, `expire`, `shop`, `credit`";
 
 /// The newest coupon whose trimmed, lower-cased code is `normalized`.
-pub async fn find_coupon(db: &Db, normalized: &str) -> sqlx::Result<Option<CouponRow>> {
+pub async fn find_coupon(
+    ex: impl Into<Exec<'_>>,
+    normalized: &str,
+) -> sqlx::Result<Option<CouponRow>> {
     let sql = format!(
         "SELECT {COUPON_COLUMNS} FROM `coupon` WHERE LOWER(TRIM(`code`)) = ? \
          ORDER BY `id` DESC LIMIT 1"
     );
-    on_db!(db, |p| sqlx::query_as(&sql)
+    on_exec!(ex.into(), |p| sqlx::query_as(&sql)
         .bind(normalized)
         .fetch_optional(p)
-        .await)
-}
-
-pub async fn find_coupon_tx(tx: &mut Tx, normalized: &str) -> sqlx::Result<Option<CouponRow>> {
-    let sql = format!(
-        "SELECT {COUPON_COLUMNS} FROM `coupon` WHERE LOWER(TRIM(`code`)) = ? \
-         ORDER BY `id` DESC LIMIT 1"
-    );
-    on_tx!(tx, |c| sqlx::query_as(&sql)
-        .bind(normalized)
-        .fetch_optional(c)
         .await)
 }
 
@@ -193,24 +178,17 @@ pub async fn delete_coupon(tx: &mut Tx, id: i64) -> sqlx::Result<bool> {
 }
 
 /// How often a user bought with a coupon (codes compared trimmed and lower-cased).
-pub async fn coupon_uses(db: &Db, user_id: i64, normalized: &str) -> sqlx::Result<i64> {
-    let n: Int = on_db!(db, |p| sqlx::query_scalar(
+pub async fn coupon_uses(
+    ex: impl Into<Exec<'_>>,
+    user_id: i64,
+    normalized: &str,
+) -> sqlx::Result<i64> {
+    let n: Int = on_exec!(ex.into(), |p| sqlx::query_scalar(
         "SELECT COUNT(*) FROM `bought` WHERE `userid` = ? AND LOWER(TRIM(`coupon`)) = ?"
     )
     .bind(user_id)
     .bind(normalized)
     .fetch_one(p)
-    .await)?;
-    Ok(n.0)
-}
-
-pub async fn coupon_uses_tx(tx: &mut Tx, user_id: i64, normalized: &str) -> sqlx::Result<i64> {
-    let n: Int = on_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM `bought` WHERE `userid` = ? AND LOWER(TRIM(`coupon`)) = ?"
-    )
-    .bind(user_id)
-    .bind(normalized)
-    .fetch_one(c)
     .await)?;
     Ok(n.0)
 }
@@ -231,6 +209,7 @@ pub async fn purchases_with_content(tx: &mut Tx, user_id: i64) -> sqlx::Result<V
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LockedUser {
+    #[sqlx(try_from = "DbMoney")]
     pub money: Money,
     #[sqlx(try_from = "Int")]
     pub transfer_enable: i64,
@@ -244,6 +223,7 @@ pub struct LockedUser {
     #[sqlx(try_from = "Int")]
     pub class: i64,
     pub class_expire: NaiveDateTime,
+    #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     #[sqlx(try_from = "Int")]
     pub node_connector: i64,
@@ -294,7 +274,7 @@ pub async fn write_user(
          `expire_in` = ?, `class` = ?, `class_expire` = ?, `node_speedlimit` = ?, \
          `node_connector` = ?, `expire_notified` = 0 WHERE `id` = ?"
     )
-    .bind(money)
+    .bind(DbMoney(money))
     .bind(s.transfer_enable)
     .bind(s.u)
     .bind(s.d)
@@ -302,7 +282,7 @@ pub async fn write_user(
     .bind(s.expire_in)
     .bind(s.class)
     .bind(s.class_expire)
-    .bind(Money::cents(s.node_speedlimit))
+    .bind(DbMoney(Money::cents(s.node_speedlimit)))
     .bind(s.node_connector)
     .bind(user_id)
     .execute(c)
@@ -331,7 +311,7 @@ pub async fn insert_bought(tx: &mut Tx, b: &NewBought<'_>) -> sqlx::Result<i64> 
     .bind(b.datetime)
     .bind(b.renew)
     .bind(b.coupon)
-    .bind(b.price)
+    .bind(DbMoney(b.price))
     .execute(c)
     .await
     .map(|r| Done::from(r).id))
@@ -362,6 +342,7 @@ pub struct BoughtRow {
     #[sqlx(try_from = "Int")]
     pub renew: i64,
     pub coupon: Option<String>,
+    #[sqlx(try_from = "DbMoney")]
     pub price: Money,
 }
 
@@ -382,10 +363,10 @@ pub async fn list_bought(db: &Db, user_id: i64) -> sqlx::Result<Vec<BoughtRow>> 
 pub async fn due_renewals(db: &Db, before: i64, limit: i64) -> sqlx::Result<Vec<(i64, i64)>> {
     // A pre-filter only: the renewal compares exact decimals again under the row lock. SQLite
     // keeps money as text, which must not be compared as text.
-    let (money, price) = match db.backend() {
-        super::Backend::MySql => ("u.`money`", "s.`price`"),
-        super::Backend::Sqlite => ("CAST(u.`money` AS REAL)", "CAST(s.`price` AS REAL)"),
-    };
+    let (money, price) = (
+        db.backend().numeric("u.`money`"),
+        db.backend().numeric("s.`price`"),
+    );
     let sql = format!(
         "SELECT b.`id`, b.`userid` FROM `bought` b JOIN `user` u ON u.`id` = b.`userid` \
          LEFT JOIN `shop` s ON s.`id` = b.`shopid` \

@@ -9,7 +9,19 @@ use sqlx::{Decode, Encode, MySql, Sqlite, Type};
 
 pub use crate::domain::money::Money;
 
-impl Type<MySql> for Money {
+/// `Money` as the database stores it (DECIMAL on MySQL, TEXT on SQLite): bind `DbMoney(m)`,
+/// decode rows' money fields with `#[sqlx(try_from = "DbMoney")]`. The domain's `Money` knows
+/// nothing of sqlx, so the codecs live on this wrapper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbMoney(pub Money);
+
+impl From<DbMoney> for Money {
+    fn from(m: DbMoney) -> Money {
+        m.0
+    }
+}
+
+impl Type<MySql> for DbMoney {
     fn type_info() -> sqlx::mysql::MySqlTypeInfo {
         <Decimal as Type<MySql>>::type_info()
     }
@@ -18,21 +30,23 @@ impl Type<MySql> for Money {
     }
 }
 
-impl<'q> Encode<'q, MySql> for Money {
+impl<'q> Encode<'q, MySql> for DbMoney {
     fn encode_by_ref(&self, buf: &mut Vec<u8>) -> Result<IsNull, BoxDynError> {
-        <Decimal as Encode<MySql>>::encode_by_ref(&self.0, buf)
+        <Decimal as Encode<MySql>>::encode_by_ref(&self.0 .0, buf)
     }
 }
 
-impl<'r> Decode<'r, MySql> for Money {
+impl<'r> Decode<'r, MySql> for DbMoney {
     fn decode(value: sqlx::mysql::MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Money::cents(<Decimal as Decode<MySql>>::decode(value)?))
+        Ok(DbMoney(Money::cents(<Decimal as Decode<MySql>>::decode(
+            value,
+        )?)))
     }
 }
 
 // On SQLite money lives in TEXT columns ("12.34"); values written by other tools as INTEGER or REAL
 // are read through SQLite's own text conversion, so they decode too.
-impl Type<Sqlite> for Money {
+impl Type<Sqlite> for DbMoney {
     fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
         <String as Type<Sqlite>>::type_info()
     }
@@ -41,19 +55,19 @@ impl Type<Sqlite> for Money {
     }
 }
 
-impl<'q> Encode<'q, Sqlite> for Money {
+impl<'q> Encode<'q, Sqlite> for DbMoney {
     fn encode_by_ref(
         &self,
         buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>,
     ) -> Result<IsNull, BoxDynError> {
-        <String as Encode<Sqlite>>::encode(self.to_string(), buf)
+        <String as Encode<Sqlite>>::encode(self.0.to_string(), buf)
     }
 }
 
-impl<'r> Decode<'r, Sqlite> for Money {
+impl<'r> Decode<'r, Sqlite> for DbMoney {
     fn decode(value: sqlx::sqlite::SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         let text = <&str as Decode<Sqlite>>::decode(value)?;
-        Ok(Money::from_str(text)?)
+        Ok(DbMoney(Money::from_str(text)?))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, DbMoney, Done, Int, Money, Tx};
 use crate::domain::account::NewUser;
 use crate::{on_db, on_tx};
 
@@ -26,8 +26,10 @@ pub struct UserRow {
     #[sqlx(try_from = "Int")]
     pub transfer_enable: i64,
     pub last_day_t: i64,
+    #[sqlx(try_from = "DbMoney")]
     pub money: Money,
     pub node_group: i64,
+    #[sqlx(try_from = "DbMoney")]
     pub node_speedlimit: Money,
     pub node_connector: i64,
     pub invite_num: i64,
@@ -93,11 +95,11 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser) -> sqlx::Result<i64> {
         .bind(u.port)
         .bind(u.reg_date)
         .bind(u.invite_num)
-        .bind(Money::ZERO)
+        .bind(DbMoney(Money::ZERO))
         .bind(u.ref_by)
         .bind(&u.method)
         .bind(&u.reg_ip)
-        .bind(u.node_speedlimit)
+        .bind(DbMoney(u.node_speedlimit))
         .bind(u.node_connector)
         .bind(u.is_admin as i64)
         .bind(u.send_daily_mail as i64)
@@ -109,7 +111,7 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser) -> sqlx::Result<i64> {
         .bind(&u.protocol_param)
         .bind(&u.obfs)
         .bind(&u.obfs_param)
-        .bind(Money::ZERO)
+        .bind(DbMoney(Money::ZERO))
         .execute(c)
         .await
         .map(|r| Done::from(r).id))
@@ -156,7 +158,7 @@ pub async fn lock_inviter(tx: &mut Tx, code: &str) -> sqlx::Result<Option<(i64, 
 
 /// Pays the sign-up reward to an inviter and uses one of their invitations.
 pub async fn reward_inviter(tx: &mut Tx, id: i64, money: Money, bytes: u64) -> sqlx::Result<()> {
-    let current: Money = on_tx!(tx, |c| sqlx::query_scalar(
+    let DbMoney(current) = on_tx!(tx, |c| sqlx::query_scalar(
         "SELECT `money` FROM `user` WHERE `id` = ?"
     )
     .bind(id)
@@ -167,7 +169,7 @@ pub async fn reward_inviter(tx: &mut Tx, id: i64, money: Money, bytes: u64) -> s
          `invite_num` = CASE WHEN `invite_num` > 0 THEN `invite_num` - 1 ELSE `invite_num` END \
          WHERE `id` = ?"
     )
-    .bind(current + money)
+    .bind(DbMoney(current + money))
     .bind(bytes as i64)
     .bind(id)
     .execute(c)
@@ -266,6 +268,7 @@ pub struct CommissionRow {
     pub from_user: i64,
     #[sqlx(rename = "ref_get")]
     #[schema(value_type = String, example = "1.23")]
+    #[sqlx(try_from = "DbMoney")]
     pub amount: Money,
     /// Unix seconds.
     pub datetime: i64,

@@ -1,11 +1,10 @@
 //! Alipay open platform, face-to-face (当面付): `alipay.trade.precreate` for a QR code, and the
 //! async notify verified with RSA2 (SHA256withRSA) over the sorted parameters.
 
-use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    param, rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, text_ack,
+    param, rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, text_ack, Ack,
     CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
     VerifiedPayment, VerifyCtx,
 };
@@ -150,7 +149,7 @@ impl Gateway for Alipay {
         })
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "success", "failure")
     }
 }

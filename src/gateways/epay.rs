@@ -16,14 +16,13 @@
 //! `wxpay`, `qqpay`, `usdt`…; the first is the default, `["alipay"]` when absent). Entries that do
 //! not meet these rules are left out (and logged), never half-used.
 
-use axum::response::Response;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::{
-    param, sorted_query, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
-    Rejection, Verdict, VerifiedPayment, VerifyCtx, NAMES,
+    param, sorted_query, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef,
+    PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx, NAMES,
 };
 use crate::db::Money;
 
@@ -207,7 +206,7 @@ impl Gateway for Epay {
         self.check(req)
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "success", "fail")
     }
 }

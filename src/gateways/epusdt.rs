@@ -19,15 +19,14 @@
 //! and a positive `actual_amount`; the rate the notify states (`amount / actual_amount`) is logged
 //! with the payment.
 
-use axum::response::Response;
 use md5::{Digest, Md5};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use super::{
-    exact_money, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
-    Verdict, VerifiedPayment, VerifyCtx,
+    exact_money, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
+    Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 
 pub const SETTINGS: &[&str] = &["epusdt_url", "epusdt_token"];
@@ -179,7 +178,7 @@ impl Gateway for Epusdt {
         self.check(&req.body)
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "ok", "fail")
     }
 }

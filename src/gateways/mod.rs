@@ -16,10 +16,9 @@ pub mod yft;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use base64::Engine;
+use bytes::Bytes;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -249,7 +248,7 @@ pub trait Gateway: Send + Sync {
         ctx: &VerifyCtx<'_>,
     ) -> Result<VerifiedPayment, Rejection>;
     /// The answer the gateway expects to the callback; `reason` explains a refusal.
-    fn ack(&self, verdict: Verdict, reason: &str) -> Response;
+    fn ack(&self, verdict: Verdict, reason: &str) -> Ack;
 }
 
 /// The `config` items each gateway reads.
@@ -347,15 +346,36 @@ pub fn http_client() -> reqwest::Client {
         .expect("HTTP client builds")
 }
 
-/// A plain-text acknowledgement.
-pub fn text_ack(ok: bool, yes: &'static str, no: &'static str) -> Response {
-    use axum::response::IntoResponse;
-    let status = if ok {
-        axum::http::StatusCode::OK
+/// The answer a gateway expects to its callback, as data: the HTTP layer sends it as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Ack {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<String>) -> Ack {
+        Ack {
+            status,
+            content_type,
+            body: body.into(),
+        }
+    }
+
+    /// A JSON body.
+    pub fn json(status: u16, body: &serde_json::Value) -> Ack {
+        Ack::new(status, "application/json", body.to_string())
+    }
+}
+
+/// A plain-text acknowledgement: `yes` with 200, or `no` with 400.
+pub fn text_ack(ok: bool, yes: &'static str, no: &'static str) -> Ack {
+    if ok {
+        Ack::new(200, "text/plain; charset=utf-8", yes)
     } else {
-        axum::http::StatusCode::BAD_REQUEST
-    };
-    (status, if ok { yes } else { no }).into_response()
+        Ack::new(400, "text/plain; charset=utf-8", no)
+    }
 }
 
 /// Parameters sorted by name, empty values and `skip` names left out, joined as `k=v&k=v`.

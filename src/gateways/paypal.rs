@@ -18,19 +18,17 @@
 
 use std::time::{Duration, Instant};
 
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    param, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
+    param, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
     VerifiedPayment, VerifyCtx,
 };
 use crate::config::Config;
 use crate::db::payment::{find_gateway_order, insert_gateway_order, GatewayOrder};
 use crate::db::Money;
-use crate::error::{ok, ApiError};
 
 pub const SETTINGS: &[&str] = &[
     "paypal_mode",
@@ -588,13 +586,15 @@ impl Gateway for Paypal {
     }
 
     /// The notify is called by the panel's page, so it answers with the API envelope.
-    fn ack(&self, verdict: Verdict, reason: &str) -> Response {
+    /// The API envelope, as the rest of spanel answers.
+    fn ack(&self, verdict: Verdict, reason: &str) -> Ack {
         match verdict {
-            Verdict::Credited | Verdict::Duplicate | Verdict::Ignored => {
-                ok(json!({"result": verdict.as_str()})).into_response()
-            }
-            Verdict::Rejected => ApiError::bad_request(reason).into_response(),
-            Verdict::Failed => ApiError::BadGateway(reason.to_string()).into_response(),
+            Verdict::Credited | Verdict::Duplicate | Verdict::Ignored => Ack::json(
+                200,
+                &json!({"ret": 1, "msg": "ok", "data": {"result": verdict.as_str()}}),
+            ),
+            Verdict::Rejected => Ack::json(400, &json!({"ret": 0, "msg": reason, "data": null})),
+            Verdict::Failed => Ack::json(502, &json!({"ret": 0, "msg": reason, "data": null})),
         }
     }
 }

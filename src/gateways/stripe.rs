@@ -1,14 +1,13 @@
 //! Stripe: Checkout Session to pay, `checkout.session.completed` webhook signed with
 //! `Stripe-Signature: t=…,v1=…` (HMAC-SHA256 of `t.payload` with the endpoint secret).
 
-use axum::response::Response;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
 use super::{
-    text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
-    VerifiedPayment, VerifyCtx,
+    text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
+    Verdict, VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -216,7 +215,7 @@ impl Gateway for Stripe {
         self.verify_at(req, chrono::Utc::now().timestamp())
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "ok", "rejected")
     }
 }

@@ -3,13 +3,11 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
 
 use super::{
-    rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, CallbackRequest,
+    rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, Ack, CallbackRequest,
     CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
@@ -163,7 +161,7 @@ impl Gateway for Wechat {
         })
         .to_string();
         let ts = chrono::Utc::now().timestamp();
-        let nonce = crate::domain::random_token(32);
+        let nonce = crate::random::random_token(32);
         let signature = rsa_sha256_sign(
             &key,
             format!("POST\n{path}\n{ts}\n{nonce}\n{body}\n").as_bytes(),
@@ -200,15 +198,14 @@ impl Gateway for Wechat {
         self.verify_at(req, chrono::Utc::now().timestamp())
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         if verdict.accepted() {
-            StatusCode::NO_CONTENT.into_response()
+            Ack::new(204, "text/plain; charset=utf-8", "")
         } else {
-            (
-                StatusCode::BAD_REQUEST,
-                axum::Json(serde_json::json!({"code": "FAIL", "message": "rejected"})),
+            Ack::json(
+                400,
+                &serde_json::json!({"code": "FAIL", "message": "rejected"}),
             )
-                .into_response()
         }
     }
 }

@@ -10,15 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 
 use super::{
-    param, sorted_query, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
-    Verdict, VerifiedPayment, VerifyCtx,
+    param, sorted_query, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
+    Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 use crate::db::Money;
 
@@ -175,7 +173,7 @@ impl Gateway for WechatV2 {
         let mut params = pairs(&[
             ("appid", self.appid.clone()),
             ("mch_id", self.mchid.clone()),
-            ("nonce_str", crate::domain::random_token(32)),
+            ("nonce_str", crate::random::random_token(32)),
             ("body", format!("Top-up {}", order.total)),
             ("out_trade_no", order.tradeno.clone()),
             ("total_fee", total_fee.to_string()),
@@ -195,7 +193,7 @@ impl Gateway for WechatV2 {
         let answer = ctx
             .http
             .post(format!("{}/pay/unifiedorder", base.trim_end_matches('/')))
-            .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
+            .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=utf-8")
             .body(write_xml(&params))
             .send()
             .await?
@@ -231,22 +229,17 @@ impl Gateway for WechatV2 {
         self.check(&req.body)
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         let (status, code, msg) = if verdict.accepted() {
-            (StatusCode::OK, "SUCCESS", "OK")
+            (200, "SUCCESS", "OK")
         } else {
-            (StatusCode::BAD_REQUEST, "FAIL", "rejected")
+            (400, "FAIL", "rejected")
         };
         let body = write_xml(&pairs(&[
             ("return_code", code.into()),
             ("return_msg", msg.into()),
         ]));
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-            body,
-        )
-            .into_response()
+        Ack::new(status, "text/xml; charset=utf-8", body)
     }
 }
 

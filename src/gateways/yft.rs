@@ -21,13 +21,12 @@
 
 use std::net::IpAddr;
 
-use axum::response::Response;
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 
 use super::{
-    exact_money, param, text_ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
-    Rejection, Verdict, VerifiedPayment, VerifyCtx,
+    exact_money, param, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef,
+    PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 
 pub const SETTINGS: &[&str] = &["yft_url", "yft_secret", "yft_notify_ips"];
@@ -145,7 +144,7 @@ impl Gateway for Yft {
         self.check(req)
     }
 
-    fn ack(&self, verdict: Verdict, _reason: &str) -> Response {
+    fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "success", "fail")
     }
 }

@@ -10,9 +10,10 @@ use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 
 use crate::app::App;
+use crate::clock::from_unix;
 use crate::db::jobs as sql;
 use crate::domain::account::{day_start, USAGE_DAYS_KEPT};
-use crate::domain::{from_unix, GB};
+use crate::domain::GB;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -151,40 +152,23 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         }
     }
     let naive = from_unix(ts);
-    // E-mails to queue once the work is committed: (addresses, subject, text).
     // (addresses, e-mail template)
     let mut notices: Vec<(Vec<String>, &str)> = Vec::new();
     let changed = match job {
         Job::ClassExpiry => {
-            let to =
-                sql::emails_where(&mut tx, "`class` > 0 AND `class_expire` < ?", naive).await?;
-            notices.push((to, "class_expired"));
-            let (sql_text, params): (&str, Vec<i64>) = if reset_gb >= 0 {
-                (
-                    "UPDATE `user` SET `class` = 0, `transfer_enable` = ?, `u` = 0, `d` = 0 \
-                     WHERE `class` > 0 AND `class_expire` < ?",
-                    vec![reset_gb * GB as i64],
-                )
-            } else {
-                (
-                    "UPDATE `user` SET `class` = 0 WHERE `class` > 0 AND `class_expire` < ?",
-                    vec![],
-                )
-            };
-            run_with_time(&mut tx, sql_text, &params, naive).await?
+            notices.push((
+                sql::class_expired_emails(&mut tx, naive).await?,
+                "class_expired",
+            ));
+            let reset_bytes = (reset_gb >= 0).then(|| reset_gb.saturating_mul(GB as i64));
+            sql::expire_classes(&mut tx, naive, reset_bytes).await?
         }
         Job::AccountExpiry => {
-            let to = sql::emails_where(&mut tx, "`expire_in` < ? AND `expire_notified` = 0", naive)
-                .await?;
-            notices.push((to, "account_expired"));
-            run_with_time(
-                &mut tx,
-                "UPDATE `user` SET `transfer_enable` = 0, `u` = 0, `d` = 0, `expire_notified` = 1 \
-                 WHERE `expire_in` < ? AND `expire_notified` = 0",
-                &[],
-                naive,
-            )
-            .await?
+            notices.push((
+                sql::account_expired_emails(&mut tx, naive).await?,
+                "account_expired",
+            ));
+            sql::expire_accounts(&mut tx, naive).await?
         }
         Job::TrafficNotice => match low_traffic {
             Some(rule) => {
@@ -198,9 +182,7 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::HourlyUsage => {
             crate::db::node::roll_up_hourly_usage(&mut tx, ts - ts.rem_euclid(3600)).await?
         }
-        Job::DailySnapshot => {
-            sql::execute(&mut tx, "UPDATE `user` SET `last_day_t` = `u` + `d`", &[]).await?
-        }
+        Job::DailySnapshot => sql::snapshot_daily_usage(&mut tx).await?,
         Job::PeriodicReset => crate::service::renewal::periodic_resets(&mut tx, ts).await?,
         Job::AutoResetDay => {
             let periodic = crate::service::renewal::periodic_holders(&mut tx, ts).await?;
@@ -211,23 +193,11 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
                 }
                 let bytes = (gb.0 * Decimal::from(GB)).trunc();
                 let bytes = i64::try_from(bytes).unwrap_or(0);
-                n += sql::execute(
-                    &mut tx,
-                    "UPDATE `user` SET `u` = 0, `d` = 0, `last_day_t` = 0, `transfer_enable` = ? WHERE `id` = ?",
-                    &[bytes, id],
-                )
-                .await?;
+                n += sql::reset_user_traffic(&mut tx, id, bytes).await?;
             }
             n
         }
-        Job::NodeBandwidthReset => {
-            sql::execute(
-                &mut tx,
-                "UPDATE `node` SET `node_bandwidth` = 0 WHERE `bandwidthlimit_resetday` = ?",
-                &[now.day() as i64],
-            )
-            .await?
-        }
+        Job::NodeBandwidthReset => sql::reset_node_bandwidth(&mut tx, now.day() as i64).await?,
         Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune | Job::DetectBan => 0,
     };
     tx.commit().await?;
@@ -296,25 +266,6 @@ async fn low_traffic_rule(app: &App) -> sqlx::Result<Option<sql::LowTraffic>> {
     )
 }
 
-/// An `UPDATE` whose last parameter is a DATETIME.
-async fn run_with_time(
-    tx: &mut crate::db::Tx,
-    sql_text: &str,
-    params: &[i64],
-    at: chrono::NaiveDateTime,
-) -> sqlx::Result<u64> {
-    crate::on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql_text);
-        for p in params {
-            q = q.bind(*p);
-        }
-        q.bind(at)
-            .execute(c)
-            .await
-            .map(|r| crate::db::Done::from(r).rows)
-    })
-}
-
 /// One scheduler pass: if this instance holds (or wins) the lease, run every job.
 /// Returns whether this instance was the leader.
 pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
@@ -337,7 +288,7 @@ pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result
 
 /// Runs the scheduler every minute until the process stops.
 pub fn spawn_scheduler(state: crate::app::AppState) {
-    let holder = format!("{}-{}", std::process::id(), crate::domain::random_token(8));
+    let holder = format!("{}-{}", std::process::id(), crate::random::random_token(8));
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -525,7 +525,7 @@ impl Writer {
 
     async fn set_meta(&mut self, name: &str, value: &str) -> anyhow::Result<()> {
         let sql = migrations::set_meta_sql(self.0.backend());
-        on_conn!(&mut self.0, |c| sqlx::query(sql)
+        on_conn!(&mut self.0, |c| sqlx::query(&sql)
             .bind(name)
             .bind(value)
             .execute(&mut **c)

@@ -35,7 +35,7 @@ pub async fn first_admin(state: &AppState) -> anyhow::Result<FirstAdmin> {
     {
         return Ok(FirstAdmin::Missing);
     }
-    let password = crate::domain::random_token(16);
+    let password = crate::random::random_token(16);
     match crate::service::accounts::create_admin(state, FIRST_ADMIN_EMAIL, &password).await {
         Ok(_) => Ok(FirstAdmin::Created {
             email: FIRST_ADMIN_EMAIL.to_string(),

@@ -8,11 +8,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::now_naive;
 use crate::db::{self, users, Money};
 use crate::domain::account::{self, DayUsage, RegMode, SignUpDefaults, TrafficView};
 use crate::domain::password::{hash_password, PasswordMethod};
-use crate::domain::{now_naive, random_token, GB};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
+use crate::domain::GB;
+use crate::random::random_token;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::security::{self, SecondFactor};
 
 pub struct SignUp<'a> {
@@ -51,21 +54,25 @@ fn password_method(app: &App) -> PasswordMethod {
 }
 
 /// A new hash in the configured method, through the bounded hashing pool.
-pub async fn hash_new_password(app: &App, password: &str) -> ApiResult<String> {
+pub async fn hash_new_password(app: &App, password: &str) -> ServiceResult<String> {
     app.hashing
         .hash(password, password_method(app), &app.config.password_salt)
         .await
 }
 
 /// Whether `password` matches the stored hash (through the bounded hashing pool too).
-pub(crate) async fn password_matches(app: &App, password: &str, stored: &str) -> ApiResult<bool> {
+pub(crate) async fn password_matches(
+    app: &App,
+    password: &str,
+    stored: &str,
+) -> ServiceResult<bool> {
     app.hashing
         .verify(password, stored, &app.config.password_salt)
         .await
 }
 
 /// Creates an account with SSPanel's sign-up defaults; returns the new user id.
-pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
+pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
     let mut errors = Vec::new();
     let email = account::normalize_email(req.email)
         .map_err(|e| errors.push(e))
@@ -81,14 +88,14 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
         errors.push(FieldError::new("invite_code", "Invite code is too long."));
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     };
 
     if !req.as_admin {
         match RegMode::parse(&app.settings.get("reg_mode").await?) {
-            RegMode::Close => return Err(ApiError::forbidden("Registration is closed.")),
+            RegMode::Close => return Err(ServiceError::forbidden("Registration is closed.")),
             RegMode::Invite if invite_code.is_none() => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "invite_code",
                     "An invite code is required to register.",
                 ))
@@ -100,7 +107,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     if !req.as_admin && per_hour > 0 {
         let key = format!("register:ip:{}", req.ip);
         if app.kv.incr_window(&key, Duration::from_secs(3600)).await > per_hour {
-            return Err(ApiError::RateLimited(
+            return Err(ServiceError::RateLimited(
                 "Too many accounts registered from this address; try again in an hour.".into(),
             ));
         }
@@ -121,7 +128,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
     let mut tx = app.db.begin().await?;
     if users::email_exists(&mut tx, &email).await? {
-        return Err(ApiError::conflict("This e-mail is already registered."));
+        return Err(ServiceError::conflict("This e-mail is already registered."));
     }
     if verify_email {
         security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
@@ -131,12 +138,12 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
         match users::lock_inviter(&mut tx, code).await? {
             Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => ref_by = id,
             Some(_) => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "invite_code",
                     "This invite code can no longer be used.",
                 ))
             }
-            None => return Err(ApiError::invalid("invite_code", "Unknown invite code.")),
+            None => return Err(ServiceError::invalid("invite_code", "Unknown invite code.")),
         }
     }
     let port = free_port(app, &mut tx).await?;
@@ -144,6 +151,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
         &email,
         req.user_name,
         pass,
+        crate::random::account_secrets(),
         port,
         ref_by,
         req.ip,
@@ -154,7 +162,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     let id = match users::insert_user(&mut tx, &new_user).await {
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::conflict("This e-mail is already registered."))
+            return Err(ServiceError::conflict("This e-mail is already registered."))
         }
         Err(e) => return Err(e.into()),
     };
@@ -168,7 +176,7 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     Ok(id)
 }
 
-pub(crate) async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
+pub(crate) async fn free_port(app: &App, tx: &mut db::Tx) -> ServiceResult<i64> {
     let (lo, hi) = (app.config.min_port, app.config.max_port);
     for _ in 0..16 {
         let candidate = rand::thread_rng().gen_range(lo..=hi);
@@ -178,7 +186,9 @@ pub(crate) async fn free_port(app: &App, tx: &mut db::Tx) -> ApiResult<i64> {
     }
     let next = users::max_port(tx).await?.map_or(lo, |p| p + 1);
     if next > hi {
-        return Err(ApiError::conflict("No free port left for a new account."));
+        return Err(ServiceError::conflict(
+            "No free port left for a new account.",
+        ));
     }
     Ok(next)
 }
@@ -195,7 +205,13 @@ pub struct LoginToken {
 fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
     DECOY.get_or_init(|| {
-        hash_password("decoy-password", PasswordMethod::Bcrypt, "").unwrap_or_default()
+        hash_password(
+            "decoy-password",
+            PasswordMethod::Bcrypt,
+            "",
+            crate::random::random_bytes(),
+        )
+        .unwrap_or_default()
     })
 }
 
@@ -208,7 +224,7 @@ pub async fn login(
     two_factor_code: Option<&str>,
     ip: &str,
     lang: &str,
-) -> ApiResult<LoginToken> {
+) -> ServiceResult<LoginToken> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
         let mut errors = Vec::new();
@@ -218,14 +234,14 @@ pub async fn login(
         if password.is_empty() {
             errors.push(FieldError::new("password", "Password is required."));
         }
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let per_ip = app
         .kv
         .incr_window(&format!("login:ip:{ip}"), Duration::from_secs(60))
         .await;
     if per_ip > app.config.login_ip_per_minute {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many login attempts from this address; wait a minute.".into(),
         ));
     }
@@ -245,12 +261,12 @@ pub async fn login(
             .unwrap_or(0)
     };
     if failures(fail_key.clone()).await >= app.config.login_account_failures {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many failed logins for this account; try again in 15 minutes.".into(),
         ));
     }
     if failures(ip_fail_key.clone()).await >= app.config.login_ip_failures {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many failed logins from this address; try again in 15 minutes.".into(),
         ));
     }
@@ -260,11 +276,11 @@ pub async fn login(
     match found {
         Some((id, _, enable)) if valid => {
             if enable != 1 {
-                return Err(ApiError::forbidden("This account is disabled."));
+                return Err(ServiceError::forbidden("This account is disabled."));
             }
             match security::check_login_code(app, id, two_factor_code).await? {
                 SecondFactor::Missing => {
-                    return Err(ApiError::invalid(
+                    return Err(ServiceError::invalid(
                         "two_factor_code",
                         "Enter the code from your authenticator app.",
                     ))
@@ -274,7 +290,7 @@ pub async fn login(
                         .incr_window(&fail_key, Duration::from_secs(15 * 60))
                         .await;
                     users::record_login(&app.db, id, ip, true).await?;
-                    return Err(ApiError::unauthorized(
+                    return Err(ServiceError::unauthorized(
                         "Wrong, expired or already used two-factor code.",
                     ));
                 }
@@ -292,7 +308,7 @@ pub async fn login(
             if let Some((id, _, _)) = other {
                 users::record_login(&app.db, id, ip, true).await?;
             }
-            Err(ApiError::unauthorized("Wrong e-mail or password."))
+            Err(ServiceError::unauthorized("Wrong e-mail or password."))
         }
     }
 }
@@ -348,10 +364,10 @@ fn fmt_time(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
+pub async fn me(app: &App, user_id: i64) -> ServiceResult<Me> {
     let row = users::find_user(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     let token = users::subscription_token(&app.db, user_id).await?;
     let invite_code = users::invite_code(&app.db, user_id).await?;
     let two_factor = crate::db::security::two_factor(&app.db, user_id)
@@ -387,7 +403,7 @@ pub async fn me(app: &App, user_id: i64) -> ApiResult<Me> {
         can_delete_account: security::can_delete_account(app, row.is_admin == 1).await?,
         datetime_offset: {
             let now = chrono::Utc::now().timestamp();
-            crate::domain::from_unix(now).and_utc().timestamp() - now
+            crate::clock::from_unix(now).and_utc().timestamp() - now
         },
         subscription: token.map(|token| SubscriptionLinks {
             url: format!("{base}/sub/{token}"),
@@ -404,10 +420,10 @@ pub async fn usage(
     user_id: i64,
     days: Option<i64>,
     now: i64,
-) -> ApiResult<Vec<DayUsage>> {
+) -> ServiceResult<Vec<DayUsage>> {
     let days = days.unwrap_or(30);
     if !(1..=account::USAGE_DAYS_MAX).contains(&days) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "days",
             format!("Must be between 1 and {}.", account::USAGE_DAYS_MAX),
         ));
@@ -434,7 +450,7 @@ pub struct InviteView {
     pub commissions: Vec<users::CommissionRow>,
 }
 
-pub async fn invite(app: &App, user_id: i64) -> ApiResult<InviteView> {
+pub async fn invite(app: &App, user_id: i64) -> ServiceResult<InviteView> {
     let code = invite_code(app, user_id).await?;
     let base = app.config.base_url.trim_end_matches('/');
     let encoded = percent_encoding::utf8_percent_encode(&code, percent_encoding::NON_ALPHANUMERIC);
@@ -448,12 +464,12 @@ pub async fn invite(app: &App, user_id: i64) -> ApiResult<InviteView> {
 }
 
 /// The user's invite code, created as sign-up does for accounts that have none (made elsewhere).
-async fn invite_code(app: &App, user_id: i64) -> ApiResult<String> {
+async fn invite_code(app: &App, user_id: i64) -> ServiceResult<String> {
     if let Some(code) = users::invite_code(&app.db, user_id).await? {
         return Ok(code);
     }
     if users::find_user(&app.db, user_id).await?.is_none() {
-        return Err(ApiError::not_found("User not found."));
+        return Err(ServiceError::not_found("User not found."));
     }
     let mut tx = app.db.begin().await?;
     match users::insert_invite_code(&mut tx, user_id, &random_token(10)).await {
@@ -464,11 +480,11 @@ async fn invite_code(app: &App, user_id: i64) -> ApiResult<String> {
     }
     users::invite_code(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("invite code vanished")))
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("invite code vanished")))
 }
 
 /// Creates an administrator (command line and first start).
-pub async fn create_admin(app: &App, email: &str, password: &str) -> ApiResult<i64> {
+pub async fn create_admin(app: &App, email: &str, password: &str) -> ServiceResult<i64> {
     register(
         app,
         SignUp {

@@ -11,7 +11,8 @@ use crate::db::admin::{self as sql, NodeFields, TicketRow};
 use crate::db::{Money, Tx};
 use crate::domain::node::COUNTER_CAP;
 use crate::domain::ops::normalize_setting;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::settings::KNOWN;
 
 fn now() -> i64 {
@@ -40,7 +41,7 @@ impl From<sql::AnnouncementRow> for Announcement {
 }
 
 /// Every announcement, newest first.
-pub async fn announcements(app: &App) -> ApiResult<Vec<Announcement>> {
+pub async fn announcements(app: &App) -> ServiceResult<Vec<Announcement>> {
     let rows = sql::announcements(&app.db).await?;
     Ok(rows.into_iter().map(Announcement::from).collect())
 }
@@ -55,13 +56,13 @@ pub(crate) async fn log(
     sql::log(tx, admin, action, target, &detail.to_string(), now()).await
 }
 
-pub(crate) fn require_reason(reason: &str) -> ApiResult<String> {
+pub(crate) fn require_reason(reason: &str) -> ServiceResult<String> {
     let r = reason.trim();
     if r.is_empty() {
-        return Err(ApiError::invalid("reason", "A reason is required."));
+        return Err(ServiceError::invalid("reason", "A reason is required."));
     }
     if r.chars().count() > 500 {
-        return Err(ApiError::invalid("reason", "At most 500 characters."));
+        return Err(ServiceError::invalid("reason", "At most 500 characters."));
     }
     Ok(r.to_string())
 }
@@ -125,7 +126,7 @@ fn one() -> f64 {
     1.0
 }
 
-fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
+fn node_fields(n: NodeInput) -> ServiceResult<NodeFields> {
     let mut errors = Vec::new();
     let name = n.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 128 {
@@ -191,7 +192,7 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
         },
     };
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     Ok(NodeFields {
         name,
@@ -209,7 +210,7 @@ fn node_fields(n: NodeInput) -> ApiResult<NodeFields> {
     })
 }
 
-pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ApiResult<sql::NodeRow> {
+pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ServiceResult<sql::NodeRow> {
     let fields = node_fields(input)?;
     let mut tx = app.db.begin().await?;
     let id = sql::insert_node(&mut tx, &fields).await?;
@@ -225,10 +226,10 @@ pub async fn create_node(app: &App, admin: i64, input: NodeInput) -> ApiResult<s
     get_node(app, id).await
 }
 
-pub async fn get_node(app: &App, id: i64) -> ApiResult<sql::NodeRow> {
+pub async fn get_node(app: &App, id: i64) -> ServiceResult<sql::NodeRow> {
     sql::node(&app.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such node."))
+        .ok_or_else(|| ServiceError::not_found("No such node."))
 }
 
 pub async fn update_node(
@@ -236,7 +237,7 @@ pub async fn update_node(
     admin: i64,
     id: i64,
     input: NodeInput,
-) -> ApiResult<sql::NodeRow> {
+) -> ServiceResult<sql::NodeRow> {
     let fields = node_fields(input)?;
     get_node(app, id).await?;
     let mut tx = app.db.begin().await?;
@@ -253,10 +254,10 @@ pub async fn update_node(
     get_node(app, id).await
 }
 
-pub async fn delete_node(app: &App, admin: i64, id: i64) -> ApiResult<()> {
+pub async fn delete_node(app: &App, admin: i64, id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     if sql::delete_node(&mut tx, id).await? == 0 {
-        return Err(ApiError::not_found("No such node."));
+        return Err(ServiceError::not_found("No such node."));
     }
     log(
         &mut tx,
@@ -287,18 +288,18 @@ pub async fn refund_bought(
     id: i64,
     amount: Option<&str>,
     reason: &str,
-) -> ApiResult<Refund> {
+) -> ServiceResult<Refund> {
     let reason = require_reason(reason)?;
     let mut tx = app.db.begin().await?;
     let bought = sql::lock_bought(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such purchase."))?;
+        .ok_or_else(|| ServiceError::not_found("No such purchase."))?;
     let amount = match amount {
         None => bought.price,
         Some(a) => match Money::parse_amount(a) {
             Some(m) if !m.is_negative() && !m.is_zero() && m <= bought.price => m,
             _ => {
-                return Err(ApiError::invalid(
+                return Err(ServiceError::invalid(
                     "amount",
                     "A positive amount with at most two decimals, not above the price.",
                 ))
@@ -307,11 +308,13 @@ pub async fn refund_bought(
     };
     let target = format!("bought:{id}");
     if sql::refund_logged(&mut tx, &target).await? {
-        return Err(ApiError::conflict("This purchase was already refunded."));
+        return Err(ServiceError::conflict(
+            "This purchase was already refunded.",
+        ));
     }
     let buyer = crate::db::rebate::lock_balance(&mut tx, bought.userid)
         .await?
-        .ok_or_else(|| ApiError::not_found("The buyer no longer exists."))?;
+        .ok_or_else(|| ServiceError::not_found("The buyer no longer exists."))?;
     let new_balance = buyer.money + amount;
     crate::db::rebate::set_balance(&mut tx, bought.userid, new_balance).await?;
     sql::stop_renew(&mut tx, id).await?;
@@ -349,18 +352,18 @@ pub async fn save_announcement(
     admin: i64,
     id: Option<i64>,
     input: AnnouncementInput,
-) -> ApiResult<sql::AnnouncementRow> {
+) -> ServiceResult<sql::AnnouncementRow> {
     if input.content.trim().is_empty() && input.markdown.trim().is_empty() {
-        return Err(ApiError::invalid("content", "Must not be empty."));
+        return Err(ServiceError::invalid("content", "Must not be empty."));
     }
     let date = match input.date.as_deref() {
-        Some(d) => parse_time("date", d).map_err(|e| ApiError::invalid_fields(vec![e]))?,
-        None => crate::domain::now_naive(),
+        Some(d) => parse_time("date", d).map_err(|e| ServiceError::invalid_fields(vec![e]))?,
+        None => crate::clock::now_naive(),
     };
     let mut tx = app.db.begin().await?;
     let saved = sql::save_announcement(&mut tx, id, date, &input.content, &input.markdown)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such announcement."))?;
+        .ok_or_else(|| ServiceError::not_found("No such announcement."))?;
     let action = if id.is_some() {
         "announcement.update"
     } else {
@@ -377,13 +380,13 @@ pub async fn save_announcement(
     tx.commit().await?;
     sql::announcement(&app.db, saved)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such announcement."))
+        .ok_or_else(|| ServiceError::not_found("No such announcement."))
 }
 
-pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ApiResult<()> {
+pub async fn delete_announcement(app: &App, admin: i64, id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     if sql::delete_announcement(&mut tx, id).await? == 0 {
-        return Err(ApiError::not_found("No such announcement."));
+        return Err(ServiceError::not_found("No such announcement."));
     }
     log(
         &mut tx,
@@ -411,7 +414,12 @@ fn check_text(field: &str, v: &str, max: usize) -> Result<(), FieldError> {
 }
 
 /// Opens a thread for `user`.
-pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> ApiResult<Thread> {
+pub async fn open_ticket(
+    app: &App,
+    user: i64,
+    title: &str,
+    content: &str,
+) -> ServiceResult<Thread> {
     let errors: Vec<_> = [
         check_text("title", title, 200).err(),
         check_text("content", content, 20_000).err(),
@@ -420,11 +428,11 @@ pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> Ap
     .flatten()
     .collect();
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
     if sql::lock_open_tickets(&mut tx, user).await? >= app.config.max_open_tickets {
-        return Err(ApiError::RateLimited(format!(
+        return Err(ServiceError::RateLimited(format!(
             "You have {} open tickets; wait for an answer or close one first.",
             app.config.max_open_tickets
         )));
@@ -435,10 +443,10 @@ pub async fn open_ticket(app: &App, user: i64, title: &str, content: &str) -> Ap
 }
 
 /// A thread; `owner` Some = only if that user opened it (else 404, never 403).
-pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ApiResult<Thread> {
+pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ServiceResult<Thread> {
     let mut rows = sql::ticket_thread(&app.db, id).await?;
     if rows.is_empty() || rows[0].rootid != 0 || owner.is_some_and(|o| rows[0].userid != o) {
-        return Err(ApiError::not_found("No such ticket."));
+        return Err(ServiceError::not_found("No such ticket."));
     }
     let root = rows.remove(0);
     Ok(Thread {
@@ -447,7 +455,7 @@ pub async fn thread(app: &App, id: i64, owner: Option<i64>) -> ApiResult<Thread>
     })
 }
 
-pub async fn list_tickets(app: &App, owner: Option<i64>) -> ApiResult<Vec<TicketRow>> {
+pub async fn list_tickets(app: &App, owner: Option<i64>) -> ServiceResult<Vec<TicketRow>> {
     Ok(sql::ticket_roots(&app.db, owner).await?)
 }
 
@@ -459,13 +467,13 @@ pub async fn reply_ticket(
     as_admin: bool,
     id: i64,
     content: &str,
-) -> ApiResult<Thread> {
-    check_text("content", content, 20_000).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+) -> ServiceResult<Thread> {
+    check_text("content", content, 20_000).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     let mut tx = app.db.begin().await?;
     let root = sql::lock_ticket_root(&mut tx, id)
         .await?
         .filter(|r| as_admin || r.userid == author)
-        .ok_or_else(|| ApiError::not_found("No such ticket."))?;
+        .ok_or_else(|| ServiceError::not_found("No such ticket."))?;
     sql::insert_ticket(&mut tx, &root.title, content, id, author, now()).await?;
     if !as_admin && root.status == 0 {
         sql::set_ticket_status(&mut tx, id, 1).await?;
@@ -484,11 +492,11 @@ pub async fn reply_ticket(
     thread(app, id, if as_admin { None } else { Some(author) }).await
 }
 
-pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ApiResult<Thread> {
+pub async fn close_ticket(app: &App, admin: i64, id: i64) -> ServiceResult<Thread> {
     let mut tx = app.db.begin().await?;
     sql::lock_ticket_root(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such ticket."))?;
+        .ok_or_else(|| ServiceError::not_found("No such ticket."))?;
     sql::set_ticket_status(&mut tx, id, 0).await?;
     log(
         &mut tx,
@@ -528,7 +536,7 @@ const SECRET_ITEMS: &[&str] = &[
     "epay_providers",
 ];
 
-pub async fn settings(app: &App) -> ApiResult<Vec<SettingView>> {
+pub async fn settings(app: &App) -> ServiceResult<Vec<SettingView>> {
     let mut out = Vec::with_capacity(KNOWN.len());
     for k in KNOWN {
         let mut value = app.settings.get(k.item).await?;
@@ -552,12 +560,13 @@ pub async fn update_setting(
     admin: i64,
     item: &str,
     value: &str,
-) -> ApiResult<SettingView> {
+) -> ServiceResult<SettingView> {
     let known = KNOWN
         .iter()
         .find(|k| k.item == item)
-        .ok_or_else(|| ApiError::not_found("No such setting."))?;
-    let value = normalize_setting(known.kind, value).map_err(|m| ApiError::invalid("value", m))?;
+        .ok_or_else(|| ServiceError::not_found("No such setting."))?;
+    let value =
+        normalize_setting(known.kind, value).map_err(|m| ServiceError::invalid("value", m))?;
     let before = app.settings.get(item).await?;
     let secret = SECRET_ITEMS.contains(&item);
     let mut tx = app.db.begin().await?;

@@ -9,11 +9,12 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::{from_unix, to_unix};
 use crate::db::detect::{self as sql, BanRecord, HitFilter, RuleFields, RuleRow};
 use crate::domain::detect::{self as rules, BanPolicy, Verdict};
-use crate::domain::{from_unix, to_unix};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
 use crate::service::admin::{log, paging, Page};
+use crate::service::error::{ServiceError, ServiceResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DetectRule {
@@ -51,7 +52,7 @@ pub struct RuleInput {
     pub rule_type: i64,
 }
 
-fn check_rule(input: &RuleInput) -> ApiResult<RuleFields<'_>> {
+fn check_rule(input: &RuleInput) -> ServiceResult<RuleFields<'_>> {
     let mut errors = Vec::new();
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 128 {
@@ -70,7 +71,7 @@ fn check_rule(input: &RuleInput) -> ApiResult<RuleFields<'_>> {
         errors.push(FieldError::new("type", "1 (destination) or 2 (packet)."));
     }
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     Ok(RuleFields {
         name,
@@ -86,14 +87,14 @@ pub async fn list_rules(
     order: Option<&str>,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<DetectRule>> {
+) -> ServiceResult<Page<DetectRule>> {
     let (page, per_page, offset) = paging(page, per_page);
     let order_by = sql::rule_sort(sort.unwrap_or("id"))
-        .ok_or_else(|| ApiError::invalid("sort", "id, name or type."))?;
+        .ok_or_else(|| ServiceError::invalid("sort", "id, name or type."))?;
     let descending = match order.unwrap_or("asc") {
         "asc" => false,
         "desc" => true,
-        _ => return Err(ApiError::invalid("order", "asc or desc.")),
+        _ => return Err(ServiceError::invalid("order", "asc or desc.")),
     };
     let (rows, total) = sql::rules(&app.db, order_by, descending, per_page, offset).await?;
     Ok(Page {
@@ -110,7 +111,7 @@ pub async fn save_rule(
     admin: i64,
     id: Option<i64>,
     input: RuleInput,
-) -> ApiResult<DetectRule> {
+) -> ServiceResult<DetectRule> {
     let fields = check_rule(&input)?;
     let mut tx = app.db.begin().await?;
     let (id, action, before) = match id {
@@ -122,7 +123,7 @@ pub async fn save_rule(
         Some(id) => {
             let old = sql::lock_rule(&mut tx, id)
                 .await?
-                .ok_or_else(|| ApiError::not_found("No such rule."))?;
+                .ok_or_else(|| ServiceError::not_found("No such rule."))?;
             sql::update_rule(&mut tx, id, &fields).await?;
             (id, "detect.update", Some(old.regex))
         }
@@ -138,16 +139,16 @@ pub async fn save_rule(
     .await?;
     let saved = sql::lock_rule(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such rule."))?;
+        .ok_or_else(|| ServiceError::not_found("No such rule."))?;
     tx.commit().await?;
     Ok(saved.into())
 }
 
-pub async fn delete_rule(app: &App, admin: i64, id: i64) -> ApiResult<()> {
+pub async fn delete_rule(app: &App, admin: i64, id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     let old = sql::lock_rule(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such rule."))?;
+        .ok_or_else(|| ServiceError::not_found("No such rule."))?;
     sql::delete_rule(&mut tx, id).await?;
     log(
         &mut tx,
@@ -189,7 +190,7 @@ pub async fn list_hits(
     q: HitQuery,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<DetectHit>> {
+) -> ServiceResult<Page<DetectHit>> {
     let (page, per_page, offset) = paging(page, per_page);
     let filter = HitFilter {
         user_id: q.user_id,

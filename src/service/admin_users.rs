@@ -8,13 +8,15 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::{from_unix, now_naive, to_unix};
 use crate::db::admin_users::{self as sql, AccountRow};
 use crate::db::{self, Money, Tx};
 use crate::domain::account::{self as account_rules};
 use crate::domain::node::COUNTER_CAP;
-use crate::domain::{from_unix, now_naive, random_token, to_unix};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
+use crate::random::random_token;
 use crate::service::admin::{log, paging, require_reason, Page, MAX_GROUP};
+use crate::service::error::{ServiceError, ServiceResult};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -108,18 +110,18 @@ pub struct UserSearch<'a> {
     pub per_page: Option<i64>,
 }
 
-pub async fn search_users(app: &App, s: UserSearch<'_>) -> ApiResult<Page<AdminUserView>> {
+pub async fn search_users(app: &App, s: UserSearch<'_>) -> ServiceResult<Page<AdminUserView>> {
     let (page, per_page, offset) = paging(s.page, s.per_page);
     let order_by = sql::sort_column(s.sort.unwrap_or("id"))
-        .ok_or_else(|| ApiError::invalid("sort", "Unknown sort key."))?;
+        .ok_or_else(|| ServiceError::invalid("sort", "Unknown sort key."))?;
     let descending = match s.order.unwrap_or("desc") {
         "desc" => true,
         "asc" => false,
-        _ => return Err(ApiError::invalid("order", "asc or desc.")),
+        _ => return Err(ServiceError::invalid("order", "asc or desc.")),
     };
     let q = s.q.trim();
     if q.chars().count() > 128 {
-        return Err(ApiError::invalid("q", "At most 128 characters."));
+        return Err(ServiceError::invalid("q", "At most 128 characters."));
     }
     let ip = q.parse::<std::net::IpAddr>().is_ok().then_some(q);
     let search = sql::Search {
@@ -137,11 +139,11 @@ pub async fn search_users(app: &App, s: UserSearch<'_>) -> ApiResult<Page<AdminU
     })
 }
 
-pub async fn get_user(app: &App, id: i64) -> ApiResult<AdminUserView> {
+pub async fn get_user(app: &App, id: i64) -> ServiceResult<AdminUserView> {
     sql::find(&app.db, id)
         .await?
         .map(Into::into)
-        .ok_or_else(|| ApiError::not_found("No such user."))
+        .ok_or_else(|| ServiceError::not_found("No such user."))
 }
 
 /// An account as an operator creates (`POST`: `email` required) or edits it (`PATCH`: absent =
@@ -230,7 +232,7 @@ fn amount(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>, max: i64) 
     }
 }
 
-fn check(input: &UserInput) -> Result<Checked, ApiError> {
+fn check(input: &UserInput) -> Result<Checked, ServiceError> {
     let mut e = Vec::new();
     let cap = COUNTER_CAP as i64;
     let email = input.email.as_deref().and_then(|v| {
@@ -279,7 +281,7 @@ fn check(input: &UserInput) -> Result<Checked, ApiError> {
     if e.is_empty() {
         Ok(checked)
     } else {
-        Err(ApiError::invalid_fields(e))
+        Err(ServiceError::invalid_fields(e))
     }
 }
 
@@ -337,10 +339,10 @@ async fn save(
     action: &str,
     detail: serde_json::Value,
     money_before: Option<(Money, &str)>,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     match sql::update(tx, user).await {
         Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::conflict("This e-mail is already registered."))
+            return Err(ServiceError::conflict("This e-mail is already registered."))
         }
         other => other?,
     }
@@ -356,10 +358,10 @@ pub async fn edit_user(
     admin: i64,
     id: i64,
     input: UserInput,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(input.reason.as_deref().unwrap_or(""))?;
     if input.password.is_some() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "password",
             "Use reset-password to set a password.",
         ));
@@ -368,10 +370,10 @@ pub async fn edit_user(
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     if let Some(email) = checked.email.as_deref().filter(|e| *e != user.email) {
         if crate::db::users::email_exists(&mut tx, email).await? {
-            return Err(ApiError::conflict("This e-mail is already registered."));
+            return Err(ServiceError::conflict("This e-mail is already registered."));
         }
     }
     let (changes, money_before) = apply(&mut user, checked);
@@ -392,10 +394,10 @@ pub struct CreatedUser {
 
 /// Creates an account as sign-up does (same rows: `user` with the sign-up defaults, `link`,
 /// `user_invite_code`), then applies the operator's plan fields; no invitation, no sign-up limits.
-pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<CreatedUser> {
+pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ServiceResult<CreatedUser> {
     let reason = input.reason.as_deref().map(require_reason).transpose()?;
     if input.email.is_none() {
-        return Err(ApiError::invalid("email", "E-mail is required."));
+        return Err(ServiceError::invalid("email", "E-mail is required."));
     }
     let generated = input.password.is_none().then(|| random_token(16));
     let password = input
@@ -403,14 +405,14 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
         .clone()
         .or(generated.clone())
         .unwrap_or_default();
-    account_rules::check_password(&password).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+    account_rules::check_password(&password).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     let checked = check(&input)?;
     let email = checked.email.clone().unwrap_or_default();
     let defaults = crate::service::accounts::sign_up_defaults(app).await?;
     let pass = crate::service::accounts::hash_new_password(app, &password).await?;
     let mut tx = app.db.begin().await?;
     if crate::db::users::email_exists(&mut tx, &email).await? {
-        return Err(ApiError::conflict("This e-mail is already registered."));
+        return Err(ServiceError::conflict("This e-mail is already registered."));
     }
     let port = crate::service::accounts::free_port(app, &mut tx).await?;
     let name = checked.user_name.as_deref();
@@ -418,6 +420,7 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
         &email,
         name,
         pass,
+        crate::random::account_secrets(),
         port,
         0,
         "127.0.0.1",
@@ -426,7 +429,7 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
     );
     let id = match crate::db::users::insert_user(&mut tx, &new_user).await {
         Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::conflict("This e-mail is already registered."))
+            return Err(ServiceError::conflict("This e-mail is already registered."))
         }
         other => other?,
     };
@@ -434,7 +437,7 @@ pub async fn create_user(app: &App, admin: i64, input: UserInput) -> ApiResult<C
     crate::db::users::insert_invite_code(&mut tx, id, &random_token(10)).await?;
     let mut user = sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let (changes, money_before) = apply(&mut user, checked);
     let remark = reason
         .clone()
@@ -459,15 +462,17 @@ pub async fn set_enabled(
     id: i64,
     enable: bool,
     reason: &str,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(reason)?;
     if id == admin && !enable {
-        return Err(ApiError::conflict("You cannot disable your own account."));
+        return Err(ServiceError::conflict(
+            "You cannot disable your own account.",
+        ));
     }
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let before = user.enable;
     user.enable = enable as i64;
     crate::db::detect::settle_bans(&mut tx, id, "operator", now()).await?;
@@ -493,22 +498,22 @@ pub async fn ban_user(
     id: i64,
     minutes: i64,
     reason: &str,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(reason)?;
     if !(1..=MAX_BAN_MINUTES).contains(&minutes) {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "minutes",
             format!("From 1 to {MAX_BAN_MINUTES}."),
         ));
     }
     if id == admin {
-        return Err(ApiError::conflict("You cannot ban your own account."));
+        return Err(ServiceError::conflict("You cannot ban your own account."));
     }
     let ts = now();
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     crate::db::detect::settle_bans(&mut tx, id, "operator", ts).await?;
     let record = crate::db::detect::BanRecord {
         user_id: id,
@@ -540,12 +545,12 @@ pub async fn reset_traffic(
     admin: i64,
     id: i64,
     reason: &str,
-) -> ApiResult<AdminUserView> {
+) -> ServiceResult<AdminUserView> {
     let reason = require_reason(reason)?;
     let mut tx = app.db.begin().await?;
     let mut user = sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     let detail = json!({"reason": reason, "u": user.u, "d": user.d});
     user.u = 0;
     user.d = 0;
@@ -561,11 +566,11 @@ pub async fn reset_password(
     id: i64,
     password: Option<String>,
     reason: &str,
-) -> ApiResult<String> {
+) -> ServiceResult<String> {
     let reason = require_reason(reason)?;
     let password = match password {
         Some(p) => {
-            account_rules::check_password(&p).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+            account_rules::check_password(&p).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
             p
         }
         None => random_token(16),
@@ -574,7 +579,7 @@ pub async fn reset_password(
     let mut tx = app.db.begin().await?;
     sql::lock(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     crate::db::admin::set_password(&mut tx, id, &hash).await?;
     log(
         &mut tx,
@@ -636,10 +641,10 @@ pub async fn records(
     kind: &str,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<UserRecord>> {
+) -> ServiceResult<Page<UserRecord>> {
     let (page, per_page, offset) = paging(page, per_page);
     if sql::find(&app.db, id).await?.is_none() {
-        return Err(ApiError::not_found("No such user."));
+        return Err(ServiceError::not_found("No such user."));
     }
     let (items, total) = if kind == "subscriptions" {
         let (rows, total) = sql::subscription_pulls(&app.db, id, per_page, offset).await?;
@@ -664,7 +669,7 @@ pub async fn records(
         let query = sql::RECORDS
             .iter()
             .find(|q| q.kind == kind)
-            .ok_or_else(|| ApiError::not_found("No such record list."))?;
+            .ok_or_else(|| ServiceError::not_found("No such record list."))?;
         let (rows, total) = sql::records(&app.db, query, id, per_page, offset).await?;
         let items = rows
             .into_iter()
@@ -673,7 +678,7 @@ pub async fn records(
                 at: r.at.0,
                 title: r.title,
                 detail: r.detail,
-                amount: r.amount,
+                amount: r.amount.map(Money::from),
                 state: r.state.map(|v| v.0),
                 extra: r.extra.map(|v| v.0),
             })

@@ -11,8 +11,8 @@ use crate::db::checkout::{self as sql, Checkout, NewCheckout};
 use crate::db::payment::Order;
 use crate::db::{shop as shop_sql, Money, Tx};
 use crate::domain::shop::{effective_price, ApplyFlags, PlanContent};
-use crate::error::{ApiError, ApiResult};
 use crate::gateways::PaymentAction;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::payment::{self, NewPayment};
 use crate::service::shop::{self, BuyRequest};
 
@@ -47,7 +47,7 @@ pub struct CheckoutCreated {
 }
 
 /// The plan's price now, after the coupon; refusals as buying would give them.
-async fn price_of(app: &App, user_id: i64, shop_id: i64, coupon: &str) -> ApiResult<Money> {
+async fn price_of(app: &App, user_id: i64, shop_id: i64, coupon: &str) -> ServiceResult<Money> {
     if !coupon.trim().is_empty() {
         return Ok(shop::check_coupon_for(app, user_id, shop_id, coupon)
             .await?
@@ -56,7 +56,7 @@ async fn price_of(app: &App, user_id: i64, shop_id: i64, coupon: &str) -> ApiRes
     let plan = shop_sql::find_plan(&app.db, shop_id)
         .await?
         .filter(|p| p.status == 1)
-        .ok_or_else(|| ApiError::not_found("No such plan on sale."))?;
+        .ok_or_else(|| ServiceError::not_found("No such plan on sale."))?;
     let content = PlanContent::parse(&plan.content, false).unwrap_or_default();
     Ok(effective_price(
         plan.price,
@@ -69,12 +69,12 @@ pub async fn checkout(
     app: &App,
     user_id: i64,
     req: CheckoutRequest<'_>,
-) -> ApiResult<CheckoutCreated> {
+) -> ServiceResult<CheckoutCreated> {
     let coupon = req.coupon.map(str::trim).unwrap_or_default();
     let price = price_of(app, user_id, req.shop_id, coupon).await?;
     let (balance, _) = sql::user_money_and_email(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     let none = Money::from_cents(0);
     let balance_used = if req.use_balance {
         balance.max(none).min(price)
@@ -83,14 +83,14 @@ pub async fn checkout(
     };
     let due = price - balance_used;
     if !due.0.is_sign_positive() || due.is_zero() {
-        return Err(ApiError::conflict(
+        return Err(ServiceError::conflict(
             "Your balance covers this plan: buy it with the balance.",
         ));
     }
     let (min, max) = payment::recharge_bounds(app).await?;
     let amount = due.max(min);
     if amount > max {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "shop_id",
             format!("The payment would be {amount}, above the largest top-up ({max})."),
         ));
@@ -133,7 +133,7 @@ pub enum Settled {
     Kept(String),
 }
 
-pub async fn flags(app: &App) -> ApiResult<ApplyFlags> {
+pub async fn flags(app: &App) -> ServiceResult<ApplyFlags> {
     shop::apply_flags(app).await
 }
 
@@ -145,7 +145,7 @@ pub async fn settle(
     tx: &mut Tx,
     order: &Order,
     flags: ApplyFlags,
-) -> ApiResult<Settled> {
+) -> ServiceResult<Settled> {
     let Some(c) = sql::pending_tx(tx, order.id).await? else {
         return Ok(Settled::TopUp);
     };
@@ -162,7 +162,7 @@ pub async fn settle(
             sql::finish(tx, order.id, "bought", p.bought_id, "", now).await?;
             Ok(Settled::Bought)
         }
-        Err(e) if e.status().is_client_error() => {
+        Err(e) if e.is_refusal() => {
             let note: String = e.to_string().chars().take(250).collect();
             sql::finish(tx, order.id, "kept", 0, &note, now).await?;
             Ok(Settled::Kept(note))
@@ -230,9 +230,9 @@ impl From<Checkout> for CheckoutView {
     }
 }
 
-pub async fn status(app: &App, user_id: i64, order_id: i64) -> ApiResult<CheckoutView> {
+pub async fn status(app: &App, user_id: i64, order_id: i64) -> ServiceResult<CheckoutView> {
     match sql::find(&app.db, order_id).await? {
         Some(c) if c.user_id == user_id => Ok(c.into()),
-        _ => Err(ApiError::not_found("No such checkout.")),
+        _ => Err(ServiceError::not_found("No such checkout.")),
     }
 }

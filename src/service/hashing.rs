@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::domain::password::{hash_password, verify_password, PasswordMethod};
-use crate::error::{ApiError, ApiResult};
+use crate::service::error::{ServiceError, ServiceResult};
 
 pub struct HashPool {
     permits: Arc<Semaphore>,
@@ -34,14 +34,14 @@ impl HashPool {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> ApiResult<T> {
+    ) -> ServiceResult<T> {
         let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .ok()
             .and_then(Result::ok)
             .ok_or_else(|| {
                 crate::metrics::hash_pool_rejected();
-                ApiError::Unavailable(
+                ServiceError::Unavailable(
                     "The server is busy signing people in; try again shortly.".into(),
                 )
             })?;
@@ -50,7 +50,7 @@ impl HashPool {
             work()
         })
         .await
-        .map_err(|e| ApiError::Internal(e.into()))
+        .map_err(|e| ServiceError::Internal(e.into()))
     }
 
     /// A new hash of `password` in `method`.
@@ -59,15 +59,16 @@ impl HashPool {
         password: &str,
         method: PasswordMethod,
         salt: &str,
-    ) -> ApiResult<String> {
+    ) -> ServiceResult<String> {
         let (password, salt) = (password.to_string(), salt.to_string());
-        self.run(move || hash_password(&password, method, &salt))
+        let random = crate::random::random_bytes();
+        self.run(move || hash_password(&password, method, &salt, random))
             .await?
-            .map_err(ApiError::Internal)
+            .map_err(ServiceError::Internal)
     }
 
     /// Whether `candidate` matches `stored` (any method SSPanel writes).
-    pub async fn verify(&self, candidate: &str, stored: &str, salt: &str) -> ApiResult<bool> {
+    pub async fn verify(&self, candidate: &str, stored: &str, salt: &str) -> ServiceResult<bool> {
         let (candidate, stored, salt) =
             (candidate.to_string(), stored.to_string(), salt.to_string());
         self.run(move || verify_password(&candidate, &stored, &salt))
@@ -89,7 +90,7 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         let turned_away = pool.run(|| ()).await;
-        assert!(matches!(turned_away, Err(ApiError::Unavailable(_))));
+        assert!(matches!(turned_away, Err(ServiceError::Unavailable(_))));
         assert!(long.await.unwrap().is_ok());
         // Free again: work runs.
         assert_eq!(pool.run(|| 7).await.unwrap(), 7);

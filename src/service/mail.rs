@@ -38,7 +38,7 @@ pub async fn send_template(
     name: &str,
     lang: &str,
     vars: minijinja::Value,
-) -> crate::error::ApiResult<()> {
+) -> crate::service::error::ServiceResult<()> {
     let site_name = match app.settings.get("app_name").await? {
         n if n.trim().is_empty() => "spanel".to_string(),
         n => n.trim().to_string(),
@@ -52,7 +52,7 @@ pub async fn send_template(
         site_url,
         vars,
     )
-    .map_err(crate::error::ApiError::Internal)?;
+    .map_err(crate::service::error::ServiceError::Internal)?;
     enqueue_rendered(app, to, &rendered).await?;
     Ok(())
 }

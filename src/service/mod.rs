@@ -7,6 +7,7 @@ pub mod admin_shop;
 pub mod admin_users;
 pub mod checkout;
 pub mod email_templates;
+pub mod error;
 pub mod hashing;
 pub mod mail;
 pub mod monitor;

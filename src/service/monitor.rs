@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::db::ops as sql;
 use crate::domain::ops::{is_online, transition, AlertKind};
-use crate::error::{ApiError, ApiResult};
+use crate::service::error::{ServiceError, ServiceResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NodeStatus {
@@ -30,7 +30,7 @@ pub struct NodeStatus {
     pub last_alert: Option<String>,
 }
 
-pub async fn status(app: &App, now: i64) -> ApiResult<Vec<NodeStatus>> {
+pub async fn status(app: &App, now: i64) -> ServiceResult<Vec<NodeStatus>> {
     let timeout = app.settings.get_i64("node_offline_timeout").await?;
     let online: HashMap<i64, i64> = sql::latest_online(&app.db)
         .await?
@@ -69,9 +69,14 @@ pub struct LoadPoint {
     pub uptime: f64,
 }
 
-pub async fn load_history(app: &App, node: i64, hours: i64, now: i64) -> ApiResult<Vec<LoadPoint>> {
+pub async fn load_history(
+    app: &App,
+    node: i64,
+    hours: i64,
+    now: i64,
+) -> ServiceResult<Vec<LoadPoint>> {
     if crate::db::admin::node(&app.db, node).await?.is_none() {
-        return Err(ApiError::not_found("No such node."));
+        return Err(ServiceError::not_found("No such node."));
     }
     let hours = hours.clamp(1, 24 * 31);
     Ok(sql::load_history(&app.db, node, now - hours * 3600)

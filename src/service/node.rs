@@ -56,6 +56,18 @@ impl ListCache {
 const HEARTBEAT_EVERY_SECS: i64 = 5;
 
 /// A node that exists and is enabled (cached briefly).
+/// With `check_node_ip` on, only a known node's `node_ip` (or loopback) may call the node API.
+pub async fn caller_allowed(app: &App, ip: &str) -> Result<bool, NodeError> {
+    if !app.config.check_node_ip
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+    {
+        return Ok(true);
+    }
+    Ok(sql::node_ip_known(&app.db, ip).await?)
+}
+
 pub async fn usable_node(app: &App, node_id: i64) -> Result<NodeRow, NodeError> {
     let ttl = Duration::from_secs(app.config.node_list_cache_secs);
     let cached = app

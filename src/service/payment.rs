@@ -4,15 +4,16 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::now_naive;
 use crate::db::payment::{self as sql, Order};
 use crate::db::{rebate as balance, Money};
 use crate::domain::rebate::Trigger;
-use crate::domain::{now_naive, random_token};
-use crate::error::{ApiError, ApiResult};
 use crate::gateways::{
     self, CallbackRequest, CreateCtx, Flow, Gateway, OrderRef, PaymentAction, Verdict, VerifyCtx,
 };
+use crate::random::random_token;
 use crate::service::checkout;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::rebate::{pay_commission, Payer};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,7 +43,7 @@ pub struct NewPayment<'a> {
 }
 
 /// The amount a top-up may have (`recharge_min` … `recharge_max`).
-pub async fn recharge_bounds(app: &App) -> ApiResult<(Money, Money)> {
+pub async fn recharge_bounds(app: &App) -> ServiceResult<(Money, Money)> {
     let min = Money::cents(app.settings.get_decimal("recharge_min").await?);
     let max = Money::cents(app.settings.get_decimal("recharge_max").await?);
     Ok((min, max))
@@ -53,12 +54,13 @@ pub async fn create(
     user_id: i64,
     amount: &str,
     pay: NewPayment<'_>,
-) -> ApiResult<Created> {
-    let amount = Money::parse_amount(amount)
-        .ok_or_else(|| ApiError::invalid("amount", "A decimal amount with at most 2 places."))?;
+) -> ServiceResult<Created> {
+    let amount = Money::parse_amount(amount).ok_or_else(|| {
+        ServiceError::invalid("amount", "A decimal amount with at most 2 places.")
+    })?;
     let (min, max) = recharge_bounds(app).await?;
     if amount < min || amount > max || amount.is_zero() || amount.is_negative() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "amount",
             format!("The amount must be between {min} and {max}."),
         ));
@@ -74,17 +76,20 @@ pub async fn create(
 }
 
 /// An enabled gateway by name; `None` for the debug pseudo-gateway in debug mode.
-async fn enabled_gateway(app: &App, gateway: &str) -> ApiResult<Option<Box<dyn Gateway>>> {
+async fn enabled_gateway(app: &App, gateway: &str) -> ServiceResult<Option<Box<dyn Gateway>>> {
     if app.config.debug && gateway == gateways::DEBUG {
         return Ok(None);
     }
     let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
     if !enabled.iter().any(|g| g == gateway) {
-        return Err(ApiError::invalid("gateway", "This gateway is not enabled."));
+        return Err(ServiceError::invalid(
+            "gateway",
+            "This gateway is not enabled.",
+        ));
     }
     let gw = gateways::load(gateway, &app.settings)
         .await?
-        .ok_or_else(|| ApiError::invalid("gateway", "Unknown gateway."))?;
+        .ok_or_else(|| ServiceError::invalid("gateway", "Unknown gateway."))?;
     Ok(Some(gw))
 }
 
@@ -96,17 +101,17 @@ pub async fn open_order<F, Fut>(
     amount: Money,
     pay: &NewPayment<'_>,
     tie: F,
-) -> ApiResult<(OrderRef, PaymentAction)>
+) -> ServiceResult<(OrderRef, PaymentAction)>
 where
     F: FnOnce(i64) -> Fut,
-    Fut: std::future::Future<Output = ApiResult<()>>,
+    Fut: std::future::Future<Output = ServiceResult<()>>,
 {
     let gateway = pay.gateway;
     let gw = enabled_gateway(app, gateway).await?;
     let method = pay.method.map(str::trim).filter(|m| !m.is_empty());
     if let (Some(gw), Some(m)) = (&gw, method) {
         if !gw.methods().iter().any(|known| known == m) {
-            return Err(ApiError::invalid(
+            return Err(ServiceError::invalid(
                 "method",
                 "Not a payment method of this gateway.",
             ));
@@ -135,7 +140,9 @@ where
         None => PaymentAction::Debug,
         Some(gw) => gw.create(&order, &ctx).await.map_err(|e| {
             tracing::warn!(gateway, error = %e, "payment creation failed");
-            ApiError::Unavailable("The payment gateway is unavailable, try again shortly.".into())
+            ServiceError::Unavailable(
+                "The payment gateway is unavailable, try again shortly.".into(),
+            )
         })?,
     };
     Ok((order, action))
@@ -155,7 +162,7 @@ pub struct GatewayView {
 
 /// The enabled gateways (`payment_gateway`, known names only, in its order), plus the debug
 /// pseudo-gateway when debug is on.
-pub async fn gateways(app: &App) -> ApiResult<Vec<GatewayView>> {
+pub async fn gateways(app: &App) -> ServiceResult<Vec<GatewayView>> {
     let mut list = Vec::new();
     for name in gateways::enabled(&app.settings.get("payment_gateway").await?) {
         let Some(gw) = gateways::load(&name, &app.settings).await? else {
@@ -190,9 +197,9 @@ pub async fn credit_order(
     gateway: &str,
     paid_amount: Money,
     audited: bool,
-) -> ApiResult<Credit> {
+) -> ServiceResult<Credit> {
     if paid_amount != order.total {
-        return Err(ApiError::conflict(
+        return Err(ServiceError::conflict(
             "The paid amount differs from the order.",
         ));
     }
@@ -205,7 +212,7 @@ pub async fn credit_order(
     }
     let payer = balance::lock_balance(&mut tx, order.userid)
         .await?
-        .ok_or_else(|| ApiError::not_found("The order's user no longer exists."))?;
+        .ok_or_else(|| ServiceError::not_found("The order's user no longer exists."))?;
     balance::set_balance(&mut tx, order.userid, payer.money + order.total).await?;
     sql::insert_recharge_record(&mut tx, order.userid, gateway, order.total, now_naive()).await?;
     let payer = Payer {
@@ -263,7 +270,7 @@ pub async fn notify(
     app: &App,
     gateway: &str,
     req: &CallbackRequest,
-) -> ApiResult<Option<Notified>> {
+) -> ServiceResult<Option<Notified>> {
     let Some(gw) = gateways::load(gateway, &app.settings).await? else {
         return Ok(None);
     };
@@ -322,17 +329,17 @@ pub async fn notify(
 }
 
 /// Debug only: credits an order as if its gateway had confirmed it.
-pub async fn debug_confirm(app: &App, order_id: i64) -> ApiResult<Credit> {
+pub async fn debug_confirm(app: &App, order_id: i64) -> ServiceResult<Credit> {
     let order = sql::find_order(&app.db, order_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such order."))?;
+        .ok_or_else(|| ServiceError::not_found("No such order."))?;
     credit_order(app, &order, "debug", order.total, false).await
 }
 
-pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ApiResult<Order> {
+pub async fn own_order(app: &App, user_id: i64, order_id: i64) -> ServiceResult<Order> {
     match sql::find_order(&app.db, order_id).await? {
         Some(o) if o.userid == user_id => Ok(o),
-        _ => Err(ApiError::not_found("No such order.")),
+        _ => Err(ServiceError::not_found("No such order.")),
     }
 }
 
@@ -344,7 +351,7 @@ pub struct OrderPage {
     pub total: i64,
 }
 
-pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> ApiResult<OrderPage> {
+pub async fn orders(app: &App, user_id: i64, page: i64, per_page: i64) -> ServiceResult<OrderPage> {
     let page = page.max(1);
     let per_page = per_page.clamp(1, 100);
     let (orders, total) =

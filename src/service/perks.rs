@@ -8,12 +8,13 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::{local_day_start, now_naive};
 use crate::db::{perks as sql, rebate as rebate_sql, Money};
 use crate::domain::perks::{self, CodeKind, MB};
 use crate::domain::rebate::Trigger;
-use crate::domain::{local_day_start, now_naive, random_token};
-use crate::error::{ApiError, ApiResult};
+use crate::random::random_token;
 use crate::service::admin::{paging, Page};
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::rebate::{pay_commission, Payer};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,9 +30,11 @@ pub struct CheckIn {
 
 /// Checks the caller in: once per calendar day (SPANEL_TIMEZONE), a random amount of traffic
 /// between `checkin_min` and `checkin_max` MB.
-pub async fn check_in(app: &App, user_id: i64) -> ApiResult<CheckIn> {
+pub async fn check_in(app: &App, user_id: i64) -> ServiceResult<CheckIn> {
     if !app.settings.get_bool("enable_checkin").await? {
-        return Err(ApiError::forbidden("Check-in is turned off on this site."));
+        return Err(ServiceError::forbidden(
+            "Check-in is turned off on this site.",
+        ));
     }
     let (lo, hi) = perks::checkin_range(
         app.settings.get_i64("checkin_min").await?,
@@ -42,7 +45,7 @@ pub async fn check_in(app: &App, user_id: i64) -> ApiResult<CheckIn> {
     let today = local_day_start(now);
     let next_at = local_day_start(today + 36 * 3600);
     if !sql::check_in(&app.db, user_id, mb * MB, now, today).await? {
-        return Err(ApiError::conflict(
+        return Err(ServiceError::conflict(
             "You have already checked in today: come back tomorrow.",
         ));
     }
@@ -57,7 +60,7 @@ pub async fn check_in(app: &App, user_id: i64) -> ApiResult<CheckIn> {
 }
 
 /// Whether the account may check in now, and when it last did (unix time, 0 = never).
-pub async fn check_in_state(app: &App, user_id: i64) -> ApiResult<(bool, i64)> {
+pub async fn check_in_state(app: &App, user_id: i64) -> ServiceResult<(bool, i64)> {
     let last = sql::last_check_in(&app.db, user_id).await?.unwrap_or(0);
     let enabled = app.settings.get_bool("enable_checkin").await?;
     let today = local_day_start(chrono::Utc::now().timestamp());
@@ -76,12 +79,12 @@ pub struct Redeemed {
     pub balance: Option<Money>,
 }
 
-fn unknown_code() -> ApiError {
-    ApiError::invalid("code", "Unknown or already used code.")
+fn unknown_code() -> ServiceError {
+    ServiceError::invalid("code", "Unknown or already used code.")
 }
 
 /// Redeems a code for the caller: once, even when many try it at the same moment.
-pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> {
+pub async fn redeem(app: &App, user_id: i64, code: &str) -> ServiceResult<Redeemed> {
     let code = code.trim();
     if code.is_empty() || code.chars().count() > 128 {
         return Err(unknown_code());
@@ -99,7 +102,7 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
     if kind == CodeKind::Balance {
         let payer = rebate_sql::lock_balance(&mut tx, user_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("User not found."))?;
+            .ok_or_else(|| ServiceError::not_found("User not found."))?;
         let after = payer.money + row.number;
         rebate_sql::set_balance(&mut tx, user_id, after).await?;
         let who = Payer {
@@ -113,7 +116,7 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
     } else {
         let current = sql::lock_code_target(&mut tx, user_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("User not found."))?;
+            .ok_or_else(|| ServiceError::not_found("User not found."))?;
         let granted = perks::grant(kind, row.number.0, current, now);
         sql::set_code_target(&mut tx, user_id, &granted).await?;
     }
@@ -153,23 +156,23 @@ pub struct CreatedCodes {
 }
 
 /// Creates a batch of unused codes; written to the admin log.
-pub async fn create_codes(app: &App, admin: i64, req: NewCodes) -> ApiResult<CreatedCodes> {
+pub async fn create_codes(app: &App, admin: i64, req: NewCodes) -> ServiceResult<CreatedCodes> {
     let mut errors = Vec::new();
     if !(1..=1000).contains(&req.count) {
-        errors.push(crate::error::FieldError::new(
+        errors.push(crate::domain::FieldError::new(
             "count",
             "Between 1 and 1000.",
         ));
     }
     let kind = CodeKind::from_type(req.kind);
     if kind.is_none() {
-        errors.push(crate::error::FieldError::new(
+        errors.push(crate::domain::FieldError::new(
             "type",
             "-1 (balance), 10001 (traffic GB), 10002 (days) or a class from 1 to 10000.",
         ));
     }
     if req.amount.0 <= Decimal::ZERO || req.amount.0 > Decimal::from(1_000_000) {
-        errors.push(crate::error::FieldError::new(
+        errors.push(crate::domain::FieldError::new(
             "amount",
             "Greater than 0 and at most 1000000.",
         ));
@@ -180,13 +183,13 @@ pub async fn create_codes(app: &App, admin: i64, req: NewCodes) -> ApiResult<Cre
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        errors.push(crate::error::FieldError::new(
+        errors.push(crate::domain::FieldError::new(
             "prefix",
             "At most 32 letters, digits, '-' or '_'.",
         ));
     }
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
     let mut codes = Vec::with_capacity(req.count as usize);
@@ -244,7 +247,7 @@ pub async fn list_codes(
     used: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<CodeView>> {
+) -> ServiceResult<Page<CodeView>> {
     let (page, per_page, offset) = paging(page, per_page);
     let (items, total) = sql::codes(&app.db, used, per_page, offset).await?;
     Ok(Page {

@@ -1,7 +1,7 @@
 //! Pays referral commission inside the caller's transaction (a top-up credit or a purchase).
 
+use crate::clock::now_naive;
 use crate::db::{rebate as sql, Money, Tx};
-use crate::domain::now_naive;
 use crate::domain::rebate::{self, PaidSoFar, RebateMode, RebateRules, Trigger};
 use crate::settings::Settings;
 
@@ -70,7 +70,7 @@ pub async fn pay_commission(
                     beneficiary,
                     amount,
                     due,
-                    crate::domain::to_unix(now),
+                    crate::clock::to_unix(now),
                 )
                 .await?;
                 sql::set_balance(tx, beneficiary, locked.money + due).await?;

@@ -84,7 +84,7 @@ async fn renew_one(
     if row.renew == 0 || row.renew >= now + 60 {
         return Ok((Outcome::Skipped, String::new()));
     }
-    let Some(plan) = sql::find_plan_tx(tx, row.shopid).await? else {
+    let Some(plan) = sql::find_plan(&mut *tx, row.shopid).await? else {
         sql::end_renewal(tx, bought_id, true).await?;
         return Ok((Outcome::PlanGone, String::new()));
     };
@@ -109,7 +109,7 @@ async fn renew_one(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut state = user.plan_state();
     for c in &contents {
-        apply_plan(&mut state, c, flags, now);
+        apply_plan(&mut state, c, flags, crate::clock::from_unix(now));
     }
     sql::write_user(tx, user_id, user.money - plan.price, &state).await?;
     sql::end_renewal(tx, bought_id, true).await?;

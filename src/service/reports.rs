@@ -6,22 +6,22 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
+use crate::clock::from_unix;
 use crate::db::ops as sql;
 use crate::db::Money;
 use crate::domain::account::day_start;
-use crate::domain::from_unix;
 use crate::domain::ops::{is_online, Bucket};
-use crate::error::{ApiError, ApiResult};
+use crate::service::error::{ServiceError, ServiceResult};
 
 /// A time range `[from, to)` in unix seconds; defaults to the last 24 hours.
-pub fn range(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)> {
+pub fn range(from: Option<i64>, to: Option<i64>, now: i64) -> ServiceResult<(i64, i64)> {
     let to = to.unwrap_or(now);
     let from = from.unwrap_or(to - 86_400);
     if from >= to {
-        return Err(ApiError::invalid("from", "Must be before `to`."));
+        return Err(ServiceError::invalid("from", "Must be before `to`."));
     }
     if to - from > 366 * 86_400 {
-        return Err(ApiError::invalid("from", "At most 366 days at a time."));
+        return Err(ServiceError::invalid("from", "At most 366 days at a time."));
     }
     Ok((from, to))
 }
@@ -46,9 +46,9 @@ pub async fn user_usage(
     granularity: &str,
     from: i64,
     to: i64,
-) -> ApiResult<UsageReport> {
+) -> ServiceResult<UsageReport> {
     let bucket = Bucket::parse(granularity)
-        .ok_or_else(|| ApiError::invalid("granularity", "hour or day."))?;
+        .ok_or_else(|| ServiceError::invalid("granularity", "hour or day."))?;
     let rows: Vec<UsageRow> = sql::usage_buckets(&app.db, user_id, from, to, bucket.seconds())
         .await?
         .into_iter()
@@ -69,7 +69,7 @@ pub struct TopUser {
     pub bytes: i64,
 }
 
-pub async fn top_users(app: &App, from: i64, to: i64, limit: i64) -> ApiResult<Vec<TopUser>> {
+pub async fn top_users(app: &App, from: i64, to: i64, limit: i64) -> ServiceResult<Vec<TopUser>> {
     Ok(sql::top_users(&app.db, from, to, limit.clamp(1, 1000))
         .await?
         .into_iter()
@@ -90,7 +90,7 @@ pub struct NodeBandwidth {
     pub limit: i64,
 }
 
-pub async fn node_bandwidth(app: &App) -> ApiResult<Vec<NodeBandwidth>> {
+pub async fn node_bandwidth(app: &App) -> ServiceResult<Vec<NodeBandwidth>> {
     Ok(sql::node_heartbeats(&app.db)
         .await?
         .into_iter()
@@ -123,7 +123,7 @@ pub struct Overview {
     pub nodes_online: i64,
 }
 
-pub async fn overview(app: &App, now: i64) -> ApiResult<Overview> {
+pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
     let today = day_start(now);
     let (users_total, users_enabled, users_paid) =
         sql::user_counts(&app.db, from_unix(now)).await?;

@@ -13,10 +13,11 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::db::{admin as admin_sql, security as sql, users};
+use crate::domain::FieldError;
 use crate::domain::{account, totp};
-use crate::error::{ApiError, ApiResult, FieldError};
 use crate::service::accounts::{hash_new_password, password_matches, LoginToken};
 use crate::service::admin::Page;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::mail;
 
 /// How long a password-reset link works.
@@ -34,10 +35,10 @@ fn now() -> i64 {
 }
 
 /// A session token for the account as it is now.
-pub async fn issue_token(app: &App, user_id: i64) -> ApiResult<LoginToken> {
+pub async fn issue_token(app: &App, user_id: i64) -> ServiceResult<LoginToken> {
     let (pass, generation) = sql::token_state(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("Invalid or expired token."))?;
+        .ok_or_else(|| ServiceError::unauthorized("Invalid or expired token."))?;
     let (token, expires_at) = app.jwt.issue(user_id, generation, &pass)?;
     Ok(LoginToken {
         token,
@@ -46,7 +47,7 @@ pub async fn issue_token(app: &App, user_id: i64) -> ApiResult<LoginToken> {
     })
 }
 
-async fn site(app: &App) -> ApiResult<(String, String)> {
+async fn site(app: &App) -> ServiceResult<(String, String)> {
     let name = app.settings.get("app_name").await?;
     let name = if name.trim().is_empty() {
         "spanel".to_string()
@@ -63,7 +64,7 @@ pub async fn change_password(
     user_id: i64,
     current: &str,
     new: &str,
-) -> ApiResult<LoginToken> {
+) -> ServiceResult<LoginToken> {
     let mut errors = Vec::new();
     if current.is_empty() {
         errors.push(FieldError::new(
@@ -75,13 +76,13 @@ pub async fn change_password(
         errors.push(FieldError::new("new", e.msg));
     }
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let (stored, _) = sql::token_state(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     if !password_matches(app, current, &stored).await? {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "current",
             "The current password is wrong.",
         ));
@@ -96,11 +97,12 @@ pub async fn change_password(
 
 /// Sends a single-use reset link if the address has an account. The answer is the same either
 /// way; only the rate limits (counted for every address) can refuse.
-pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
-    let email = account::normalize_email(email).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> ServiceResult<()> {
+    let email =
+        account::normalize_email(email).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     let hour = Duration::from_secs(3600);
     if app.kv.incr_window(&format!("pwreset:ip:{ip}"), hour).await > RESET_PER_IP {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many reset requests from this address; try again later.".into(),
         ));
     }
@@ -110,7 +112,7 @@ pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> Ap
         .await
         > RESET_PER_EMAIL
     {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many reset requests for this e-mail; try again later.".into(),
         ));
     }
@@ -132,8 +134,8 @@ pub async fn forgot_password(app: &App, email: &str, ip: &str, lang: &str) -> Ap
     mail::send_template(app, &email, "password_reset", lang, vars).await
 }
 
-fn invalid_link() -> ApiError {
-    ApiError::invalid(
+fn invalid_link() -> ServiceError {
+    ServiceError::invalid(
         "token",
         "This reset link is invalid, used or expired; ask for a new one.",
     )
@@ -141,12 +143,12 @@ fn invalid_link() -> ApiError {
 
 /// Sets a new password from a reset link; the link (and every other open link of the address)
 /// stops working, and every session of the account ends.
-pub async fn reset_password(app: &App, token: &str, password: &str) -> ApiResult<()> {
+pub async fn reset_password(app: &App, token: &str, password: &str) -> ServiceResult<()> {
     let token = token.trim();
     if token.is_empty() || token.len() > 128 {
         return Err(invalid_link());
     }
-    account::check_password(password).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+    account::check_password(password).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     let now = now();
     // A cheap look first, so a wrong token costs no password hashing.
     {
@@ -176,26 +178,27 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> ApiResult
 }
 
 /// Sends a sign-up code to an address (when `reg_email_verify` is on).
-pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> ApiResult<()> {
+pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> ServiceResult<()> {
     if !app.settings.get_bool("reg_email_verify").await? {
-        return Err(ApiError::conflict(
+        return Err(ServiceError::conflict(
             "E-mail verification is off: register without a code.",
         ));
     }
-    let email = account::normalize_email(email).map_err(|e| ApiError::invalid_fields(vec![e]))?;
+    let email =
+        account::normalize_email(email).map_err(|e| ServiceError::invalid_fields(vec![e]))?;
     if users::find_login(&app.db, &email).await?.is_some() {
-        return Err(ApiError::conflict("This e-mail is already registered."));
+        return Err(ServiceError::conflict("This e-mail is already registered."));
     }
     let now = now();
     let (by_email, by_ip) = sql::open_email_codes(&app.db, &email, ip, now).await?;
     let ip_limit = app.settings.get_i64("email_verify_ip_limit").await?.max(1);
     if by_ip >= ip_limit {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many codes asked from this address; try again later.".into(),
         ));
     }
     if by_email >= CODES_PER_EMAIL {
-        return Err(ApiError::RateLimited(
+        return Err(ServiceError::RateLimited(
             "Too many codes sent to this e-mail; use one of them or try again later.".into(),
         ));
     }
@@ -217,10 +220,10 @@ pub async fn consume_email_code(
     tx: &mut crate::db::Tx,
     email: &str,
     code: Option<&str>,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let code = code.map(str::trim).unwrap_or_default();
     if code.is_empty() {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "email_code",
             "Enter the code we sent to your e-mail.",
         ));
@@ -233,7 +236,7 @@ pub async fn consume_email_code(
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if tried >= CODE_GUESSES || code.len() > 32 {
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "email_code",
             "Too many wrong codes: ask for a new one later.",
         ));
@@ -242,7 +245,7 @@ pub async fn consume_email_code(
         app.kv
             .incr_window(&guesses, Duration::from_secs(3600))
             .await;
-        return Err(ApiError::invalid(
+        return Err(ServiceError::invalid(
             "email_code",
             "This code is wrong or expired.",
         ));
@@ -260,15 +263,15 @@ pub struct TwoFactorSetup {
 }
 
 /// Starts enrolment: a new secret in `ga_token` (two-factor stays off until `enable`).
-pub async fn setup_two_factor(app: &App, user_id: i64) -> ApiResult<TwoFactorSetup> {
+pub async fn setup_two_factor(app: &App, user_id: i64) -> ServiceResult<TwoFactorSetup> {
     let mut raw = [0u8; 20];
     rand::thread_rng().fill_bytes(&mut raw);
     let secret = totp::encode_secret(raw);
     let mut tx = app.db.begin().await?;
     match sql::lock_two_factor(&mut tx, user_id).await? {
-        None => return Err(ApiError::not_found("User not found.")),
+        None => return Err(ServiceError::not_found("User not found.")),
         Some((1, _)) => {
-            return Err(ApiError::conflict(
+            return Err(ServiceError::conflict(
                 "Two-factor login is on: turn it off first to enrol a new device.",
             ))
         }
@@ -287,8 +290,8 @@ pub async fn setup_two_factor(app: &App, user_id: i64) -> ApiResult<TwoFactorSet
     })
 }
 
-fn wrong_code() -> ApiError {
-    ApiError::invalid("code", "This code is wrong, expired or already used.")
+fn wrong_code() -> ServiceError {
+    ServiceError::invalid("code", "This code is wrong, expired or already used.")
 }
 
 /// Checks a code against the locked account's secret and spends its time step.
@@ -297,7 +300,7 @@ async fn spend_code(
     user_id: i64,
     secret: &str,
     code: &str,
-) -> ApiResult<bool> {
+) -> ServiceResult<bool> {
     let Some(step) = totp::matching_step(secret, code, now()) else {
         return Ok(false);
     };
@@ -305,13 +308,13 @@ async fn spend_code(
 }
 
 /// Turns two-factor login on or off after checking a current code.
-pub async fn switch_two_factor(app: &App, user_id: i64, code: &str, on: bool) -> ApiResult<()> {
+pub async fn switch_two_factor(app: &App, user_id: i64, code: &str, on: bool) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     let (enabled, secret) = sql::lock_two_factor(&mut tx, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     if (enabled == 1) == on {
-        return Err(ApiError::conflict(if on {
+        return Err(ServiceError::conflict(if on {
             "Two-factor login is already on."
         } else {
             "Two-factor login is already off."
@@ -340,7 +343,7 @@ pub async fn check_login_code(
     app: &App,
     user_id: i64,
     code: Option<&str>,
-) -> ApiResult<SecondFactor> {
+) -> ServiceResult<SecondFactor> {
     match sql::two_factor(&app.db, user_id).await? {
         Some((1, _)) => {}
         _ => return Ok(SecondFactor::NotRequired),
@@ -367,12 +370,12 @@ pub async fn admin_disable_two_factor(
     admin: i64,
     user_id: i64,
     reason: &str,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let reason = crate::service::admin::require_reason(reason)?;
     let mut tx = app.db.begin().await?;
     let (enabled, _) = sql::lock_two_factor(&mut tx, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("No such user."))?;
+        .ok_or_else(|| ServiceError::not_found("No such user."))?;
     sql::set_two_factor(&mut tx, user_id, false, None).await?;
     crate::service::admin::log(
         &mut tx,
@@ -414,7 +417,7 @@ pub async fn logins(
     user_id: i64,
     page: Option<i64>,
     per_page: Option<i64>,
-) -> ApiResult<Page<LoginView>> {
+) -> ServiceResult<Page<LoginView>> {
     let (page, per_page, offset) = crate::service::admin::paging(page, per_page);
     let (items, total) = sql::logins(&app.db, user_id, per_page, offset).await?;
     Ok(Page {
@@ -426,7 +429,7 @@ pub async fn logins(
 }
 
 /// Ends every session of the account, this one included.
-pub async fn logout_everywhere(app: &App, user_id: i64) -> ApiResult<()> {
+pub async fn logout_everywhere(app: &App, user_id: i64) -> ServiceResult<()> {
     let mut tx = app.db.begin().await?;
     sql::bump_generation(&mut tx, user_id).await?;
     tx.commit().await?;
@@ -436,28 +439,31 @@ pub async fn logout_everywhere(app: &App, user_id: i64) -> ApiResult<()> {
 
 /// Deletes the caller's account when the operator allows it (`enable_kill`); the password is
 /// required. Administrators cannot delete themselves here.
-pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ApiResult<()> {
+pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ServiceResult<()> {
     if !app.settings.get_bool("enable_kill").await? {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "This site does not let accounts be deleted: contact the administrator.",
         ));
     }
     let user = users::find_user(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     if user.is_admin == 1 {
-        return Err(ApiError::forbidden(
+        return Err(ServiceError::forbidden(
             "Administrators cannot delete their own account.",
         ));
     }
     if password.is_empty() {
-        return Err(ApiError::invalid("password", "Your password is required."));
+        return Err(ServiceError::invalid(
+            "password",
+            "Your password is required.",
+        ));
     }
     let (stored, _) = sql::token_state(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     if !password_matches(app, password, &stored).await? {
-        return Err(ApiError::invalid("password", "Wrong password."));
+        return Err(ServiceError::invalid("password", "Wrong password."));
     }
     let mut tx = app.db.begin().await?;
     sql::delete_account(&mut tx, user_id, &user.email).await?;
@@ -467,13 +473,13 @@ pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ApiResul
 }
 
 /// Whether the caller may delete their own account.
-pub async fn can_delete_account(app: &App, is_admin: bool) -> ApiResult<bool> {
+pub async fn can_delete_account(app: &App, is_admin: bool) -> ServiceResult<bool> {
     Ok(!is_admin && app.settings.get_bool("enable_kill").await?)
 }
 
 /// Before a successful login is recorded: an e-mail when the account, used before, logs in from
 /// an address it never logged in from (`login_alert`, on by default).
-pub async fn alert_new_address(app: &App, user_id: i64, ip: &str, lang: &str) -> ApiResult<()> {
+pub async fn alert_new_address(app: &App, user_id: i64, ip: &str, lang: &str) -> ServiceResult<()> {
     if !app.settings.get_bool("login_alert").await? {
         return Ok(());
     }

@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::db::subscription as sub_sql;
 use crate::domain::proxy::{self, DEFAULT_METHODS, DEFAULT_OBFS, DEFAULT_PROTOCOLS};
-use crate::domain::random_token;
 use crate::domain::subscription::{clash, singbox, uri, Kind, Proxy};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::domain::FieldError;
+use crate::random::random_token;
+use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::subscription::node_proxies;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,10 +81,10 @@ fn left_out(p: &Proxy) -> Vec<LeftOut> {
 
 /// The nodes the caller may use (the node API's class and group rules), with live state and
 /// connection details; empty while the account is expired, disabled or out of traffic.
-pub async fn my_nodes(app: &App, user_id: i64, now: i64) -> ApiResult<Vec<MyNode>> {
+pub async fn my_nodes(app: &App, user_id: i64, now: i64) -> ServiceResult<Vec<MyNode>> {
     let user = sub_sql::user_by_id(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     let proxies = node_proxies(app, &user).await?;
     let status: HashMap<i64, _> = crate::service::monitor::status(app, now)
         .await?
@@ -132,15 +133,15 @@ pub struct ProxySettings {
     pub obfs_choices: Vec<String>,
 }
 
-async fn allowed(app: &App, item: &str, default: &str) -> ApiResult<Vec<String>> {
+async fn allowed(app: &App, item: &str, default: &str) -> ServiceResult<Vec<String>> {
     let v = app.settings.get(item).await?;
     Ok(proxy::list(if v.trim().is_empty() { default } else { &v }))
 }
 
-pub async fn proxy_settings(app: &App, user_id: i64) -> ApiResult<ProxySettings> {
+pub async fn proxy_settings(app: &App, user_id: i64) -> ServiceResult<ProxySettings> {
     let u = sub_sql::user_by_id(&app.db, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     Ok(ProxySettings {
         port: u.port,
         passwd: u.passwd,
@@ -167,11 +168,11 @@ pub enum ResetWhat {
 }
 
 /// Renews one credential; nodes pick it up at their next user-list poll.
-pub async fn reset_proxy(app: &App, user_id: i64, what: ResetWhat) -> ApiResult<ProxySettings> {
+pub async fn reset_proxy(app: &App, user_id: i64, what: ResetWhat) -> ServiceResult<ProxySettings> {
     let mut tx = app.db.begin().await?;
     crate::db::admin::lock_user(&mut tx, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
     let (column, value) = match what {
         ResetWhat::Passwd => ("passwd", random_token(16)),
         ResetWhat::Uuid => ("uuid", uuid::Uuid::new_v4().to_string()),
@@ -201,7 +202,7 @@ pub struct ProxyChoice {
 }
 
 /// Sets method, protocol and obfs among the ones the operator allows.
-pub async fn update_proxy(app: &App, user_id: i64, c: ProxyChoice) -> ApiResult<ProxySettings> {
+pub async fn update_proxy(app: &App, user_id: i64, c: ProxyChoice) -> ServiceResult<ProxySettings> {
     let current = proxy_settings(app, user_id).await?;
     let method = c.method.trim().to_ascii_lowercase();
     let protocol = c
@@ -230,7 +231,7 @@ pub async fn update_proxy(app: &App, user_id: i64, c: ProxyChoice) -> ApiResult<
         ));
     }
     if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
+        return Err(ServiceError::invalid_fields(errors));
     }
     let mut tx = app.db.begin().await?;
     for (column, value) in [

@@ -10,7 +10,7 @@ use crate::domain::shop::{
     self, apply_plan, check_coupon, effective_price, normalize_code, ApplyFlags, CouponRejection,
     PlanContent, Promo,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::service::error::{ServiceError, ServiceResult};
 
 /// A plan on sale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,7 +52,7 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-pub async fn plans_on_sale(app: &App) -> ApiResult<Vec<PlanView>> {
+pub async fn plans_on_sale(app: &App) -> ServiceResult<Vec<PlanView>> {
     let now = now();
     Ok(sql::list_plans(&app.db, false)
         .await?
@@ -61,8 +61,8 @@ pub async fn plans_on_sale(app: &App) -> ApiResult<Vec<PlanView>> {
         .collect())
 }
 
-fn rejection(r: CouponRejection) -> ApiError {
-    ApiError::invalid("coupon", r.message())
+fn rejection(r: CouponRejection) -> ServiceError {
+    ServiceError::invalid("coupon", r.message())
 }
 
 /// The price after discount
@@ -82,11 +82,11 @@ pub async fn check_coupon_for(
     user_id: i64,
     shop_id: i64,
     code: &str,
-) -> ApiResult<CouponQuote> {
+) -> ServiceResult<CouponQuote> {
     let plan = sql::find_plan(&app.db, shop_id)
         .await?
         .filter(|p| p.status == 1)
-        .ok_or_else(|| ApiError::not_found("No such plan on sale."))?;
+        .ok_or_else(|| ServiceError::not_found("No such plan on sale."))?;
     let content = PlanContent::parse(&plan.content, false).unwrap_or_default();
     let now = now();
     let price = effective_price(plan.price, &content, now);
@@ -141,14 +141,14 @@ pub struct Purchase {
 static SQLITE_BUYERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The settings that shape what buying does.
-pub async fn apply_flags(app: &App) -> ApiResult<ApplyFlags> {
+pub async fn apply_flags(app: &App) -> ServiceResult<ApplyFlags> {
     Ok(ApplyFlags {
         reset_on_buy: app.settings.get_bool("enable_bought_reset").await?,
         extend_same_class: app.settings.get_bool("enable_bought_extend").await?,
     })
 }
 
-pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ApiResult<Purchase> {
+pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ServiceResult<Purchase> {
     let flags = apply_flags(app).await?;
     let _queue = match app.db.backend() {
         Backend::Sqlite => Some(SQLITE_BUYERS.lock().await),
@@ -179,22 +179,22 @@ pub(crate) async fn buy_in(
     user_id: i64,
     req: &BuyRequest<'_>,
     flags: ApplyFlags,
-) -> ApiResult<Purchase> {
+) -> ServiceResult<Purchase> {
     let user = sql::lock_user(tx, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User not found."))?;
-    let plan = sql::find_plan_tx(tx, req.shop_id)
+        .ok_or_else(|| ServiceError::not_found("User not found."))?;
+    let plan = sql::find_plan(&mut *tx, req.shop_id)
         .await?
         .filter(|p| p.status == 1)
-        .ok_or_else(|| ApiError::not_found("No such plan on sale."))?;
+        .ok_or_else(|| ServiceError::not_found("No such plan on sale."))?;
     let content = PlanContent::parse(&plan.content, false).unwrap_or_default();
     let now = now();
     let mut price = effective_price(plan.price, &content, now);
     let code = req.coupon.map(normalize_code).unwrap_or_default();
     let mut coupon_used = String::new();
     if !code.is_empty() {
-        let coupon = sql::find_coupon_tx(tx, &code).await?;
-        let uses = sql::coupon_uses_tx(tx, user_id, &code).await?;
+        let coupon = sql::find_coupon(&mut *tx, &code).await?;
+        let uses = sql::coupon_uses(&mut *tx, user_id, &code).await?;
         price = check_coupon(
             coupon.as_ref().map(|c| c.to_domain()).as_ref(),
             plan.id,
@@ -206,7 +206,7 @@ pub(crate) async fn buy_in(
         coupon_used = coupon.map(|c| c.code).unwrap_or_default();
     }
     if !shop::traffic_pack_allowed(&content, user.class) {
-        return Err(ApiError::conflict(
+        return Err(ServiceError::conflict(
             "This traffic pack is not available for your class.",
         ));
     }
@@ -218,18 +218,18 @@ pub(crate) async fn buy_in(
             .map(|(at, c)| (at, PlanContent::parse(&c, false).unwrap_or_default()))
             .collect();
         if shop::holds_running_periodic(&held, now) {
-            return Err(ApiError::conflict(
+            return Err(ServiceError::conflict(
                 "You already hold a running periodic plan.",
             ));
         }
     }
     if let Some(expected) = req.expect_price.filter(|e| *e != price) {
-        return Err(ApiError::conflict(format!(
+        return Err(ServiceError::conflict(format!(
             "The plan's price changed from {expected} to {price}."
         )));
     }
     if user.money < price {
-        return Err(ApiError::conflict(format!(
+        return Err(ServiceError::conflict(format!(
             "Insufficient balance: the plan costs {price}, your balance is {}.",
             user.money
         )));
@@ -257,7 +257,7 @@ pub(crate) async fn buy_in(
     }
     let mut state = user.plan_state();
     for c in &contents {
-        apply_plan(&mut state, c, flags, now);
+        apply_plan(&mut state, c, flags, crate::clock::from_unix(now));
     }
     sql::write_user(tx, user_id, balance, &state).await?;
     let payer = crate::service::rebate::Payer {
@@ -281,15 +281,15 @@ pub async fn with_bundle(
     tx: &mut Tx,
     plan_id: i64,
     content: PlanContent,
-) -> ApiResult<Vec<PlanContent>> {
+) -> ServiceResult<Vec<PlanContent>> {
     let mut contents = vec![content];
     for id in contents[0].bundle.clone() {
         if id == plan_id {
             continue;
         }
-        let part = sql::find_plan_tx(tx, id)
-            .await?
-            .ok_or_else(|| ApiError::conflict(format!("Bundled plan {id} no longer exists.")))?;
+        let part = sql::find_plan(&mut *tx, id).await?.ok_or_else(|| {
+            ServiceError::conflict(format!("Bundled plan {id} no longer exists."))
+        })?;
         contents.push(PlanContent::parse(&part.content, false).unwrap_or_default());
     }
     Ok(contents)
@@ -325,7 +325,7 @@ impl From<sql::BoughtRow> for BoughtView {
     }
 }
 
-pub async fn bought(app: &App, user_id: i64) -> ApiResult<Vec<BoughtView>> {
+pub async fn bought(app: &App, user_id: i64) -> ServiceResult<Vec<BoughtView>> {
     Ok(sql::list_bought(&app.db, user_id)
         .await?
         .into_iter()
@@ -334,14 +334,14 @@ pub async fn bought(app: &App, user_id: i64) -> ApiResult<Vec<BoughtView>> {
 }
 
 /// Ends the automatic renewal of the user's own purchase `id`; another user's is a 404.
-pub async fn stop_renewal(app: &App, user_id: i64, id: i64) -> ApiResult<BoughtView> {
+pub async fn stop_renewal(app: &App, user_id: i64, id: i64) -> ServiceResult<BoughtView> {
     if !sql::stop_renewal(&app.db, user_id, id).await? {
-        return Err(ApiError::not_found("No such purchase."));
+        return Err(ServiceError::not_found("No such purchase."));
     }
     sql::list_bought(&app.db, user_id)
         .await?
         .into_iter()
         .find(|b| b.id == id)
         .map(BoughtView::from)
-        .ok_or_else(|| ApiError::not_found("No such purchase."))
+        .ok_or_else(|| ServiceError::not_found("No such purchase."))
 }

@@ -4,18 +4,18 @@
 use std::time::Duration;
 
 use crate::app::App;
+use crate::clock::now_naive;
 use crate::db::subscription::{self as db, LogEntry, SubUser};
-use crate::domain::now_naive;
-use crate::domain::random_token;
 use crate::domain::subscription::{
     build_proxy, render, unique_names, NodeInfo, Proxy, Target, Usage, UserInfo,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::random::random_token;
 use crate::service::accounts::SubscriptionLinks;
+use crate::service::error::{ServiceError, ServiceResult};
 
 /// The answer for unknown and disabled tokens alike, so neither is revealed.
-pub fn not_found() -> ApiError {
-    ApiError::not_found("Subscription not found.")
+pub fn not_found() -> ServiceError {
+    ServiceError::not_found("Subscription not found.")
 }
 
 pub struct Subscription {
@@ -47,7 +47,7 @@ fn user_info(u: &SubUser) -> UserInfo {
 }
 
 /// The proxies of a user: none while disabled, expired or over quota (administrators excepted).
-pub async fn proxies_for(app: &App, user: &SubUser) -> ApiResult<Vec<Proxy>> {
+pub async fn proxies_for(app: &App, user: &SubUser) -> ServiceResult<Vec<Proxy>> {
     let mut proxies: Vec<Proxy> = node_proxies(app, user)
         .await?
         .into_iter()
@@ -58,7 +58,7 @@ pub async fn proxies_for(app: &App, user: &SubUser) -> ApiResult<Vec<Proxy>> {
 }
 
 /// Each proxy of a user with the id of its node (names as the operator wrote them).
-pub async fn node_proxies(app: &App, user: &SubUser) -> ApiResult<Vec<(i64, Proxy)>> {
+pub async fn node_proxies(app: &App, user: &SubUser) -> ServiceResult<Vec<(i64, Proxy)>> {
     let admin = user.is_admin == 1;
     let active = user.enable == 1
         && user.expire_in > now_naive()
@@ -88,7 +88,7 @@ pub async fn node_proxies(app: &App, user: &SubUser) -> ApiResult<Vec<(i64, Prox
         .collect())
 }
 
-pub async fn fetch(app: &App, req: Request<'_>) -> ApiResult<Subscription> {
+pub async fn fetch(app: &App, req: Request<'_>) -> ServiceResult<Subscription> {
     if req.token.is_empty() || req.token.len() > 128 {
         return Err(not_found());
     }
@@ -102,7 +102,7 @@ pub async fn fetch(app: &App, req: Request<'_>) -> ApiResult<Subscription> {
             .incr_window(&format!("sub:{}", req.token), Duration::from_secs(3600))
             .await;
         if n > limit {
-            return Err(ApiError::RateLimited(
+            return Err(ServiceError::RateLimited(
                 "Too many subscription requests, try again later.".into(),
             ));
         }
@@ -119,10 +119,10 @@ pub async fn fetch(app: &App, req: Request<'_>) -> ApiResult<Subscription> {
         upload: user.u,
         download: user.d,
         total: user.transfer_enable,
-        expire: crate::domain::to_unix(user.expire_in),
+        expire: crate::clock::to_unix(user.expire_in),
     };
     let template = app.settings.get("sub_clash_template").await?;
-    let body = render(target, &proxies, &usage, &template).map_err(ApiError::Internal)?;
+    let body = render(target, &proxies, &usage, &template).map_err(ServiceError::Internal)?;
     db::insert_log(
         &app.db,
         &LogEntry {
@@ -158,7 +158,7 @@ pub fn links(app: &App, token: String) -> SubscriptionLinks {
 }
 
 /// Gives the user a new random token; the old one stops working at once.
-pub async fn reset_token(app: &App, user_id: i64) -> ApiResult<SubscriptionLinks> {
+pub async fn reset_token(app: &App, user_id: i64) -> ServiceResult<SubscriptionLinks> {
     for _ in 0..5 {
         let token = random_token(16);
         if db::token_exists(&app.db, &token).await? {
@@ -171,7 +171,7 @@ pub async fn reset_token(app: &App, user_id: i64) -> ApiResult<SubscriptionLinks
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict(
+    Err(ServiceError::conflict(
         "Could not allocate a new token, try again.",
     ))
 }

@@ -23,14 +23,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use serde_json::{json, Value};
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::app::{App, AppState};
+use crate::clock::now_naive;
 use crate::db::node::{self as sql, ListableUser};
 use crate::domain::node::{self as rules, NodeRow};
-use crate::domain::now_naive;
 
 /// The window of the global device count (`alive_ip`).
 pub const ALIVE_WINDOW_SECS: i64 = 300;

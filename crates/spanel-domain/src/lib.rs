@@ -1,7 +1,10 @@
-//! Pure business rules: no I/O, unit-tested exhaustively.
+//! spanel's pure business rules: no I/O, no clock, no randomness, no global state. Callers pass in
+//! the current time, the time zone of SSPanel's DATETIME columns and any random values; this crate
+//! depends on no database, HTTP or error type of the application, so the compiler keeps it pure.
 
 pub mod account;
 pub mod detect;
+pub mod field_error;
 pub mod money;
 pub mod node;
 pub mod ops;
@@ -17,41 +20,9 @@ pub mod totp;
 /// One gigabyte of traffic as SSPanel counts it.
 pub const GB: u64 = 1024 * 1024 * 1024;
 
-/// The time zone of SSPanel's DATETIME columns (`expire_in`, `class_expire`…): PHP writes them in
-/// its own time zone, so spanel must read and write them in the same one to run beside it. Set
-/// once at start-up from the configuration; UTC until then.
-static DATETIME_ZONE: std::sync::RwLock<chrono_tz::Tz> = std::sync::RwLock::new(chrono_tz::UTC);
+pub use field_error::FieldError;
 
-pub fn set_datetime_zone(zone: chrono_tz::Tz) {
-    *DATETIME_ZONE.write().unwrap_or_else(|e| e.into_inner()) = zone;
-}
-
-fn datetime_zone() -> chrono_tz::Tz {
-    *DATETIME_ZONE.read().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The current time as stored in DATETIME columns (whole seconds, in the DATETIME zone).
-pub fn now_naive() -> chrono::NaiveDateTime {
-    from_unix(chrono::Utc::now().timestamp())
-}
-
-/// A unix time as a DATETIME value (in the DATETIME zone).
-pub fn from_unix(secs: i64) -> chrono::NaiveDateTime {
-    from_unix_in(datetime_zone(), secs)
-}
-
-/// The unix time of the start of `now`'s calendar day in the DATETIME zone (PHP's `date('Ymd')`
-/// day, when SPANEL_TIMEZONE is PHP's `timeZone`).
-pub fn local_day_start(now: i64) -> i64 {
-    let day = from_unix(now).date().and_time(chrono::NaiveTime::MIN);
-    to_unix(day)
-}
-
-/// A DATETIME value (in the DATETIME zone) as a unix time.
-pub fn to_unix(at: chrono::NaiveDateTime) -> i64 {
-    to_unix_in(datetime_zone(), at)
-}
-
+/// A unix time as a DATETIME value in `zone`.
 pub fn from_unix_in(zone: chrono_tz::Tz, secs: i64) -> chrono::NaiveDateTime {
     use chrono::TimeZone;
     zone.timestamp_opt(secs, 0)
@@ -74,22 +45,19 @@ pub fn to_unix_in(zone: chrono_tz::Tz, at: chrono::NaiveDateTime) -> i64 {
         .unwrap_or_else(|| at.and_utc().timestamp())
 }
 
+/// The unix time of the start of `now`'s calendar day in `zone`.
+pub fn local_day_start_in(zone: chrono_tz::Tz, now: i64) -> i64 {
+    let day = from_unix_in(zone, now)
+        .date()
+        .and_time(chrono::NaiveTime::MIN);
+    to_unix_in(zone, day)
+}
+
 /// A unix time as a UTC date-time, for labels of UTC periods (reports, usage days).
 pub fn utc_datetime(secs: i64) -> chrono::NaiveDateTime {
     chrono::DateTime::from_timestamp(secs, 0)
         .unwrap_or_default()
         .naive_utc()
-}
-
-/// A random string of ASCII letters and digits, for tokens and codes.
-pub fn random_token(len: usize) -> String {
-    use rand::distributions::Alphanumeric;
-    use rand::Rng;
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }
 
 #[cfg(test)]

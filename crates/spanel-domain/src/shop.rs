@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::money::Money;
-use super::{from_unix, GB};
+use super::GB;
 
 /// A limited-time price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -388,9 +388,14 @@ fn plus_days(from: NaiveDateTime, days: i64) -> NaiveDateTime {
         .unwrap_or(from)
 }
 
-/// Applies one plan's content to the account at unix time `now`.
-pub fn apply_plan(s: &mut UserPlanState, c: &PlanContent, flags: ApplyFlags, now: i64) {
-    let now_dt = from_unix(now);
+/// Applies one plan's content to the account at `now_dt` (a DATETIME value, in the zone of
+/// SSPanel's DATETIME columns).
+pub fn apply_plan(
+    s: &mut UserPlanState,
+    c: &PlanContent,
+    flags: ApplyFlags,
+    now_dt: NaiveDateTime,
+) {
     if c.traffic_package {
         if let Some(b) = c.bandwidth_bytes() {
             s.transfer_enable = s.transfer_enable.saturating_add(b);
@@ -441,6 +446,10 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000;
     const DAY: i64 = 86_400;
+
+    fn from_unix(secs: i64) -> NaiveDateTime {
+        crate::from_unix_in(chrono_tz::UTC, secs)
+    }
 
     fn content(json: &str) -> PlanContent {
         PlanContent::parse(json, true).unwrap()
@@ -640,7 +649,7 @@ mod tests {
     fn bandwidth_resets_or_adds() {
         let c = content(r#"{"bandwidth":100}"#);
         let mut s = state();
-        apply_plan(&mut s, &c, ON, NOW);
+        apply_plan(&mut s, &c, ON, from_unix(NOW));
         assert_eq!(s.transfer_enable, 100 * GB as i64);
         assert_eq!((s.u, s.d, s.last_day_t), (0, 0, 0));
         let mut s = state();
@@ -651,7 +660,7 @@ mod tests {
                 reset_on_buy: false,
                 ..ON
             },
-            NOW,
+            from_unix(NOW),
         );
         assert_eq!(s.transfer_enable, 105 * GB as i64);
         assert_eq!((s.u, s.d, s.last_day_t), (100, 200, 300));
@@ -667,7 +676,7 @@ mod tests {
     fn traffic_pack_only_adds() {
         let c = content(r#"{"traffic_package":1,"bandwidth":10,"expire":30,"class":5}"#);
         let mut s = state();
-        apply_plan(&mut s, &c, ON, NOW);
+        apply_plan(&mut s, &c, ON, from_unix(NOW));
         let mut want = state();
         want.transfer_enable = 15 * GB as i64;
         assert_eq!(s, want);
@@ -677,11 +686,11 @@ mod tests {
     fn expire_extends_from_later_of_now_and_current() {
         let c = content(r#"{"expire":30}"#);
         let mut s = state();
-        apply_plan(&mut s, &c, ON, NOW);
+        apply_plan(&mut s, &c, ON, from_unix(NOW));
         assert_eq!(s.expire_in, from_unix(NOW + 33 * DAY));
         let mut s = state();
         s.expire_in = from_unix(NOW - 5 * DAY);
-        apply_plan(&mut s, &c, ON, NOW);
+        apply_plan(&mut s, &c, ON, from_unix(NOW));
         assert_eq!(s.expire_in, from_unix(NOW + 30 * DAY));
     }
 
@@ -689,12 +698,12 @@ mod tests {
     fn same_class_extends_different_class_restarts() {
         let same = content(r#"{"class":1,"class_expire":30}"#);
         let mut s = state();
-        apply_plan(&mut s, &same, ON, NOW);
+        apply_plan(&mut s, &same, ON, from_unix(NOW));
         assert_eq!(s.class_expire, from_unix(NOW + 40 * DAY));
         // Expired class: counted from now.
         let mut s = state();
         s.class_expire = from_unix(NOW - DAY);
-        apply_plan(&mut s, &same, ON, NOW);
+        apply_plan(&mut s, &same, ON, from_unix(NOW));
         assert_eq!(s.class_expire, from_unix(NOW + 30 * DAY));
         // Extension off: from now.
         let mut s = state();
@@ -705,12 +714,12 @@ mod tests {
                 extend_same_class: false,
                 ..ON
             },
-            NOW,
+            from_unix(NOW),
         );
         assert_eq!(s.class_expire, from_unix(NOW + 30 * DAY));
         let other = content(r#"{"class":2,"class_expire":30}"#);
         let mut s = state();
-        apply_plan(&mut s, &other, ON, NOW);
+        apply_plan(&mut s, &other, ON, from_unix(NOW));
         assert_eq!(s.class, 2);
         assert_eq!(s.class_expire, from_unix(NOW + 30 * DAY));
     }
@@ -719,7 +728,7 @@ mod tests {
     fn speed_and_connector_set_as_given() {
         let c = content(r#"{"speedlimit":"100","connector":"2"}"#);
         let mut s = state();
-        apply_plan(&mut s, &c, ON, NOW);
+        apply_plan(&mut s, &c, ON, from_unix(NOW));
         assert_eq!(s.node_speedlimit, Decimal::from(100));
         assert_eq!(s.node_connector, 2);
         assert_eq!(s.transfer_enable, 5 * GB as i64);
@@ -731,7 +740,7 @@ mod tests {
         let b = content(r#"{"traffic_package":1,"bandwidth":5}"#);
         let mut s = state();
         for c in [&a, &b] {
-            apply_plan(&mut s, c, ON, NOW);
+            apply_plan(&mut s, c, ON, from_unix(NOW));
         }
         assert_eq!(s.transfer_enable, 15 * GB as i64);
     }

@@ -5,8 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::money::Money;
-use super::{random_token, GB};
-use crate::error::FieldError;
+use super::GB;
+use crate::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegMode {
@@ -125,12 +125,23 @@ pub fn check_user_name(raw: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The random values of a new account, drawn by the caller.
+pub struct AccountSecrets {
+    /// The proxy password (`passwd`), 16 letters and digits.
+    pub passwd: String,
+    /// A v4 UUID.
+    pub uuid: String,
+    /// The TOTP seed column (`ga_token`), 32 letters and digits.
+    pub ga_token: String,
+}
+
 /// The row for a new account, from the sign-up settings. `pass` is the already-hashed password.
 #[allow(clippy::too_many_arguments)]
 pub fn new_user(
     email: &str,
     user_name: Option<&str>,
     pass: String,
+    secrets: AccountSecrets,
     port: i64,
     ref_by: i64,
     reg_ip: &str,
@@ -146,8 +157,8 @@ pub fn new_user(
         user_name,
         email: email.to_string(),
         pass,
-        passwd: random_token(16),
-        uuid: uuid::Uuid::new_v4().to_string(),
+        passwd: secrets.passwd,
+        uuid: secrets.uuid,
         port,
         transfer_enable: defaults.free_traffic_gb.max(0) as u64 * GB,
         invite_num: defaults.invitation_codes,
@@ -165,7 +176,7 @@ pub fn new_user(
         node_speedlimit: Money::from_cents(defaults.rate_limit.max(0) * 100),
         node_connector: defaults.device_limit.max(0),
         send_daily_mail: defaults.daily_report,
-        ga_token: random_token(32),
+        ga_token: secrets.ga_token,
         is_admin: false,
     }
 }
@@ -294,6 +305,11 @@ mod tests {
             "bob@example.com",
             None,
             "h".into(),
+            AccountSecrets {
+                passwd: "p".repeat(16),
+                uuid: "0b7e0c5e-3d5f-4a53-9c1e-2f7f1d9d2a10".into(),
+                ga_token: "g".repeat(32),
+            },
             12345,
             7,
             "1.2.3.4",
@@ -309,8 +325,8 @@ mod tests {
         assert_eq!(u.ref_by, 7);
         assert_eq!(u.node_connector, 2);
         assert_eq!(u.node_speedlimit.to_string(), "100.00");
-        assert_eq!(u.passwd.len(), 16);
-        assert!(uuid::Uuid::parse_str(&u.uuid).is_ok());
+        assert_eq!(u.passwd, "p".repeat(16));
+        assert_eq!(u.ga_token, "g".repeat(32));
     }
 
     #[test]

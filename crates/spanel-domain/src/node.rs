@@ -255,7 +255,7 @@ pub fn mod_mu_user(
             o.insert("passwd".into(), user.passwd.clone().into());
         }
         1 => {
-            let key = crate::domain::subscription::ss2022_user_key(&user.uuid, ss2022_method)
+            let key = crate::subscription::ss2022_user_key(&user.uuid, ss2022_method)
                 .unwrap_or_else(|| user.passwd.clone());
             o.insert("passwd".into(), key.into());
         }
@@ -525,8 +525,7 @@ mod tests {
         assert_eq!(v["method"], "aes-128-gcm");
         assert_eq!(v["protocol_param"], "");
         let v = mod_mu_user(1, "2022-blake3-aes-128-gcm", &user(), 0, false).unwrap();
-        let key =
-            crate::domain::subscription::ss2022_user_key("u-u-i-d", "2022-blake3-aes-128-gcm");
+        let key = crate::subscription::ss2022_user_key("u-u-i-d", "2022-blake3-aes-128-gcm");
         assert_eq!(v["passwd"].as_str(), key.as_deref());
         assert!(v.get("uuid").is_none());
         let v = mod_mu_user(2, "", &user(), 0, false).unwrap();

@@ -126,7 +126,7 @@ mod tests {
     }
 
     fn t(days: i64) -> NaiveDateTime {
-        crate::domain::from_unix(1_700_000_000) + Duration::days(days)
+        crate::from_unix_in(chrono_tz::UTC, 1_700_000_000) + Duration::days(days)
     }
 
     fn money(s: &str) -> Money {

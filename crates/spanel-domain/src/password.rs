@@ -3,9 +3,7 @@
 //! bcrypt and argon2 hashes carry their own parameters (PHC strings); the hex methods are
 //! `hash(password ‖ salt)` with SSPanel's global `salt`, lowercase hex.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -49,17 +47,24 @@ fn salted_hex<D: Digest>(password: &str, salt: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// Hashes a new password with `method`.
-pub fn hash_password(password: &str, method: PasswordMethod, salt: &str) -> anyhow::Result<String> {
+/// Hashes a new password with `method`. `salt` is SSPanel's configured salt (the hex methods);
+/// `random` is 16 fresh random bytes from the caller, the per-hash salt of bcrypt and Argon2.
+pub fn hash_password(
+    password: &str,
+    method: PasswordMethod,
+    salt: &str,
+    random: [u8; 16],
+) -> anyhow::Result<String> {
     Ok(match method {
-        PasswordMethod::Bcrypt => bcrypt::hash(password, 10)?,
+        PasswordMethod::Bcrypt => bcrypt::hash_with_salt(password, 10, random)?.to_string(),
         PasswordMethod::Argon2i | PasswordMethod::Argon2id => {
             let algorithm = if method == PasswordMethod::Argon2i {
                 Algorithm::Argon2i
             } else {
                 Algorithm::Argon2id
             };
-            let salt = SaltString::generate(&mut OsRng);
+            let salt =
+                SaltString::encode_b64(&random).map_err(|e| anyhow::anyhow!("argon2 salt: {e}"))?;
             php_argon2(algorithm)
                 .hash_password(password.as_bytes(), &salt)
                 .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
@@ -109,7 +114,7 @@ mod tests {
     fn every_method_round_trips() {
         for m in ["bcrypt", "argon2i", "argon2id", "sha256", "sha3", "md5"] {
             let method = PasswordMethod::parse(m).unwrap();
-            let h = hash_password("hunter22", method, "pepper").unwrap();
+            let h = hash_password("hunter22", method, "pepper", [7; 16]).unwrap();
             assert!(verify_password("hunter22", &h, "pepper"), "{m}");
             assert!(!verify_password("hunter23", &h, "pepper"), "{m}");
         }
@@ -147,7 +152,7 @@ mod tests {
 
     #[test]
     fn argon2_hash_uses_php_defaults() {
-        let h = hash_password("x", PasswordMethod::Argon2id, "").unwrap();
+        let h = hash_password("x", PasswordMethod::Argon2id, "", [9; 16]).unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=65536,t=4,p=1$"), "{h}");
     }
 

@@ -29,7 +29,7 @@ fn tls(p: &Proxy) -> Value {
 pub fn outbound(p: &Proxy) -> Option<Value> {
     let mut v = match &p.kind {
         // sing-box refuses the old stream ciphers (SSPanel's former default chacha20-ietf).
-        Kind::Ss { method, .. } if !crate::domain::proxy::is_modern_method(method) => return None,
+        Kind::Ss { method, .. } if !crate::proxy::is_modern_method(method) => return None,
         Kind::Ss { method, password } => json!({
             "type": "shadowsocks", "method": method, "password": password,
         }),
