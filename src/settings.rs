@@ -577,6 +577,56 @@ pub const KNOWN: &[KnownSetting] = &[
         "string",
         "Address receiving node notices by e-mail (empty = off)",
     ),
+    // SSPanel's automatic audit ban (its config.php names), read by the `detect_ban` job.
+    s(
+        "enable_auto_detect_ban",
+        "0",
+        "detect",
+        "bool",
+        "Disable users who keep hitting audit rules, for a time",
+    ),
+    s(
+        "auto_detect_ban_type",
+        "1",
+        "detect",
+        "int",
+        "1 = ban every auto_detect_ban_number hits; 2 = the auto_detect_ban ladder",
+    ),
+    s(
+        "auto_detect_ban_number",
+        "30",
+        "detect",
+        "int",
+        "Mode 1: hits since the last ban that trigger a ban",
+    ),
+    s(
+        "auto_detect_ban_time",
+        "60",
+        "detect",
+        "int",
+        "Mode 1: minutes a ban lasts",
+    ),
+    s(
+        "auto_detect_ban",
+        r#"{"100":{"type":"time","time":120},"300":{"type":"time","time":720},"600":{"type":"time","time":4320},"1000":{"type":"kill"}}"#,
+        "detect",
+        "string",
+        "Mode 2: total hits → ban minutes (kill = disabled until an operator enables)",
+    ),
+    s(
+        "auto_detect_ban_allow_admin",
+        "1",
+        "detect",
+        "bool",
+        "Administrators are never banned automatically",
+    ),
+    s(
+        "auto_detect_ban_allow_users",
+        "",
+        "detect",
+        "string",
+        "User ids never banned automatically, e.g. 1,2,3",
+    ),
 ];
 
 type Snapshot = Option<(Instant, Arc<HashMap<String, String>>)>;

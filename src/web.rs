@@ -1,5 +1,6 @@
 //! The web UI: `web/` embedded at build time (read from disk in debug builds), served at `/` and
-//! `/assets/*`. Routing happens in the browser (`/#/…`), so no other path is needed here.
+//! `/assets/*`. Routing happens in the browser (`/#/…`); SSPanel's own entry paths (`/admin`,
+//! `/user`, reset links, payment returns) redirect into it.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -26,6 +27,11 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/assets/{*path}", get(asset))
         .route("/user/payment/return/{gateway}", get(payment_return))
         .route("/password/token/{token}", get(password_reset_link))
+        // SSPanel's operators and users type these into the address bar.
+        .route("/admin", get(admin_console))
+        .route("/admin/", get(admin_console))
+        .route("/user", get(user_center))
+        .route("/user/", get(user_center))
         // Only the UI's files are compressed; API answers are small or latency-bound.
         .layer(CompressionLayer::new())
 }
@@ -44,6 +50,16 @@ async fn password_reset_link(Path(token): Path<String>) -> Redirect {
         .take(128)
         .collect();
     Redirect::to(&format!("/#/reset-password?token={token}"))
+}
+
+/// SSPanel's `/admin`: the console (the UI asks a signed-out visitor to log in first).
+async fn admin_console() -> Redirect {
+    Redirect::to("/#/admin")
+}
+
+/// SSPanel's `/user`: the user center.
+async fn user_center() -> Redirect {
+    Redirect::to("/#/dashboard")
 }
 
 async fn index(headers: HeaderMap) -> Response {

@@ -9,6 +9,14 @@ use serde_json::{json, Value};
 /// Every admin route (method, path under /app/api/v0).
 const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "admin/users"),
+    ("POST", "admin/users"),
+    ("POST", "admin/users/1/ban"),
+    ("GET", "admin/users/1/records/topups"),
+    ("GET", "admin/detect-rules"),
+    ("POST", "admin/detect-rules"),
+    ("PUT", "admin/detect-rules/1"),
+    ("DELETE", "admin/detect-rules/1"),
+    ("GET", "admin/detect-logs"),
     ("GET", "admin/users/1"),
     ("PATCH", "admin/users/1"),
     ("POST", "admin/users/1/enable"),

@@ -94,3 +94,26 @@ async fn payment_return_goes_to_the_orders() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(header_of(&resp, header::LOCATION), "/#/orders");
 }
+
+/// SSPanel's operators type `/admin` (and users `/user`): both lead into the UI, not a JSON 404.
+#[tokio::test]
+async fn admin_and_user_paths_lead_into_the_ui() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (path, to) in [
+        ("/admin", "/#/admin"),
+        ("/admin/", "/#/admin"),
+        ("/user", "/#/dashboard"),
+        ("/user/", "/#/dashboard"),
+    ] {
+        let resp = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(header_of(&resp, header::LOCATION), to, "{path}");
+    }
+    // API paths under them are unaffected.
+    let resp = client.get(app.url("/admin/nothing")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

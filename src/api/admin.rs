@@ -14,19 +14,14 @@ use crate::auth::AdminUser;
 use crate::domain::ops::csv;
 use crate::error::{ok, ApiError, ApiResult, Envelope};
 use crate::service::admin::{
-    self as svc, AdminLogView, AdminUserView, Announcement, AnnouncementInput, NodeInput, NodeView,
-    Page, PaylistView, PurchaseView, Refund, Thread, TicketView, UserEdit,
+    self as svc, AdminLogView, Announcement, AnnouncementInput, NodeInput, NodeView, PaylistView,
+    PurchaseView, Refund, Thread, TicketView,
 };
 use crate::service::monitor::{self, AlertView, LoadPoint, NodeStatus};
 use crate::service::reports::{self, NodeBandwidth, Overview, TopUsers, UsageReport};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_users))
-        .routes(routes!(get_user, edit_user))
-        .routes(routes!(enable_user))
-        .routes(routes!(reset_password))
-        .routes(routes!(reset_traffic))
         .routes(routes!(list_nodes, create_node))
         .routes(routes!(update_node, delete_node))
         .routes(routes!(nodes_status))
@@ -61,126 +56,6 @@ fn now() -> i64 {
         (status = 403, description = "Not an administrator")))]
 async fn overview(State(app): State<AppState>, _a: AdminUser) -> Env<Overview> {
     Ok(ok(reports::overview(&app, now()).await?))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct UserQuery {
-    /// Part of the e-mail or name, or an exact id.
-    #[serde(default)]
-    pub q: String,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-/// Searches users.
-#[utoipa::path(get, path = "/admin/users", tag = "admin", security(("bearer" = [])), params(UserQuery),
-    responses((status = 200, description = "A page of users", body = Page<AdminUserView>),
-        (status = 403, description = "Not an administrator")))]
-async fn list_users(
-    State(app): State<AppState>,
-    _a: AdminUser,
-    Query(q): Query<UserQuery>,
-) -> Env<Page<AdminUserView>> {
-    Ok(ok(svc::search_users(&app, &q.q, q.page, q.per_page).await?))
-}
-
-/// One user.
-#[utoipa::path(get, path = "/admin/users/{id}", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, description = "The user", body = AdminUserView),
-        (status = 404, description = "No such user")))]
-async fn get_user(
-    State(app): State<AppState>,
-    _a: AdminUser,
-    Path(id): Path<i64>,
-) -> Env<AdminUserView> {
-    Ok(ok(svc::get_user(&app, id).await?))
-}
-
-/// Edits class, expiry, traffic, balance or group; `reason` is required and logged.
-#[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", security(("bearer" = [])),
-    request_body = UserEdit,
-    responses((status = 200, description = "The edited user", body = AdminUserView),
-        (status = 422, description = "Invalid field")))]
-async fn edit_user(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(id): Path<i64>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<UserEdit>,
-) -> Env<AdminUserView> {
-    Ok(ok(svc::edit_user(&app, admin.id, id, body).await?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct EnableBody {
-    pub enable: bool,
-    #[schema(max_length = 500, pattern = r"\S")]
-    pub reason: String,
-}
-
-/// Enables or disables an account.
-#[utoipa::path(post, path = "/admin/users/{id}/enable", tag = "admin", security(("bearer" = [])),
-    request_body = EnableBody, responses((status = 200, description = "The user", body = AdminUserView)))]
-async fn enable_user(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(id): Path<i64>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<EnableBody>,
-) -> Env<AdminUserView> {
-    Ok(ok(svc::set_enabled(
-        &app,
-        admin.id,
-        id,
-        body.enable,
-        &body.reason,
-    )
-    .await?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PasswordBody {
-    /// The new password; generated when absent.
-    #[schema(min_length = 8, max_length = 128)]
-    pub password: Option<String>,
-    #[schema(max_length = 500, pattern = r"\S")]
-    pub reason: String,
-}
-
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct NewPassword {
-    pub password: String,
-}
-
-/// Sets a new password (returned once).
-#[utoipa::path(post, path = "/admin/users/{id}/reset-password", tag = "admin", security(("bearer" = [])),
-    request_body = PasswordBody, responses((status = 200, description = "The new password", body = NewPassword)))]
-async fn reset_password(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(id): Path<i64>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<PasswordBody>,
-) -> Env<NewPassword> {
-    let password = svc::reset_password(&app, admin.id, id, body.password, &body.reason).await?;
-    Ok(ok(NewPassword { password }))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ReasonBody {
-    #[schema(max_length = 500, pattern = r"\S")]
-    pub reason: String,
-}
-
-/// Sets used traffic (u, d) to zero.
-#[utoipa::path(post, path = "/admin/users/{id}/reset-traffic", tag = "admin", security(("bearer" = [])),
-    request_body = ReasonBody, responses((status = 200, description = "The user", body = AdminUserView)))]
-async fn reset_traffic(
-    State(app): State<AppState>,
-    AdminUser(admin): AdminUser,
-    Path(id): Path<i64>,
-    crate::api::extract::ApiJson(body): crate::api::extract::ApiJson<ReasonBody>,
-) -> Env<AdminUserView> {
-    Ok(ok(
-        svc::reset_traffic(&app, admin.id, id, &body.reason).await?
-    ))
 }
 
 /// Every node.

@@ -3,8 +3,10 @@
 
 pub mod admin;
 pub mod admin_charts;
+pub mod admin_detect;
 pub mod admin_settings;
 pub mod admin_shop;
+pub mod admin_users;
 pub mod auth;
 pub mod checkout;
 pub mod contract;
@@ -85,6 +87,8 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(admin::router())
         .merge(admin_charts::router())
+        .merge(admin_users::router())
+        .merge(admin_detect::router())
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())

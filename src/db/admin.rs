@@ -77,44 +77,6 @@ const USER_COLUMNS: &str =
     `expire_in`, `reg_date`, `u`, `d`, `transfer_enable`, `last_day_t`, `money`, `node_group`, \
     `node_speedlimit`, `node_connector`, `invite_num`, `ref_by`";
 
-/// Users matching `q` (part of the e-mail or name, or the exact id), newest first.
-pub async fn search_users(
-    db: &Db,
-    q: &str,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<(Vec<UserRow>, i64)> {
-    // `!` escapes LIKE wildcards: a backslash means different things in MySQL and SQLite literals.
-    let like = format!(
-        "%{}%",
-        q.replace('!', "!!").replace('%', "!%").replace('_', "!_")
-    );
-    let id = q.trim().parse::<i64>().unwrap_or(-1);
-    let filter =
-        "(? = '' OR `email` LIKE ? ESCAPE '!' OR `user_name` LIKE ? ESCAPE '!' OR `id` = ?)";
-    let sql = format!(
-        "SELECT {USER_COLUMNS} FROM `user` WHERE {filter} ORDER BY `id` DESC LIMIT ? OFFSET ?"
-    );
-    let rows: Vec<UserRow> = on_db!(db, |p| sqlx::query_as(&sql)
-        .bind(q)
-        .bind(&like)
-        .bind(&like)
-        .bind(id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(p)
-        .await)?;
-    let count_sql = format!("SELECT COUNT(*) FROM `user` WHERE {filter}");
-    let total: Int = on_db!(db, |p| sqlx::query_scalar(&count_sql)
-        .bind(q)
-        .bind(&like)
-        .bind(&like)
-        .bind(id)
-        .fetch_one(p)
-        .await)?;
-    Ok((rows, total.0))
-}
-
 pub async fn lock_user(tx: &mut Tx, id: i64) -> sqlx::Result<Option<UserRow>> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM `user` WHERE `id` = ?{}",
@@ -124,30 +86,6 @@ pub async fn lock_user(tx: &mut Tx, id: i64) -> sqlx::Result<Option<UserRow>> {
         .bind(id)
         .fetch_optional(c)
         .await)
-}
-
-/// Writes the editable account fields of a locked user.
-pub async fn update_user(tx: &mut Tx, u: &UserRow) -> sqlx::Result<()> {
-    on_tx!(tx, |c| {
-        sqlx::query(
-        "UPDATE `user` SET `class` = ?, `class_expire` = ?, `expire_in` = ?, `transfer_enable` = ?, \
-         `u` = ?, `d` = ?, `money` = ?, `node_group` = ?, `enable` = ? WHERE `id` = ?"
-    )
-    .bind(u.class)
-    .bind(u.class_expire)
-    .bind(u.expire_in)
-    .bind(u.transfer_enable)
-    .bind(u.u)
-    .bind(u.d)
-    .bind(DbMoney(u.money))
-    .bind(u.node_group)
-    .bind(u.enable)
-    .bind(u.id)
-    .execute(c)
-    .await
-    .map(Done::from)
-    })?;
-    Ok(())
 }
 
 pub async fn set_password(tx: &mut Tx, id: i64, hash: &str) -> sqlx::Result<()> {

@@ -9,9 +9,11 @@
 
 pub mod admin;
 pub mod admin_reports;
+pub mod admin_users;
 pub mod checkout;
 pub mod config;
 pub mod copy;
+pub mod detect;
 pub mod introspect;
 pub mod jobs;
 pub mod migrations;

@@ -781,6 +781,38 @@ pub const SPANEL_TABLES: &[Table] = &[
         keys: &[],
         foreign_keys: &[],
         collation: Some("utf8mb4_unicode_ci"),
+    }, // Balance changes, with the columns of SSPanel-UIM's later `user_money_log` (which the classic
+    // schema lacks): the balance before and after, the change and its reason.
+    Table {
+        name: "spanel_user_money_log",
+        columns: &[
+            id("bigint(20)"),
+            col("user_id", "bigint(20) unsigned"),
+            col("before", "decimal(12,2)"),
+            col("after", "decimal(12,2)"),
+            col("amount", "decimal(12,2)"),
+            col("remark", "text"),
+            col("create_time", "bigint(20)"),
+        ],
+        primary_key: &["id"],
+        keys: &[("user_id", false, "user_id")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Bans of `detect_ban_log` that are settled: lifted by the job when their time ran out, taken
+    // over by an operator's enable/disable (which the job must then leave alone), or for good.
+    Table {
+        name: "spanel_detect_ban_lift",
+        columns: &[
+            col("ban_id", "bigint(20)"),
+            col("user_id", "bigint(20) unsigned"),
+            col("how", "varchar(16)"),
+            col("lifted_at", "bigint(20)"),
+        ],
+        primary_key: &["ban_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
     },
     // Bytes (upload + download) of all users per hour: added in the same transaction as every write
     // of the per-user hourly rows (`spanel_traffic_hourly`, which the roll-up moves into

@@ -46,10 +46,13 @@ pub enum Job {
     NodeMonitor,
     /// Every minute: queued e-mails are sent over SMTP, with retries.
     EmailQueue,
+    /// Every minute: new audit-rule hits are counted, users past `enable_auto_detect_ban`'s
+    /// threshold are disabled for a time (`detect_ban_log`), and bans that ran out are lifted.
+    DetectBan,
 }
 
 impl Job {
-    pub const ALL: [Job; 12] = [
+    pub const ALL: [Job; 13] = [
         Job::AutoRenew,
         Job::ClassExpiry,
         Job::AccountExpiry,
@@ -62,6 +65,7 @@ impl Job {
         Job::Prune,
         Job::NodeMonitor,
         Job::EmailQueue,
+        Job::DetectBan,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Job {
             Job::Prune => "prune",
             Job::NodeMonitor => "node_monitor",
             Job::EmailQueue => "email_queue",
+            Job::DetectBan => "detect_ban",
         }
     }
 
@@ -95,6 +100,7 @@ impl Job {
                 | Job::HourlyUsage
                 | Job::NodeMonitor
                 | Job::EmailQueue
+                | Job::DetectBan
         )
     }
 }
@@ -113,6 +119,8 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             Some(notices)
         }
         Job::EmailQueue => Some(crate::service::mail::drain(app, ts).await?),
+        // One transaction per user.
+        Job::DetectBan => Some(crate::service::admin_detect::run_ban_job(app, ts).await?),
         // Bounded batches, each its own commit, never one giant transaction.
         Job::Prune => return prune(app, now).await,
         // One transaction per renewal, so one bad row never holds back the others.
@@ -201,7 +209,7 @@ async fn set_based_work(
         Job::PeriodicReset => crate::service::renewal::periodic_resets(tx, ts).await?,
         Job::AutoResetDay => auto_reset_day(tx, now).await?,
         Job::NodeBandwidthReset => sql::reset_node_bandwidth(tx, now.day() as i64).await?,
-        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune => 0,
+        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune | Job::DetectBan => 0,
     })
 }
 

@@ -30,7 +30,7 @@ pub struct SignUp<'a> {
     pub as_admin: bool,
 }
 
-async fn sign_up_defaults(app: &App) -> sqlx::Result<SignUpDefaults> {
+pub(crate) async fn sign_up_defaults(app: &App) -> sqlx::Result<SignUpDefaults> {
     let s = &app.settings;
     Ok(SignUpDefaults {
         free_traffic_gb: s.get_i64("sign_up_for_free_traffic").await?,

@@ -23,8 +23,10 @@ macro_rules! view {
 pub mod accounts;
 pub mod admin;
 pub mod admin_charts;
+pub mod admin_detect;
 pub mod admin_settings;
 pub mod admin_shop;
+pub mod admin_users;
 pub mod checkout;
 pub mod email_templates;
 pub mod error;

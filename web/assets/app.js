@@ -111,6 +111,8 @@ function compile(pattern) {
   };
 }
 
+const ROOT_ALIASES = { '/admin': '/admin/overview', '/user': '/dashboard' };
+
 const routes = [...userPages, ...adminPages].map((page) => ({ page, match: compile(page.path) }));
 
 function currentLocation() {
@@ -142,6 +144,14 @@ async function render() {
   const { path, query } = currentLocation();
   if (path === '/') {
     navigate(getToken() ? '/dashboard' : '/login');
+    return;
+  }
+  // Section roots (what SSPanel's users type: /admin, /user) open the section's first page.
+  const alias = ROOT_ALIASES[path.replace(/\/+$/, '')];
+  if (alias) {
+    // Replaced, not pushed: "back" must not land on the alias and bounce forward again.
+    history.replaceState(null, '', `#${alias}`);
+    render();
     return;
   }
   let found = null;

@@ -3,6 +3,7 @@
 //! depends on no database, HTTP or error type of the application, so the compiler keeps it pure.
 
 pub mod account;
+pub mod detect;
 pub mod field_error;
 pub mod money;
 pub mod node;

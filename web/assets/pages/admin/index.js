@@ -16,9 +16,10 @@ import announcements from './announcements.js';
 import settings from './settings.js';
 import audit from './audit.js';
 import alerts from './alerts.js';
+import detect from './detect.js';
 import reports from './reports.js';
 
 export default [
   overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
-  tickets, ticket, announcements, settings, audit, alerts, reports,
+  tickets, ticket, announcements, detect, settings, audit, alerts, reports,
 ];

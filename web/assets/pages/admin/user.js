@@ -1,5 +1,21 @@
 import { h, mount, card, dl, table, badge, meter, modal, copyField, confirmDialog, toast, fmtBytes, fmtMoney, fmtDateTime } from '../../ui.js';
 import { formDialog, panelTimeText, toGb, fromGb } from './common.js';
+import { RECORD_KINDS, RECORD_STRINGS, recordsCard } from './user_records.js';
+
+/** The admin log rows about this user (newest 50). */
+function auditCard(ctx, id) {
+  const { t, api } = ctx;
+  const body = h('div', {});
+  api('GET', `admin/logs?target=user:${id}&limit=50`, undefined, { quiet: true })
+    .then((logs) => ctx.alive() && mount(body, table([
+      { label: t('time'), value: (l) => fmtDateTime(l.created_at) },
+      { label: t('by'), value: (l) => (l.admin_id ? h('a', { href: `#/admin/users/${l.admin_id}` }, `#${l.admin_id}`) : '—') },
+      { label: t('action'), value: (l) => l.action },
+      { label: t('detail'), value: (l) => h('code', { class: 'pre' }, l.detail) },
+    ], logs, { empty: t('none') })))
+    .catch(() => ctx.alive() && mount(body, h('p', { class: 'muted' }, t('list_failed'))));
+  return card(t('log'), body);
+}
 
 export default {
   path: '/admin/users/:id',
@@ -60,6 +76,26 @@ export default {
       result: 'Result',
       login_ok: 'OK',
       login_failed: 'Failed',
+      port: 'Port',
+      reg_ip: 'Sign-up address',
+      last_used: 'Last used',
+      speed: 'Speed limit (Mbps, 0 = none)',
+      devices: 'Devices at once (0 = any)',
+      invites: 'Invitations left (-1 = unlimited)',
+      remark: 'Remark',
+      hits: 'Audit hits',
+      last_ban: 'Last ban',
+      never: 'never',
+      used_up: 'Upload used (GB)',
+      used_down: 'Download used (GB)',
+      user_name: 'Name',
+      email_edit: 'E-mail',
+      balance_edit: 'Balance (a change is recorded with the reason)',
+      ban: 'Ban for a time',
+      ban_minutes: 'Minutes',
+      ban_help: 'The account is disabled now and enabled again when the time runs out.',
+      records: 'Records',
+      ...RECORD_STRINGS.en,
     },
     'zh-CN': {
       title: '用户',
@@ -115,47 +151,75 @@ export default {
       result: '结果',
       login_ok: '成功',
       login_failed: '失败',
+      port: '端口',
+      reg_ip: '注册 IP',
+      last_used: '最后使用',
+      speed: '限速（Mbps，0 = 不限）',
+      devices: '同时在线设备（0 = 不限）',
+      invites: '剩余邀请次数（-1 = 不限）',
+      remark: '备注',
+      hits: '审计触发次数',
+      last_ban: '最近封禁',
+      never: '从未',
+      used_up: '已用上传（GB）',
+      used_down: '已用下载（GB）',
+      user_name: '用户名',
+      email_edit: '邮箱',
+      balance_edit: '余额（变动会连同原因记录）',
+      ban: '限时封禁',
+      ban_minutes: '分钟',
+      ban_help: '账号立即停用，时间到后自动恢复。',
+      records: '记录',
+      ...RECORD_STRINGS['zh-CN'],
     },
   },
   async render(el, ctx) {
     const { t, api } = ctx;
     const id = Number(ctx.params.id);
-    const quiet = { quiet: true };
-    const [u, bought, orders, logs, plans] = await Promise.all([
-      api('GET', `admin/users/${id}`),
-      api('GET', `admin/bought?user_id=${id}&per_page=50`, undefined, quiet).catch(() => []),
-      api('GET', `admin/paylist?user_id=${id}&per_page=50`, undefined, quiet).catch(() => []),
-      api('GET', `admin/logs?target=user:${id}&limit=50`, undefined, quiet).catch(() => []),
-      api('GET', 'admin/shop', undefined, quiet).catch(() => []),
-    ]);
-    const logins = await api('GET', `admin/users/${id}/logins?per_page=20`, undefined, quiet).catch(() => ({ items: [] }));
-    const planName = new Map(plans.map((p) => [p.id, p.name]));
+    const u = await api('GET', `admin/users/${id}`);
     const reasonField = { name: 'reason', label: t('reason'), required: true, autocomplete: 'off' };
     const done = () => { toast(t('saved'), 'ok'); ctx.rerender(); };
 
     const edit = () => formDialog({
       title: t('edit'),
       fields: [
+        { name: 'email', label: t('email_edit'), type: 'email', value: u.email },
+        { name: 'user_name', label: t('user_name'), value: u.user_name },
         { name: 'class', label: t('class'), type: 'number', value: u.class, attrs: { min: 0, max: 255 } },
         { name: 'class_expire', label: t('class_expire'), value: panelTimeText(u.class_expire), help: t('time_help') },
         { name: 'expire_in', label: t('expire_in'), value: panelTimeText(u.expire_in), help: t('time_help') },
         { name: 'transfer_enable', label: t('transfer_gb'), type: 'number', value: toGb(u.transfer_enable), attrs: { min: 0, step: 'any' } },
-        { name: 'money', label: t('balance'), value: u.money, attrs: { inputmode: 'decimal' } },
+        { name: 'u', label: t('used_up'), type: 'number', value: toGb(u.u), attrs: { min: 0, step: 'any' } },
+        { name: 'd', label: t('used_down'), type: 'number', value: toGb(u.d), attrs: { min: 0, step: 'any' } },
+        { name: 'money', label: t('balance_edit'), value: u.money, attrs: { inputmode: 'decimal' } },
         { name: 'node_group', label: t('group'), type: 'number', value: u.node_group, attrs: { min: 0 } },
+        { name: 'node_speedlimit', label: t('speed'), value: u.node_speedlimit, attrs: { inputmode: 'decimal' } },
+        { name: 'node_connector', label: t('devices'), type: 'number', value: u.node_connector, attrs: { min: 0 } },
+        { name: 'invite_num', label: t('invites'), type: 'number', value: u.invite_num, attrs: { min: -1 } },
+        { name: 'remark', label: t('remark'), type: 'textarea', value: u.remark, rows: 2 },
         reasonField,
       ],
       submitLabel: t('ui.save'),
       onSubmit: (v) => {
         // Only what changed is sent, so an untouched field never rewrites a value.
         const body = { reason: v.reason };
-        if (Number(v.class) !== u.class) body.class = Number(v.class);
-        if (v.class_expire.trim() !== panelTimeText(u.class_expire)) body.class_expire = v.class_expire.trim();
-        if (v.expire_in.trim() !== panelTimeText(u.expire_in)) body.expire_in = v.expire_in.trim();
-        if (v.transfer_enable !== toGb(u.transfer_enable)) body.transfer_enable = fromGb(v.transfer_enable);
-        if (v.money.trim() !== u.money) body.money = v.money.trim();
-        if (Number(v.node_group) !== u.node_group) body.node_group = Number(v.node_group);
+        const text = ['email', 'user_name', 'money', 'node_speedlimit', 'remark'];
+        for (const k of text) if (v[k].trim() !== String(u[k] ?? '')) body[k] = v[k].trim();
+        for (const k of ['class', 'node_group', 'node_connector', 'invite_num']) if (Number(v[k]) !== u[k]) body[k] = Number(v[k]);
+        for (const k of ['class_expire', 'expire_in']) if (v[k].trim() !== panelTimeText(u[k])) body[k] = v[k].trim();
+        for (const k of ['transfer_enable', 'u', 'd']) if (v[k] !== toGb(u[k])) body[k] = fromGb(v[k]);
         return api('PATCH', `admin/users/${id}`, body);
       },
+    }).then((r) => r && done());
+
+    const ban = () => formDialog({
+      title: t('ban'),
+      fields: [
+        { name: 'minutes', label: t('ban_minutes'), type: 'number', value: 60, required: true, attrs: { min: 1 }, help: t('ban_help') },
+        reasonField,
+      ],
+      submitLabel: t('ban'),
+      onSubmit: (v) => api('POST', `admin/users/${id}/ban`, { minutes: Number(v.minutes), reason: v.reason }),
     }).then((r) => r && done());
 
     const toggle = () => formDialog({
@@ -196,54 +260,45 @@ export default {
     };
 
     const used = u.u + u.d;
+    const when = (v) => h('span', { class: 'nowrap' }, v);
     mount(el,
       h('p', {}, h('a', { href: '#/admin/users' }, `← ${t('back')}`)),
-      h('h1', {}, `${t('title')} ${u.email}`),
+      h('h1', { class: 'break' }, `${t('title')} ${u.email}`),
       h('div', { class: 'grid' },
-        card(t('account'), dl([
+        h('div', { class: 'card-wide' }, card(t('account'), dl([
           [t('id'), String(u.id)],
           [t('name'), u.user_name],
           [t('state'), [badge(u.enable ? t('enabled') : t('disabled'), u.enable ? 'ok' : 'danger'), u.is_admin ? [' ', badge(t('admin'), 'warn')] : null]],
           [t('class'), h('span', { 'data-testid': 'user-class' }, String(u.class))],
-          [t('class_expire'), panelTimeText(u.class_expire)],
-          [t('expire_in'), panelTimeText(u.expire_in)],
-          [t('registered'), fmtDateTime(u.reg_date)],
+          [t('class_expire'), when(panelTimeText(u.class_expire))],
+          [t('expire_in'), when(panelTimeText(u.expire_in))],
+          [t('registered'), when(fmtDateTime(u.reg_date))],
+          [t('reg_ip'), u.reg_ip],
+          [t('last_used'), when(u.last_used ? fmtDateTime(u.last_used) : t('never'))],
           [t('balance'), h('span', { 'data-testid': 'user-balance' }, fmtMoney(u.money))],
           [t('group'), String(u.node_group)],
+          [t('port'), String(u.port)],
+          [t('speed'), u.node_speedlimit],
+          [t('devices'), String(u.node_connector)],
+          [t('invites'), String(u.invite_num)],
           [t('invited_by'), u.ref_by ? h('a', { href: `#/admin/users/${u.ref_by}` }, `#${u.ref_by}`) : '—'],
-        ])),
+          [t('hits'), String(u.all_detect_number)],
+          [t('last_ban'), when(u.last_detect_ban_time ? panelTimeText(u.last_detect_ban_time) : t('never'))],
+          [t('remark'), u.remark || '—'],
+        ]))),
         card(t('traffic'),
           meter(used, u.transfer_enable, t('traffic')),
           h('p', {}, t('used', { used: fmtBytes(used), total: fmtBytes(u.transfer_enable), u: fmtBytes(u.u), d: fmtBytes(u.d) }))),
         card(t('actions'), h('div', { class: 'row' },
           h('button', { type: 'button', class: 'btn btn-primary', onclick: edit }, t('edit')),
           h('button', { type: 'button', class: u.enable ? 'btn btn-danger' : 'btn', onclick: toggle }, u.enable ? t('disable') : t('enable')),
+          h('button', { type: 'button', class: 'btn', onclick: ban }, t('ban')),
           h('button', { type: 'button', class: 'btn', onclick: resetPassword }, t('reset_password')),
           h('button', { type: 'button', class: 'btn', onclick: resetTraffic }, t('reset_traffic')),
           h('button', { type: 'button', class: 'btn', onclick: twoFactorOff }, t('tf_off'))))),
-      card(t('logins'), table([
-        { label: t('time'), value: (r) => fmtDateTime(r.datetime) },
-        { label: t('ip'), value: (r) => r.ip },
-        { label: t('result'), value: (r) => (r.failed ? badge(t('login_failed'), 'danger') : badge(t('login_ok'), 'ok')) },
-      ], logins.items, { empty: t('none') })),
-      card(t('purchases'), table([
-        { label: t('id'), value: (b) => String(b.id), class: 'num' },
-        { label: t('time'), value: (b) => fmtDateTime(b.datetime) },
-        { label: t('plan'), value: (b) => planName.get(b.shopid) || `#${b.shopid}` },
-        { label: t('price'), value: (b) => fmtMoney(b.price), class: 'num' },
-      ], bought, { empty: t('none') })),
-      card(t('orders'), table([
-        { label: t('id'), value: (o) => String(o.id), class: 'num' },
-        { label: t('time'), value: (o) => fmtDateTime(o.datetime) },
-        { label: t('amount'), value: (o) => fmtMoney(o.total), class: 'num' },
-        { label: t('status'), value: (o) => badge(o.status === 1 ? t('paid') : t('unpaid'), o.status === 1 ? 'ok' : '') },
-      ], orders, { empty: t('none') })),
-      card(t('log'), table([
-        { label: t('time'), value: (l) => fmtDateTime(l.created_at) },
-        { label: t('by'), value: (l) => h('a', { href: `#/admin/users/${l.admin_id}` }, `#${l.admin_id}`) },
-        { label: t('action'), value: (l) => l.action },
-        { label: t('detail'), value: (l) => h('code', { class: 'pre' }, l.detail) },
-      ], logs, { empty: t('none') })),
+      h('h2', {}, t('records')),
+      RECORD_KINDS.map((kind) => recordsCard(ctx, id, kind)),
+      auditCard(ctx, id),
     );
   },
 };
