@@ -2,6 +2,9 @@
 //! cross-cutting layers (request ids, tracing, body limits, panics) and the OpenAPI document.
 
 pub mod admin;
+pub mod admin_gateways;
+pub mod admin_invites;
+pub mod admin_mail;
 pub mod admin_shop;
 pub mod auth;
 pub mod checkout;
@@ -82,6 +85,9 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(node::router())
         .merge(tickets::router())
         .merge(admin::router())
+        .merge(admin_gateways::router())
+        .merge(admin_mail::router())
+        .merge(admin_invites::router())
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())

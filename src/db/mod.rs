@@ -5,6 +5,8 @@
 //! really differ (row locks, upserts, inserted ids) the difference lives here, in one place.
 
 pub mod admin;
+pub mod admin_invites;
+pub mod admin_mail;
 pub mod checkout;
 pub mod copy;
 pub mod introspect;

@@ -787,6 +787,42 @@ pub const SPANEL_TABLES: &[(&str, &str)] = &[
         totp_step INTEGER NOT NULL DEFAULT 0
     )",
     ),
+    // A mass e-mail to a segment of users: queued into `email_queue` in bounded batches after the
+    // recipient `cursor_id` (user ids in order), `status` `queuing` until the segment is exhausted.
+    (
+        "CREATE TABLE IF NOT EXISTS `spanel_mass_mail` (
+        `id` bigint(20) NOT NULL AUTO_INCREMENT PRIMARY KEY,
+        `admin_id` bigint(20) NOT NULL,
+        `segment` varchar(16) NOT NULL,
+        `segment_value` bigint(20) NOT NULL DEFAULT 0,
+        `subject` varchar(255) NOT NULL,
+        `body` text NOT NULL,
+        `recipients` bigint(20) NOT NULL DEFAULT 0,
+        `queued` bigint(20) NOT NULL DEFAULT 0,
+        `cursor_id` bigint(20) NOT NULL DEFAULT 0,
+        `status` varchar(16) NOT NULL,
+        `created_at` bigint(20) NOT NULL,
+        `finished_at` bigint(20) NOT NULL DEFAULT 0,
+        KEY `admin_id` (`admin_id`, `created_at`),
+        KEY `status` (`status`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS spanel_mass_mail (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        admin_id INTEGER NOT NULL,
+        segment TEXT NOT NULL,
+        segment_value INTEGER NOT NULL DEFAULT 0,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        recipients INTEGER NOT NULL DEFAULT 0,
+        queued INTEGER NOT NULL DEFAULT 0,
+        cursor_id INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS spanel_mass_mail_admin_id ON spanel_mass_mail (admin_id, created_at);
+    CREATE INDEX IF NOT EXISTS spanel_mass_mail_status ON spanel_mass_mail (status)",
+    ),
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -111,9 +111,11 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             ))
         }
         Job::EmailQueue => {
+            // Mass mailings a stopped instance left half-queued go on first.
+            crate::service::admin_mail::resume(app, now.timestamp()).await?;
             return Ok(Some(
                 crate::service::mail::drain(app, now.timestamp()).await?,
-            ))
+            ));
         }
         // Bounded batches, each its own commit, never one giant transaction.
         Job::Prune => return prune(app, now).await,

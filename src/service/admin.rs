@@ -832,6 +832,9 @@ pub async fn update_setting(
         .find(|k| k.item == item)
         .ok_or_else(|| ApiError::not_found("No such setting."))?;
     let value = normalize_setting(known.kind, value).map_err(|m| ApiError::invalid("value", m))?;
+    if item == "payment_gateway" {
+        crate::service::admin_gateways::check_enabled_list(app, &value).await?;
+    }
     let before = app.settings.get(item).await?;
     let secret = SECRET_ITEMS.contains(&item);
     let mut tx = app.db.begin().await?;

@@ -2,6 +2,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_gateways;
+pub mod admin_invites;
+pub mod admin_mail;
 pub mod admin_shop;
 pub mod checkout;
 pub mod email_templates;

@@ -16,8 +16,14 @@ import announcements from './announcements.js';
 import settings from './settings.js';
 import alerts from './alerts.js';
 import reports from './reports.js';
+import gateways from './gateways.js';
+import gateway from './gateway.js';
+import mail from './mail.js';
+import invites from './invites.js';
+import invitees from './invitees.js';
 
 export default [
   overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
   tickets, ticket, announcements, settings, alerts, reports,
+  gateways, gateway, mail, invites, invitees,
 ];

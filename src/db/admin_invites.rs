@@ -1,0 +1,304 @@
+//! SQL of invite and commission oversight: invite codes (`user_invite_code`), who signed up with
+//! them (`user.ref_by`) and the commissions paid (`payback`). SSPanel's tables have no index on
+//! `ref_by` or `payback.datetime` and may not get one, so every figure is one aggregate per
+//! request (a scan the database does once), never a query per row.
+
+use chrono::NaiveDateTime;
+
+use super::{cents_sum, Backend, Db, Int, Money};
+use crate::on_db;
+
+/// `expr DIV n` on whole numbers ≥ 0, in each dialect.
+fn int_div(backend: Backend, expr: &str, n: i64) -> String {
+    match backend {
+        Backend::MySql => format!("(({expr}) DIV {n})"),
+        Backend::Sqlite => format!("(({expr}) / {n})"),
+    }
+}
+
+/// `%text%` for `LIKE … ESCAPE '!'`.
+fn like(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('!', "!!").replace('%', "!%").replace('_', "!_")
+    )
+}
+
+/// An inviter: their code, quota left, how many signed up with them, and commissions in the period.
+#[derive(Debug, Clone)]
+pub struct InviterRow {
+    pub user_id: i64,
+    pub email: String,
+    pub code: String,
+    pub invite_num: i64,
+    pub invited: i64,
+    pub paybacks: i64,
+    pub commission: Money,
+}
+
+/// Sort keys of the inviter list and their expressions.
+pub fn inviter_sort(key: &str) -> Option<&'static str> {
+    match key {
+        "invited" => Some("`invited`"),
+        "commission" => Some("`cents`"),
+        "paybacks" => Some("`paybacks`"),
+        "user_id" => Some("c.`user_id`"),
+        "invite_num" => Some("u.`invite_num`"),
+        _ => None,
+    }
+}
+
+/// What the inviter list shows: `q` (part of the e-mail, the exact code or user id), commissions
+/// counted within `[from, to)` (unix seconds).
+pub struct InviterFilter<'a> {
+    pub q: &'a str,
+    pub from: i64,
+    pub to: i64,
+}
+
+const INVITER_WHERE: &str =
+    "(? = '' OR u.`email` LIKE ? ESCAPE '!' OR c.`code` = ? OR c.`user_id` = ?)";
+
+/// A page of inviters ordered by `sort` (from [`inviter_sort`]), and how many match.
+pub async fn inviters(
+    db: &Db,
+    f: &InviterFilter<'_>,
+    (sort, descending): (&'static str, bool),
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<InviterRow>, i64)> {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let cents = cents_sum(db.backend(), "`ref_get`");
+    let sql = format!(
+        "SELECT c.`user_id`, u.`email`, c.`code`, u.`invite_num`, \
+         COALESCE(i.`n`, 0) AS `invited`, COALESCE(p.`k`, 0) AS `paybacks`, \
+         COALESCE(p.`cents`, 0) AS `cents` \
+         FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
+         LEFT JOIN (SELECT `ref_by`, COUNT(*) AS `n` FROM `user` WHERE `ref_by` > 0 \
+                    GROUP BY `ref_by`) i ON i.`ref_by` = c.`user_id` \
+         LEFT JOIN (SELECT `ref_by`, COUNT(*) AS `k`, {cents} AS `cents` FROM `payback` \
+                    WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `ref_by`) p \
+                ON p.`ref_by` = c.`user_id` \
+         WHERE {INVITER_WHERE} ORDER BY {sort} {dir}, c.`user_id` {dir} LIMIT ? OFFSET ?"
+    );
+    let pattern = like(f.q);
+    let id = f.q.trim().parse::<i64>().unwrap_or(-1);
+    type Row = (Int, String, String, Int, Int, Int, Int);
+    let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.q)
+        .bind(&pattern)
+        .bind(f.q)
+        .bind(id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(p)
+        .await)?;
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
+         WHERE {INVITER_WHERE}"
+    );
+    let total: Int = on_db!(db, |p| sqlx::query_scalar(&count_sql)
+        .bind(f.q)
+        .bind(&pattern)
+        .bind(f.q)
+        .bind(id)
+        .fetch_one(p)
+        .await)?;
+    let rows = rows
+        .into_iter()
+        .map(|(uid, email, code, num, invited, k, cents)| InviterRow {
+            user_id: uid.0,
+            email,
+            code,
+            invite_num: num.0,
+            invited: invited.0,
+            paybacks: k.0,
+            commission: Money::from_cents(cents.0),
+        })
+        .collect();
+    Ok((rows, total.0))
+}
+
+/// A user who signed up with an inviter's code.
+#[derive(Debug, Clone)]
+pub struct InviteeRow {
+    pub id: i64,
+    pub email: String,
+    pub reg_date: NaiveDateTime,
+    /// Commission the inviter got from this user.
+    pub commission: Money,
+}
+
+/// A page of the users `inviter` invited, newest first, and how many there are.
+pub async fn invitees(
+    db: &Db,
+    inviter: i64,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<InviteeRow>, i64)> {
+    let rows: Vec<(Int, String, NaiveDateTime)> = on_db!(db, |p| sqlx::query_as(
+        "SELECT `id`, `email`, `reg_date` FROM `user` WHERE `ref_by` = ? \
+         ORDER BY `id` DESC LIMIT ? OFFSET ?"
+    )
+    .bind(inviter)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(p)
+    .await)?;
+    let total: Int = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `user` WHERE `ref_by` = ?"
+    )
+    .bind(inviter)
+    .fetch_one(p)
+    .await)?;
+    // One pass over `payback` for the whole page (it has no index on `userid` either).
+    let sql = format!(
+        "SELECT `userid`, {} FROM `payback` WHERE `ref_by` = ? GROUP BY `userid`",
+        cents_sum(db.backend(), "`ref_get`")
+    );
+    let paid: Vec<(Int, Int)> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(inviter)
+        .fetch_all(p)
+        .await)?;
+    let rows = rows
+        .into_iter()
+        .map(|(id, email, reg_date)| InviteeRow {
+            id: id.0,
+            email,
+            reg_date,
+            commission: Money::from_cents(
+                paid.iter()
+                    .find(|(u, _)| u.0 == id.0)
+                    .map_or(0, |(_, c)| c.0),
+            ),
+        })
+        .collect();
+    Ok((rows, total.0))
+}
+
+/// A `payback` row with both parties' addresses.
+#[derive(Debug, Clone)]
+pub struct CommissionRow {
+    pub id: i64,
+    pub total: Money,
+    pub payer: i64,
+    pub payer_email: String,
+    pub inviter: i64,
+    pub inviter_email: String,
+    pub ref_get: Money,
+    pub datetime: i64,
+}
+
+/// Which commissions: paid to `inviter` / by `payer` (0 = anyone), within `[from, to)`.
+pub struct CommissionFilter {
+    pub inviter: i64,
+    pub payer: i64,
+    pub from: i64,
+    pub to: i64,
+}
+
+const COMMISSION_WHERE: &str = "(? = 0 OR p.`ref_by` = ?) AND (? = 0 OR p.`userid` = ?) \
+     AND p.`datetime` >= ? AND p.`datetime` < ?";
+
+/// Sort keys of the commission list.
+pub fn commission_sort(key: &str) -> Option<&'static str> {
+    match key {
+        "id" => Some("p.`id`"),
+        "datetime" => Some("p.`datetime`"),
+        // `+ 0`: SQLite keeps money as text, which would sort "10.00" before "9.00".
+        "ref_get" => Some("(p.`ref_get` + 0)"),
+        "total" => Some("(p.`total` + 0)"),
+        _ => None,
+    }
+}
+
+/// Totals of the matching commissions: (rows, sum of `total`, sum of `ref_get`).
+pub async fn commission_totals(db: &Db, f: &CommissionFilter) -> sqlx::Result<(i64, Money, Money)> {
+    let b = db.backend();
+    let sql = format!(
+        "SELECT COUNT(*), {}, {} FROM `payback` p WHERE {COMMISSION_WHERE}",
+        cents_sum(b, "p.`total`"),
+        cents_sum(b, "p.`ref_get`")
+    );
+    let (n, total, got): (Int, Int, Int) = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(f.inviter)
+        .bind(f.inviter)
+        .bind(f.payer)
+        .bind(f.payer)
+        .bind(f.from)
+        .bind(f.to)
+        .fetch_one(p)
+        .await)?;
+    Ok((n.0, Money::from_cents(total.0), Money::from_cents(got.0)))
+}
+
+/// A page of matching commissions ordered by `sort` (from [`commission_sort`]).
+pub async fn commissions(
+    db: &Db,
+    f: &CommissionFilter,
+    (sort, descending): (&'static str, bool),
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<CommissionRow>> {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT p.`id`, p.`total`, p.`userid`, COALESCE(a.`email`, ''), p.`ref_by`, \
+         COALESCE(b.`email`, ''), p.`ref_get`, p.`datetime` FROM `payback` p \
+         LEFT JOIN `user` a ON a.`id` = p.`userid` LEFT JOIN `user` b ON b.`id` = p.`ref_by` \
+         WHERE {COMMISSION_WHERE} ORDER BY {sort} {dir}, p.`id` {dir} LIMIT ? OFFSET ?"
+    );
+    type Row = (Int, Money, Int, String, Int, String, Money, Int);
+    let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(f.inviter)
+        .bind(f.inviter)
+        .bind(f.payer)
+        .bind(f.payer)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(p)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, total, payer, pe, inviter, ie, got, at)| CommissionRow {
+            id: id.0,
+            total,
+            payer: payer.0,
+            payer_email: pe,
+            inviter: inviter.0,
+            inviter_email: ie,
+            ref_get: got,
+            datetime: at.0,
+        })
+        .collect())
+}
+
+/// Commissions per UTC day from `from` (a midnight) to `to`: (day index from `from`, rows, sum of
+/// `total` in cents, sum of `ref_get` in cents), only days that have any.
+pub async fn commissions_per_day(
+    db: &Db,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<(i64, i64, i64, i64)>> {
+    let b = db.backend();
+    let day = int_div(b, "`datetime` - ?", 86_400);
+    let sql = format!(
+        "SELECT {day} AS `d`, COUNT(*), {}, {} FROM `payback` \
+         WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `d` ORDER BY `d`",
+        cents_sum(b, "`total`"),
+        cents_sum(b, "`ref_get`")
+    );
+    let rows: Vec<(Int, Int, Int, Int)> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, n, t, g)| (d.0, n.0, t.0, g.0))
+        .collect())
+}
