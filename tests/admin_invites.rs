@@ -118,9 +118,12 @@ async fn inviters_with_their_sign_ups_and_commissions(backend: Backend) {
     assert_eq!(items(&body)[0]["commission"], "0.00");
     let (_, body) = app.get("admin/invites?q=bob0%40", Some(&token)).await;
     assert_eq!(body["data"]["total"], 1);
+    let (_, all) = app.get("admin/invites?sort=user_id&order=asc&per_page=200", Some(&token)).await;
+    let ids: Vec<i64> = items(&all).iter().map(|r| r["user_id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     let (_, body) = app.get("admin/invites?sort=user_id&order=asc&per_page=2&page=2", Some(&token)).await;
     assert_eq!(body["data"]["per_page"], 2);
-    assert_eq!(items(&body)[0]["user_id"], c);
+    assert_eq!(items(&body)[0]["user_id"], ids[2]);
 
     // Who used alice's code, with what each brought her.
     let (s, body) = app.get(&format!("admin/invites/{a}/invitees"), Some(&token)).await;
