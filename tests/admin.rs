@@ -51,6 +51,16 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "admin/coupon"),
     ("POST", "admin/coupon"),
     ("DELETE", "admin/coupon/1"),
+    ("GET", "admin/gateways"),
+    ("PUT", "admin/gateways/epay"),
+    ("DELETE", "admin/gateways/usdtpay"),
+    ("POST", "admin/gateways/epay/test"),
+    ("GET", "admin/mail"),
+    ("POST", "admin/mail"),
+    ("GET", "admin/invites"),
+    ("GET", "admin/invites/1/invitees"),
+    ("GET", "admin/commissions"),
+    ("GET", "admin/commissions/periods"),
 ];
 
 async fn non_admins_are_refused_everywhere(backend: Backend) {
