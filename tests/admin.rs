@@ -444,9 +444,19 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     // Enabling a gateway whose required settings are empty is refused, naming them.
     let (status, body) = put("payment_gateway", json!(["alipay"])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["msg"].as_str().unwrap().contains("f2f_pay_app_id"), "{body}");
-    assert_eq!(app.state.settings.get("payment_gateway").await.unwrap(), "[]");
-    for item in ["f2f_pay_app_id", "f2f_pay_private_key", "f2f_pay_public_key"] {
+    assert!(
+        body["msg"].as_str().unwrap().contains("f2f_pay_app_id"),
+        "{body}"
+    );
+    assert_eq!(
+        app.state.settings.get("payment_gateway").await.unwrap(),
+        "[]"
+    );
+    for item in [
+        "f2f_pay_app_id",
+        "f2f_pay_private_key",
+        "f2f_pay_public_key",
+    ] {
         app.state.settings.set(item, "x").await.unwrap();
     }
     assert_eq!(

@@ -44,7 +44,10 @@ async fn fake_providers() -> String {
                 if bearer(&headers) == format!("Bearer {STRIPE_SK}") {
                     (StatusCode::OK, r#"{"object":"balance","livemode":false}"#)
                 } else {
-                    (StatusCode::UNAUTHORIZED, r#"{"error":{"type":"invalid_request_error"}}"#)
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        r#"{"error":{"type":"invalid_request_error"}}"#,
+                    )
                 }
             }),
         )
@@ -54,7 +57,10 @@ async fn fake_providers() -> String {
                 let basic = basic.clone();
                 async move {
                     if bearer(&headers) == basic {
-                        (StatusCode::OK, r#"{"access_token":"A21","expires_in":32400}"#)
+                        (
+                            StatusCode::OK,
+                            r#"{"access_token":"A21","expires_in":32400}"#,
+                        )
                     } else {
                         (StatusCode::UNAUTHORIZED, r#"{"error":"invalid_client"}"#)
                     }
@@ -105,7 +111,9 @@ fn field<'a>(g: &'a Value, item: &str) -> &'a Value {
 
 async fn only_admins_reach_gateways(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, user) = app.register_and_login("plain@example.com", "password-1").await;
+    let (_, user) = app
+        .register_and_login("plain@example.com", "password-1")
+        .await;
     let calls = [
         (Method::GET, "admin/gateways"),
         (Method::PUT, "admin/gateways/epay"),
@@ -116,7 +124,9 @@ async fn only_admins_reach_gateways(backend: Backend) {
         let body = json!({"enabled": true});
         let (s, _) = app.send(method.clone(), path, None, Some(&body)).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{method} {path}");
-        let (s, _) = app.send(method.clone(), path, Some(&user), Some(&body)).await;
+        let (s, _) = app
+            .send(method.clone(), path, Some(&user), Some(&body))
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}");
     }
     assert_eq!(setting(&app, "payment_gateway").await, "[]");
@@ -132,7 +142,11 @@ async fn enabling_needs_every_required_setting(backend: Backend) {
     for item in ["epay_url", "epay_pid", "epay_key"] {
         assert!(msg.contains(item), "{msg}");
         assert!(
-            body["errors"].as_array().unwrap().iter().any(|e| e["field"] == item),
+            body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == item),
             "{body}"
         );
     }
@@ -178,19 +192,29 @@ async fn enabling_needs_every_required_setting(backend: Backend) {
     assert_eq!(body["data"]["missing"], json!([]));
     assert_eq!(setting(&app, "epay_key").await, EPAY_KEY);
     assert_eq!(setting(&app, "payment_gateway").await, r#"["epay"]"#);
-    let (who, target, detail): (i64, String, String) = spanel::on_db!(app.db(), |p| sqlx::query_as(
-        "SELECT admin_id, target, detail FROM spanel_admin_log WHERE action = 'gateway.update'"
-    )
-    .fetch_one(p)
-    .await)
-    .unwrap();
+    let (who, target, detail): (i64, String, String) =
+        spanel::on_db!(app.db(), |p| sqlx::query_as(
+            "SELECT admin_id, target, detail FROM spanel_admin_log WHERE action = 'gateway.update'"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
     assert_eq!((who, target.as_str()), (admin, "gateway:epay"));
-    assert!(detail.contains("epay_url") && detail.contains("epay_key"), "{detail}");
+    assert!(
+        detail.contains("epay_url") && detail.contains("epay_key"),
+        "{detail}"
+    );
     assert!(!detail.contains(EPAY_KEY), "{detail}");
 
     // An empty secret keeps the stored one; emptying a required setting of an enabled gateway is
     // refused.
-    let (s, body) = put(&app, &token, "epay", json!({"epay_key": "", "epay_pid": "1002"})).await;
+    let (s, body) = put(
+        &app,
+        &token,
+        "epay",
+        json!({"epay_key": "", "epay_pid": "1002"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(setting(&app, "epay_key").await, EPAY_KEY);
     assert_eq!(setting(&app, "epay_pid").await, "1002");
@@ -213,7 +237,10 @@ async fn enabling_needs_every_required_setting(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["msg"].as_str().unwrap().contains("stripe_sk"), "{body}");
+    assert!(
+        body["msg"].as_str().unwrap().contains("stripe_sk"),
+        "{body}"
+    );
 }
 
 async fn secrets_are_never_sent_back(backend: Backend) {
@@ -241,11 +268,20 @@ async fn secrets_are_never_sent_back(backend: Backend) {
     assert_eq!(secret["value"], Value::Null);
     assert_eq!(secret["set"], true);
     assert_eq!(field(paypal, "paypal_client_id")["value"], PAYPAL_ID);
-    assert_eq!(field(paypal, "paypal_mode")["choices"], json!(["sandbox", "live"]));
-    assert!(!field(paypal, "paypal_mode")["label"]["zh-CN"].as_str().unwrap().is_empty());
+    assert_eq!(
+        field(paypal, "paypal_mode")["choices"],
+        json!(["sandbox", "live"])
+    );
+    assert!(!field(paypal, "paypal_mode")["label"]["zh-CN"]
+        .as_str()
+        .unwrap()
+        .is_empty());
     assert_eq!(
         paypal["callback_url"],
-        format!("{}/app/api/v0/payment/notify/paypal", app.state.config.base_url)
+        format!(
+            "{}/app/api/v0/payment/notify/paypal",
+            app.state.config.base_url
+        )
     );
     assert_eq!(paypal["enabled"], false);
     assert_eq!(paypal["test_connection"], true);
@@ -253,12 +289,21 @@ async fn secrets_are_never_sent_back(backend: Backend) {
     assert_eq!(epay["missing"], json!(["epay_url", "epay_pid", "epay_key"]));
     assert_eq!(field(epay, "epay_key")["set"], false);
     assert_eq!(gateway(&list, "alipay")["test_connection"], false);
-    assert_eq!(list["data"].as_array().unwrap().len(), spanel::gateways::NAMES.len());
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        spanel::gateways::NAMES.len()
+    );
     // The OpenAPI document lists the paths.
     let (_, doc) = app.get("/openapi.json", None).await;
-    for path in ["/app/api/v0/admin/gateways", "/app/api/v0/admin/gateways/{name}",
-                 "/app/api/v0/admin/gateways/{name}/test"] {
-        assert!(doc["paths"].get(path).is_some(), "{path} missing from /openapi.json");
+    for path in [
+        "/app/api/v0/admin/gateways",
+        "/app/api/v0/admin/gateways/{name}",
+        "/app/api/v0/admin/gateways/{name}/test",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from /openapi.json"
+        );
     }
 }
 
@@ -275,25 +320,56 @@ async fn connection_tests_ask_the_provider(backend: Backend) {
         let token = token.clone();
         async move {
             let (s, body) = app
-                .post(&format!("admin/gateways/{name}/test"), Some(&token), &json!({}))
+                .post(
+                    &format!("admin/gateways/{name}/test"),
+                    Some(&token),
+                    &json!({}),
+                )
                 .await;
             assert_eq!(s, StatusCode::OK, "{name}: {body}");
-            (body["data"]["ok"].as_bool().unwrap(), body["data"]["message"].to_string())
+            (
+                body["data"]["ok"].as_bool().unwrap(),
+                body["data"]["message"].to_string(),
+            )
         }
     };
-    put(&app, &token, "stripe", json!({"stripe_sk": "sk_test_wrong"})).await;
+    put(
+        &app,
+        &token,
+        "stripe",
+        json!({"stripe_sk": "sk_test_wrong"}),
+    )
+    .await;
     assert!(!test("stripe").await.0);
     put(&app, &token, "stripe", json!({"stripe_sk": STRIPE_SK})).await;
     let (ok, msg) = test("stripe").await;
     assert!(ok, "{msg}");
     assert!(!msg.contains(STRIPE_SK));
 
-    put(&app, &token, "paypal", json!({"paypal_client_id": PAYPAL_ID, "paypal_client_secret": "nope"})).await;
+    put(
+        &app,
+        &token,
+        "paypal",
+        json!({"paypal_client_id": PAYPAL_ID, "paypal_client_secret": "nope"}),
+    )
+    .await;
     assert!(!test("paypal").await.0);
-    put(&app, &token, "paypal", json!({"paypal_client_secret": PAYPAL_SECRET})).await;
+    put(
+        &app,
+        &token,
+        "paypal",
+        json!({"paypal_client_secret": PAYPAL_SECRET}),
+    )
+    .await;
     assert!(test("paypal").await.0);
 
-    put(&app, &token, "epusdt", json!({"epusdt_url": fake, "epusdt_token": "t"})).await;
+    put(
+        &app,
+        &token,
+        "epusdt",
+        json!({"epusdt_url": fake, "epusdt_token": "t"}),
+    )
+    .await;
     assert!(test("epusdt").await.0);
     // Nothing listens there: refused, not a server error.
     let closed = {
@@ -303,21 +379,39 @@ async fn connection_tests_ask_the_provider(backend: Backend) {
     put(&app, &token, "epusdt", json!({"epusdt_url": closed})).await;
     assert!(!test("epusdt").await.0);
 
-    let (s, _) = app.post("admin/gateways/alipay/test", Some(&token), &json!({})).await;
+    let (s, _) = app
+        .post("admin/gateways/alipay/test", Some(&token), &json!({}))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = app.post("admin/gateways/nothing/test", Some(&token), &json!({})).await;
+    let (s, _) = app
+        .post("admin/gateways/nothing/test", Some(&token), &json!({}))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 async fn epay_providers_are_edited_entry_by_entry(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, token) = app.admin_token().await;
-    let (_, user) = app.register_and_login("payer@example.com", "password-1").await;
+    let (_, user) = app
+        .register_and_login("payer@example.com", "password-1")
+        .await;
     // A new provider needs its address and key.
-    let (s, body) = put(&app, &token, "usdtpay", json!({"url": "https://usdt.example.com/"})).await;
+    let (s, body) = put(
+        &app,
+        &token,
+        "usdtpay",
+        json!({"url": "https://usdt.example.com/"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["msg"].as_str().unwrap().contains("key"), "{body}");
-    let (s, _) = put(&app, &token, "Bad-Name", json!({"url": "https://x.example/", "pid": "1", "key": "k"})).await;
+    let (s, _) = put(
+        &app,
+        &token,
+        "Bad-Name",
+        json!({"url": "https://x.example/", "pid": "1", "key": "k"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(setting(&app, "epay_providers").await, "[]");
 
@@ -338,23 +432,46 @@ async fn epay_providers_are_edited_entry_by_entry(backend: Backend) {
     assert_eq!(setting(&app, "payment_gateway").await, r#"["usdtpay"]"#);
     // Users can pay through it at once.
     let (_, offered) = app.get("payment/gateways", Some(&user)).await;
-    assert!(offered["data"].as_array().unwrap().iter().any(|g| g["name"] == "usdtpay"), "{offered}");
+    assert!(
+        offered["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "usdtpay"),
+        "{offered}"
+    );
     // The key is kept when left empty.
-    let (s, _) = put(&app, &token, "usdtpay", json!({"label": "Tether", "key": ""})).await;
+    let (s, _) = put(
+        &app,
+        &token,
+        "usdtpay",
+        json!({"label": "Tether", "key": ""}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let stored: Value = serde_json::from_str(&setting(&app, "epay_providers").await).unwrap();
-    assert_eq!((stored[0]["label"].as_str(), stored[0]["key"].as_str()), (Some("Tether"), Some("provider-key-9")));
+    assert_eq!(
+        (stored[0]["label"].as_str(), stored[0]["key"].as_str()),
+        (Some("Tether"), Some("provider-key-9"))
+    );
 
-    let (s, _) = app.send(Method::DELETE, "admin/gateways/epay", Some(&token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, "admin/gateways/epay", Some(&token), None)
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (s, _) = app.send(Method::DELETE, "admin/gateways/usdtpay", Some(&token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, "admin/gateways/usdtpay", Some(&token), None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(setting(&app, "epay_providers").await, "[]");
     assert_eq!(setting(&app, "payment_gateway").await, "[]");
-    let (s, _) = app.send(Method::DELETE, "admin/gateways/usdtpay", Some(&token), None).await;
+    let (s, _) = app
+        .send(Method::DELETE, "admin/gateways/usdtpay", Some(&token), None)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log WHERE target = 'gateway:usdtpay'").await,
+        app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log WHERE target = 'gateway:usdtpay'")
+            .await,
         3
     );
 }

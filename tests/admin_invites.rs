@@ -26,7 +26,11 @@ async fn user_id(app: &TestApp, email: &str) -> i64 {
 /// (1 invitee, 1.50 in December) and `carol` (a code, nobody invited). Returns their ids.
 async fn seed(app: &TestApp) -> (i64, i64, i64) {
     for name in ["alice", "bob", "carol"] {
-        app.insert_users(UserSeed { prefix: name, ..UserSeed::default() }).await;
+        app.insert_users(UserSeed {
+            prefix: name,
+            ..UserSeed::default()
+        })
+        .await;
     }
     let (a, b, c) = (
         user_id(app, "alice0@example.com").await,
@@ -39,9 +43,22 @@ async fn seed(app: &TestApp) -> (i64, i64, i64) {
         ))
         .await;
     }
-    app.exec(&format!("UPDATE user SET invite_num = 7 WHERE id = {a}")).await;
-    app.insert_users(UserSeed { prefix: "fa", n: 3, ref_by: a, ..UserSeed::default() }).await;
-    app.insert_users(UserSeed { prefix: "fb", n: 1, ref_by: b, ..UserSeed::default() }).await;
+    app.exec(&format!("UPDATE user SET invite_num = 7 WHERE id = {a}"))
+        .await;
+    app.insert_users(UserSeed {
+        prefix: "fa",
+        n: 3,
+        ref_by: a,
+        ..UserSeed::default()
+    })
+    .await;
+    app.insert_users(UserSeed {
+        prefix: "fb",
+        n: 1,
+        ref_by: b,
+        ..UserSeed::default()
+    })
+    .await;
     let (fa0, fa1, fb0) = (
         user_id(app, "fa0@example.com").await,
         user_id(app, "fa1@example.com").await,
@@ -69,15 +86,25 @@ fn items(body: &Value) -> &Vec<Value> {
 
 async fn only_admins_see_invites(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, user) = app.register_and_login("plain@example.com", "password-1").await;
+    let (_, user) = app
+        .register_and_login("plain@example.com", "password-1")
+        .await;
     for path in [
         "admin/invites",
         "admin/invites/1/invitees",
         "admin/commissions",
         "admin/commissions/periods",
     ] {
-        assert_eq!(app.get(path, None).await.0, StatusCode::UNAUTHORIZED, "{path}");
-        assert_eq!(app.get(path, Some(&user)).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            app.get(path, None).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert_eq!(
+            app.get(path, Some(&user)).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
 }
 
@@ -103,11 +130,20 @@ async fn inviters_with_their_sign_ups_and_commissions(backend: Backend) {
 
     // Commissions counted in a period only; sorted by them.
     let (_, body) = app
-        .get("admin/invites?sort=commission&from=2026-12-01&to=2026-12-31", Some(&token))
+        .get(
+            "admin/invites?sort=commission&from=2026-12-01&to=2026-12-31",
+            Some(&token),
+        )
         .await;
     let rows = items(&body);
-    assert_eq!((rows[0]["user_id"].as_i64(), rows[0]["commission"].as_str()), (Some(b), Some("1.50")));
-    assert_eq!((rows[1]["user_id"].as_i64(), rows[1]["commission"].as_str()), (Some(a), Some("0.05")));
+    assert_eq!(
+        (rows[0]["user_id"].as_i64(), rows[0]["commission"].as_str()),
+        (Some(b), Some("1.50"))
+    );
+    assert_eq!(
+        (rows[1]["user_id"].as_i64(), rows[1]["commission"].as_str()),
+        (Some(a), Some("0.05"))
+    );
     assert_eq!(rows[1]["invited"], 3);
 
     // Search by code, by e-mail; ascending order; paging.
@@ -118,24 +154,34 @@ async fn inviters_with_their_sign_ups_and_commissions(backend: Backend) {
     assert_eq!(items(&body)[0]["commission"], "0.00");
     let (_, body) = app.get("admin/invites?q=bob0%40", Some(&token)).await;
     assert_eq!(body["data"]["total"], 1);
-    let (_, all) = app.get("admin/invites?sort=user_id&order=asc&per_page=200", Some(&token)).await;
-    let ids: Vec<i64> = items(&all).iter().map(|r| r["user_id"].as_i64().unwrap()).collect();
+    let (_, all) = app
+        .get(
+            "admin/invites?sort=user_id&order=asc&per_page=200",
+            Some(&token),
+        )
+        .await;
+    let ids: Vec<i64> = items(&all)
+        .iter()
+        .map(|r| r["user_id"].as_i64().unwrap())
+        .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    let (_, body) = app.get("admin/invites?sort=user_id&order=asc&per_page=2&page=2", Some(&token)).await;
+    let (_, body) = app
+        .get(
+            "admin/invites?sort=user_id&order=asc&per_page=2&page=2",
+            Some(&token),
+        )
+        .await;
     assert_eq!(body["data"]["per_page"], 2);
     assert_eq!(items(&body)[0]["user_id"], ids[2]);
 
     // Who used alice's code, with what each brought her.
-    let (s, body) = app.get(&format!("admin/invites/{a}/invitees"), Some(&token)).await;
+    let (s, body) = app
+        .get(&format!("admin/invites/{a}/invitees"), Some(&token))
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["total"], 3);
-    let by_email = |e: &str| {
-        items(&body)
-            .iter()
-            .find(|r| r["email"] == e)
-            .unwrap()["commission"]
-            .clone()
-    };
+    let by_email =
+        |e: &str| items(&body).iter().find(|r| r["email"] == e).unwrap()["commission"].clone();
     assert_eq!(by_email("fa0@example.com"), "9.05");
     assert_eq!(by_email("fa1@example.com"), "10.00");
     assert_eq!(by_email("fa2@example.com"), "0.00");
@@ -153,28 +199,46 @@ async fn commissions_with_totals_and_periods(backend: Backend) {
     assert_eq!(body["data"]["sum_total"], "102.75");
     // Money sorts as numbers, not text ("10.00" after "9.00").
     let (_, body) = app
-        .get(&format!("admin/commissions?inviter={a}&sort=ref_get&order=desc"), Some(&token))
+        .get(
+            &format!("admin/commissions?inviter={a}&sort=ref_get&order=desc"),
+            Some(&token),
+        )
         .await;
-    let got: Vec<&str> = items(&body).iter().map(|r| r["ref_get"].as_str().unwrap()).collect();
+    let got: Vec<&str> = items(&body)
+        .iter()
+        .map(|r| r["ref_get"].as_str().unwrap())
+        .collect();
     assert_eq!(got, vec!["10.00", "9.00", "0.05"]);
     assert_eq!(items(&body)[0]["inviter_email"], "alice0@example.com");
     assert_eq!(items(&body)[0]["payer_email"], "fa1@example.com");
     assert_eq!(body["data"]["sum_ref_get"], "19.05");
     let (_, body) = app
-        .get("admin/commissions?from=2026-11-10&to=2026-11-30", Some(&token))
+        .get(
+            "admin/commissions?from=2026-11-10&to=2026-11-30",
+            Some(&token),
+        )
         .await;
     assert_eq!(body["data"]["total"], 1);
     assert_eq!(body["data"]["sum_total"], "50.00");
 
     let (s, body) = app
-        .get("admin/commissions/periods?period=month&from=2026-10-20&to=2026-12-10", Some(&token))
+        .get(
+            "admin/commissions/periods?period=month&from=2026-10-20&to=2026-12-10",
+            Some(&token),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let periods: Vec<(String, i64, String)> = body["data"]["periods"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["start"].as_str().unwrap().into(), p["count"].as_i64().unwrap(), p["ref_get"].as_str().unwrap().into()))
+        .map(|p| {
+            (
+                p["start"].as_str().unwrap().into(),
+                p["count"].as_i64().unwrap(),
+                p["ref_get"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         periods,
@@ -186,9 +250,17 @@ async fn commissions_with_totals_and_periods(backend: Backend) {
     );
     assert_eq!(body["data"]["ref_get"], "20.55");
     let (_, body) = app
-        .get("admin/commissions/periods?period=day&from=2026-11-30&to=2026-12-02", Some(&token))
+        .get(
+            "admin/commissions/periods?period=day&from=2026-11-30&to=2026-12-02",
+            Some(&token),
+        )
         .await;
-    let counts: Vec<i64> = body["data"]["periods"].as_array().unwrap().iter().map(|p| p["count"].as_i64().unwrap()).collect();
+    let counts: Vec<i64> = body["data"]["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_i64().unwrap())
+        .collect();
     assert_eq!(counts, vec![0, 2, 0]);
     assert_eq!(body["data"]["total"], "7.75");
 }
@@ -210,7 +282,11 @@ async fn bad_queries_are_refused(backend: Backend) {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
         assert_eq!(body["ret"], 0);
     }
-    for path in ["admin/invites?page=x", "admin/commissions?inviter=abc", "admin/invites/abc/invitees"] {
+    for path in [
+        "admin/invites?page=x",
+        "admin/commissions?inviter=abc",
+        "admin/invites/abc/invitees",
+    ] {
         let (s, body) = app.get(path, Some(&token)).await;
         assert!(s.is_client_error(), "{path}: {s} {body}");
         assert_eq!(body["ret"], json!(0), "{path}");

@@ -9,8 +9,24 @@ use common::{Backend, TestApp, UserSeed};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-async fn seed(app: &TestApp, prefix: &str, n: usize, class: i64, class_days: i64, group: i64, enable: i64) {
-    let s = UserSeed { prefix, n, class, class_days, node_group: group, enable, ..UserSeed::default() };
+async fn seed(
+    app: &TestApp,
+    prefix: &str,
+    n: usize,
+    class: i64,
+    class_days: i64,
+    group: i64,
+    enable: i64,
+) {
+    let s = UserSeed {
+        prefix,
+        n,
+        class,
+        class_days,
+        node_group: group,
+        enable,
+        ..UserSeed::default()
+    };
     app.insert_users(s).await;
 }
 
@@ -21,7 +37,8 @@ async fn mail(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
     (
         app.scalar_i64("SELECT COUNT(*) FROM email_queue").await,
-        app.scalar_i64("SELECT COUNT(*) FROM spanel_mass_mail").await,
+        app.scalar_i64("SELECT COUNT(*) FROM spanel_mass_mail")
+            .await,
         app.scalar_i64("SELECT COUNT(*) FROM spanel_admin_log WHERE action = 'mail.send'")
             .await,
     )
@@ -49,13 +66,23 @@ async fn queued(app: &TestApp, token: &str, id: i64) -> Value {
 
 async fn only_admins_send_mail(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, user) = app.register_and_login("plain@example.com", "password-1").await;
+    let (_, user) = app
+        .register_and_login("plain@example.com", "password-1")
+        .await;
     let body = json!({"segment": "all", "subject": "Hi", "body": "Hello", "dry_run": false});
     for token in [None, Some(user.as_str())] {
-        let (s, _) = app.send(Method::POST, "admin/mail", token, Some(&body)).await;
-        assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN, "{s}");
+        let (s, _) = app
+            .send(Method::POST, "admin/mail", token, Some(&body))
+            .await;
+        assert!(
+            s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN,
+            "{s}"
+        );
         let (s, _) = app.get("admin/mail", token).await;
-        assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN, "{s}");
+        assert!(
+            s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN,
+            "{s}"
+        );
     }
     assert_eq!(counts(&app).await, (0, 0, 0));
 }
@@ -91,7 +118,9 @@ async fn dry_runs_count_each_segment_and_send_nothing(backend: Backend) {
         assert_eq!(r["data"]["mailing"], Value::Null);
         let sample = r["data"]["sample"].as_array().unwrap();
         assert_eq!(sample.len(), expected.min(5) as usize);
-        assert!(sample.iter().all(|e| !e.as_str().unwrap().starts_with("banned")));
+        assert!(sample
+            .iter()
+            .all(|e| !e.as_str().unwrap().starts_with("banned")));
     }
     assert_eq!(counts(&app).await, before);
 }
@@ -124,7 +153,12 @@ async fn bad_requests_change_nothing(backend: Backend) {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {r}");
     }
     // A segment nobody is in is refused rather than recorded.
-    let (s, _) = mail(&app, &token, json!({"segment": "class", "class": 99, "subject": "Hi", "body": "Hello"})).await;
+    let (s, _) = mail(
+        &app,
+        &token,
+        json!({"segment": "class", "class": 99, "subject": "Hi", "body": "Hello"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = app.get("admin/mail?sort=password", Some(&token)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -154,11 +188,13 @@ async fn a_mailing_is_queued_in_batches_once_per_recipient(backend: Backend) {
     assert_eq!(m["segment"], "class");
     assert_eq!(m["segment_value"], 2);
     assert_eq!(
-        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE subject = 'Gold news'").await,
+        app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE subject = 'Gold news'")
+            .await,
         big as i64
     );
     assert_eq!(
-        app.scalar_i64("SELECT COUNT(DISTINCT to_email) FROM email_queue").await,
+        app.scalar_i64("SELECT COUNT(DISTINCT to_email) FROM email_queue")
+            .await,
         big as i64
     );
     assert_eq!(
@@ -174,11 +210,21 @@ async fn a_mailing_is_queued_in_batches_once_per_recipient(backend: Backend) {
     assert_eq!((who, target), (admin, format!("mail:{id}")));
 
     // A second mailing right away is refused, nothing recorded or queued.
-    let (s, r) = mail(&app, &token, json!({"segment": "all", "subject": "Again", "body": "Hi"})).await;
+    let (s, r) = mail(
+        &app,
+        &token,
+        json!({"segment": "all", "subject": "Again", "body": "Hi"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{r}");
     assert_eq!(counts(&app).await, (big as i64, 1, 1));
     // Dry runs stay allowed.
-    let (s, _) = mail(&app, &token, json!({"segment": "all", "subject": "Again", "body": "Hi", "dry_run": true})).await;
+    let (s, _) = mail(
+        &app,
+        &token,
+        json!({"segment": "all", "subject": "Again", "body": "Hi", "dry_run": true}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
 }
 
@@ -197,22 +243,32 @@ async fn the_mail_job_resumes_a_half_queued_mailing(backend: Backend) {
          VALUES ({admin}, 'class', 1, 'Resumed', 'Body', 30, 10, {cursor}, 'queuing', {long_ago}, 0)"
     ))
     .await;
-    spanel::jobs::run(&app.state, spanel::jobs::Job::EmailQueue, chrono::Utc::now())
-        .await
-        .unwrap();
+    spanel::jobs::run(
+        &app.state,
+        spanel::jobs::Job::EmailQueue,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM email_queue").await, 20);
     assert_eq!(
         app.scalar_i64("SELECT COUNT(*) FROM email_queue WHERE to_email IN ('g0@example.com', 'g9@example.com')").await,
         0
     );
-    let (_, list) = app.get("admin/mail?sort=recipients&order=asc", Some(&token)).await;
+    let (_, list) = app
+        .get("admin/mail?sort=recipients&order=asc", Some(&token))
+        .await;
     assert_eq!(list["data"]["total"], 1);
     assert_eq!(list["data"]["items"][0]["queued"], 30);
     assert_eq!(list["data"]["items"][0]["status"], "queued");
     // Run again: nothing more.
-    spanel::jobs::run(&app.state, spanel::jobs::Job::EmailQueue, chrono::Utc::now())
-        .await
-        .unwrap();
+    spanel::jobs::run(
+        &app.state,
+        spanel::jobs::Job::EmailQueue,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM email_queue").await, 20);
 }
 

@@ -62,9 +62,14 @@ async fn update_gateway(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<GatewayBody>,
 ) -> Env<GatewayView> {
-    Ok(ok(
-        svc::update(&app, admin.id, &name, body.enabled, body.settings).await?,
-    ))
+    Ok(ok(svc::update(
+        &app,
+        admin.id,
+        &name,
+        body.enabled,
+        body.settings,
+    )
+    .await?))
 }
 
 /// Removes an EPay-compatible provider (and disables it). Built-in gateways cannot be removed.

@@ -10,7 +10,9 @@ use crate::app::AppState;
 use crate::auth::AdminUser;
 use crate::error::{ok, ApiResult, Envelope};
 use crate::service::admin::Page;
-use crate::service::admin_mail::{self as svc, MailListQuery, MailOutcome, MailRequest, MailingView};
+use crate::service::admin_mail::{
+    self as svc, MailListQuery, MailOutcome, MailRequest, MailingView,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_mailings, send_mail))

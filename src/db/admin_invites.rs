@@ -20,7 +20,9 @@ fn int_div(backend: Backend, expr: &str, n: i64) -> String {
 fn like(text: &str) -> String {
     format!(
         "%{}%",
-        text.replace('!', "!!").replace('%', "!%").replace('_', "!_")
+        text.replace('!', "!!")
+            .replace('%', "!%")
+            .replace('_', "!_")
     )
 }
 
@@ -263,16 +265,18 @@ pub async fn commissions(
         .await)?;
     Ok(rows
         .into_iter()
-        .map(|(id, total, payer, pe, inviter, ie, got, at)| CommissionRow {
-            id: id.0,
-            total,
-            payer: payer.0,
-            payer_email: pe,
-            inviter: inviter.0,
-            inviter_email: ie,
-            ref_get: got,
-            datetime: at.0,
-        })
+        .map(
+            |(id, total, payer, pe, inviter, ie, got, at)| CommissionRow {
+                id: id.0,
+                total,
+                payer: payer.0,
+                payer_email: pe,
+                inviter: inviter.0,
+                inviter_email: ie,
+                ref_get: got,
+                datetime: at.0,
+            },
+        )
         .collect())
 }
 

@@ -11,7 +11,9 @@ use crate::{on_db, on_tx};
 pub enum Segment {
     All,
     /// A paid class that has not expired at `now`.
-    Paying { now: NaiveDateTime },
+    Paying {
+        now: NaiveDateTime,
+    },
     /// A paid class expiring between `now` and `until`.
     Expiring {
         now: NaiveDateTime,
@@ -38,14 +40,8 @@ fn filter(segment: Segment) -> (&'static str, Vec<Bind>) {
             "`enable` = 1 AND `class` > 0 AND `class_expire` > ? AND `class_expire` <= ?",
             vec![Bind::Time(now), Bind::Time(until)],
         ),
-        Segment::ClassAtLeast(class) => (
-            "`enable` = 1 AND `class` >= ?",
-            vec![Bind::Int(class)],
-        ),
-        Segment::NodeGroup(group) => (
-            "`enable` = 1 AND `node_group` = ?",
-            vec![Bind::Int(group)],
-        ),
+        Segment::ClassAtLeast(class) => ("`enable` = 1 AND `class` >= ?", vec![Bind::Int(class)]),
+        Segment::NodeGroup(group) => ("`enable` = 1 AND `node_group` = ?", vec![Bind::Int(group)]),
     }
 }
 
@@ -90,9 +86,8 @@ pub async fn recipients_after(
     limit: i64,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let (cond, binds) = filter(segment);
-    let sql = format!(
-        "SELECT `id`, `email` FROM `user` WHERE {cond} AND `id` > ? ORDER BY `id` LIMIT ?"
-    );
+    let sql =
+        format!("SELECT `id`, `email` FROM `user` WHERE {cond} AND `id` > ? ORDER BY `id` LIMIT ?");
     let rows: Vec<(Int, String)> = on_tx!(tx, |c| bind_all!(sqlx::query_as(&sql), &binds)
         .bind(after)
         .bind(limit)
@@ -122,7 +117,12 @@ pub async fn enqueue_many(
         let done = on_tx!(tx, |c| {
             let mut q = sqlx::query(&sql);
             for address in chunk {
-                q = q.bind(address).bind(subject).bind(body).bind("{}").bind(now);
+                q = q
+                    .bind(address)
+                    .bind(subject)
+                    .bind(body)
+                    .bind("{}")
+                    .bind(now);
             }
             q.execute(c).await.map(Done::from)
         })?;
@@ -195,7 +195,10 @@ pub async fn lock(tx: &mut Tx, id: i64) -> sqlx::Result<Option<MassMailRow>> {
         "SELECT {COLUMNS} FROM `spanel_mass_mail` WHERE `id` = ?{}",
         tx.for_update()
     );
-    on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Records a batch: `queued` more, the cursor moved, and `done` when the segment is exhausted.
@@ -262,8 +265,10 @@ pub async fn page(
         .bind(offset)
         .fetch_all(p)
         .await)?;
-    let total: Int = on_db!(db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM `spanel_mass_mail`")
-        .fetch_one(p)
-        .await)?;
+    let total: Int = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM `spanel_mass_mail`"
+    )
+    .fetch_one(p)
+    .await)?;
     Ok((rows, total.0))
 }

@@ -23,7 +23,10 @@ pub const FIELDS: &[Field] = &[
     field(
         "f2f_pay_app_id",
         ("App id", "应用 APPID"),
-        ("The id of your app on Alipay's open platform.", "支付宝开放平台上应用的 APPID。"),
+        (
+            "The id of your app on Alipay's open platform.",
+            "支付宝开放平台上应用的 APPID。",
+        ),
     )
     .required(),
     field(

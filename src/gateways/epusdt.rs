@@ -38,14 +38,20 @@ pub const FIELDS: &[Field] = &[
     field(
         "epusdt_url",
         ("epusdt server", "epusdt 服务地址"),
-        ("Where your epusdt runs, e.g. https://usdt.example.com.", "您的 epusdt 服务地址，例如 https://usdt.example.com。"),
+        (
+            "Where your epusdt runs, e.g. https://usdt.example.com.",
+            "您的 epusdt 服务地址，例如 https://usdt.example.com。",
+        ),
     )
     .kind(FieldKind::Url)
     .required(),
     field(
         "epusdt_token",
         ("API token", "API 令牌"),
-        ("The api_auth_token of epusdt's configuration.", "epusdt 配置中的 api_auth_token。"),
+        (
+            "The api_auth_token of epusdt's configuration.",
+            "epusdt 配置中的 api_auth_token。",
+        ),
     )
     .secret()
     .required(),

@@ -165,8 +165,18 @@ mod tests {
 
     #[test]
     fn missing_lists_blank_required_items_only() {
-        let fields = [URL.required(), MODE, field("k", ("K", "K"), ("", "")).required()];
-        let values = |item: &str| if item == "k" { " ".into() } else { String::new() };
+        let fields = [
+            URL.required(),
+            MODE,
+            field("k", ("K", "K"), ("", "")).required(),
+        ];
+        let values = |item: &str| {
+            if item == "k" {
+                " ".into()
+            } else {
+                String::new()
+            }
+        };
         assert_eq!(missing(&fields, values), vec!["x_url", "k"]);
         assert!(missing(&fields, |_| "v".into()).is_empty());
     }

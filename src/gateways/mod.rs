@@ -266,7 +266,10 @@ pub async fn reachable(http: &reqwest::Client, url: &str) -> Result<String, Stri
         return Err("The address is not an http(s) address.".into());
     }
     match http.get(url).send().await {
-        Ok(resp) => Ok(format!("The server answered (HTTP {}).", resp.status().as_u16())),
+        Ok(resp) => Ok(format!(
+            "The server answered (HTTP {}).",
+            resp.status().as_u16()
+        )),
         Err(e) if e.is_timeout() => Err("The server did not answer in time.".into()),
         Err(_) => Err("The server could not be reached.".into()),
     }
@@ -514,7 +517,11 @@ mod tests {
             let described: Vec<&str> = fields_of(name).iter().map(|f| f.item).collect();
             assert_eq!(described, settings_of(name), "{name}");
             for f in fields_of(name) {
-                assert!(!f.label.en.is_empty() && !f.label.zh.is_empty(), "{}", f.item);
+                assert!(
+                    !f.label.en.is_empty() && !f.label.zh.is_empty(),
+                    "{}",
+                    f.item
+                );
                 assert!(!f.help.en.is_empty() && !f.help.zh.is_empty(), "{}", f.item);
             }
         }

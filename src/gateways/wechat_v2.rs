@@ -35,26 +35,38 @@ pub const FIELDS: &[Field] = &[
     field(
         "wechat_v2_appid",
         ("App id", "AppID"),
-        ("The AppID bound to the merchant account.", "与商户号绑定的 AppID。"),
+        (
+            "The AppID bound to the merchant account.",
+            "与商户号绑定的 AppID。",
+        ),
     )
     .required(),
     field(
         "wechat_v2_mchid",
         ("Merchant id", "商户号"),
-        ("Your WeChat Pay merchant number (mch_id).", "微信支付商户号（mch_id）。"),
+        (
+            "Your WeChat Pay merchant number (mch_id).",
+            "微信支付商户号（mch_id）。",
+        ),
     )
     .required(),
     field(
         "wechat_v2_key",
         ("API key", "API 密钥"),
-        ("The 32-character API key (v2) set in the merchant platform.", "在商户平台设置的 32 位 API 密钥（v2）。"),
+        (
+            "The 32-character API key (v2) set in the merchant platform.",
+            "在商户平台设置的 32 位 API 密钥（v2）。",
+        ),
     )
     .secret()
     .required(),
     field(
         "wechat_v2_sign_type",
         ("Signature type", "签名方式"),
-        ("MD5 or HMAC-SHA256, as set for the merchant.", "MD5 或 HMAC-SHA256，与商户设置一致。"),
+        (
+            "MD5 or HMAC-SHA256, as set for the merchant.",
+            "MD5 或 HMAC-SHA256，与商户设置一致。",
+        ),
     )
     .kind(FieldKind::Choice(&["MD5", "HMAC-SHA256"])),
 ];

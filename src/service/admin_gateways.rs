@@ -411,7 +411,10 @@ async fn update_provider(
     }
     let list = enabled_list(app).await?;
     let mut plan = plan_update(name, specs, &current, &changes, (&list, enable))?;
-    if plan.detail["changed"].as_object().is_some_and(|c| !c.is_empty()) {
+    if plan.detail["changed"]
+        .as_object()
+        .is_some_and(|c| !c.is_empty())
+    {
         let entry = provider_entry(name, at.map(|i| entries[i].clone()), &changes);
         match at {
             Some(i) => entries[i] = entry,

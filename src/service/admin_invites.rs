@@ -153,7 +153,10 @@ fn day_of(field: &str, v: Option<&str>) -> ApiResult<Option<NaiveDate>> {
 }
 
 fn midnight(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp()
+    d.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp()
 }
 
 /// `[from, to)` in unix seconds from optional dates (`to` inclusive); `from` defaults to
