@@ -52,6 +52,7 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "admin/coupon"),
     ("DELETE", "admin/coupon/1"),
     ("GET", "admin/gateways"),
+    ("GET", "admin/gateways/epay"),
     ("PUT", "admin/gateways/epay"),
     ("DELETE", "admin/gateways/usdtpay"),
     ("POST", "admin/gateways/epay/test"),

@@ -405,6 +405,13 @@ async fn epay_providers_are_edited_entry_by_entry(backend: Backend) {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["msg"].as_str().unwrap().contains("key"), "{body}");
+    // A free name answers the blank form of a new provider; a name no provider may have, 404.
+    let (s, blank) = app.get("admin/gateways/usdtpay", Some(&token)).await;
+    assert_eq!(s, StatusCode::OK, "{blank}");
+    assert_eq!(blank["data"]["kind"], "epay_provider");
+    assert_eq!(blank["data"]["missing"], json!(["url", "pid", "key"]));
+    let (s, _) = app.get("admin/gateways/Bad-Name", Some(&token)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = put(
         &app,
         &token,

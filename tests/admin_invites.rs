@@ -299,3 +299,111 @@ both_backends!(
     commissions_with_totals_and_periods,
     bad_queries_are_refused,
 );
+
+/// Not a test: seeds 100,000 users (a tenth of them invited by 1,000 inviters, every user with an
+/// invite code) and 300,000 `payback` rows over a year on MariaDB, then prints how long the
+/// oversight and mass-mail counting endpoints take (best of 3).
+/// `cargo test --test admin_invites -- --ignored --nocapture scale`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scale_100k_users() {
+    let app = TestApp::spawn(Backend::MariaDb).await;
+    let (_, token) = app.admin_token().await;
+    let t0 = std::time::Instant::now();
+    app.insert_users(UserSeed {
+        prefix: "s",
+        n: 100_000,
+        class: 1,
+        class_days: 20,
+        ..UserSeed::default()
+    })
+    .await;
+    app.exec("UPDATE user SET ref_by = 1 + (id % 1000) WHERE id > 1001 AND id % 10 = 0")
+        .await;
+    app.exec("INSERT INTO user_invite_code (code, user_id) SELECT CONCAT('c', id), id FROM user WHERE id > 1").await;
+    let year_ago = chrono::Utc::now().timestamp() - 365 * 86_400;
+    for chunk in 0..300 {
+        let rows: Vec<String> = (0..1000)
+            .map(|i| {
+                let n = chunk * 1000 + i;
+                format!(
+                    "('{}.{:02}', {}, {}, '{}.{:02}', {})",
+                    10 + n % 90,
+                    n % 100,
+                    1002 + n % 99_000,
+                    2 + n % 1000,
+                    2 + n % 18,
+                    n % 100,
+                    year_ago + (n as i64 * 105)
+                )
+            })
+            .collect();
+        app.exec(&format!(
+            "INSERT INTO payback (total, userid, ref_by, ref_get, datetime) VALUES {}",
+            rows.join(", ")
+        ))
+        .await;
+    }
+    println!("seeded in {:.1} s", t0.elapsed().as_secs_f64());
+    let paths = [
+        "admin/invites".to_string(),
+        "admin/invites?sort=commission&from=2026-06-01".into(),
+        "admin/invites?q=s5000%40".into(),
+        "admin/invites/7/invitees".into(),
+        "admin/commissions".into(),
+        "admin/commissions?inviter=7&sort=ref_get".into(),
+        "admin/commissions/periods?period=day&from=2025-12-03".into(),
+        "admin/commissions/periods?period=month&from=2025-12-03".into(),
+    ];
+    for path in &paths {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let (s, body) = app.get(path, Some(&token)).await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!("GET {path}: {best:.0} ms");
+    }
+    for segment in [
+        json!({"segment": "all"}),
+        json!({"segment": "expiring", "days": 30}),
+        json!({"segment": "class", "class": 1}),
+    ] {
+        let mut body = segment.clone();
+        body["subject"] = json!("s");
+        body["body"] = json!("b");
+        body["dry_run"] = json!(true);
+        let t = std::time::Instant::now();
+        let (s, r) = app.post("admin/mail", Some(&token), &body).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        println!(
+            "POST admin/mail dry run {segment}: {} recipients, {:.0} ms",
+            r["data"]["recipients"],
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    let t = std::time::Instant::now();
+    let (s, r) = app
+        .post(
+            "admin/mail",
+            Some(&token),
+            &json!({"segment": "all", "subject": "s", "body": "b"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let id = r["data"]["mailing"]["id"].as_i64().unwrap();
+    loop {
+        let (_, list) = app.get("admin/mail", Some(&token)).await;
+        let m = &list["data"]["items"][0];
+        if m["id"] == id && m["status"] == "queued" {
+            println!(
+                "mailing to {} users queued in {:.1} s",
+                m["queued"],
+                t.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

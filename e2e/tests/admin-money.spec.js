@@ -49,6 +49,24 @@ test('an administrator configures EPay, tests it and mails users', async ({ page
   await expect(page.getByText('Saved.').first()).toBeVisible();
   await expect.poll(async () => (await api(request, 'GET', 'admin/gateways', { token })).find((g) => g.name === 'epay').enabled).toBe(false);
 
+  // An EPay-compatible provider: named on the list page, filled in on its own page, removed.
+  await page.getByRole('link', { name: '← All gateways' }).click();
+  await page.getByLabel('Provider name').fill('e2epay');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New EPay-compatible provider “e2epay”' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Callback URL' })).toHaveValue(/\/payment\/notify\/e2epay$/);
+  await page.getByLabel('Name shown to users').fill('E2E Pay');
+  await page.getByLabel('Provider address (required)').fill('https://pay.e2e.test/');
+  await page.getByLabel('Merchant id (pid) (required)').fill('7');
+  await page.getByLabel('Merchant key (required)').fill('e2e-provider-key');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'E2E Pay' })).toBeVisible();
+  expect(JSON.stringify(await api(request, 'GET', 'admin/gateways', { token }))).not.toContain('e2e-provider-key');
+  await page.getByRole('button', { name: 'Remove provider' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Payment gateways' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'E2E Pay' })).toHaveCount(0);
+
   // A mailing: preview with the count first, then send it and find it in the record.
   await page.getByRole('navigation', { name: 'Menu' }).locator('a[href="#/admin/mail"]').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Mass e-mail' })).toBeVisible();

@@ -18,7 +18,7 @@ use crate::service::admin_gateways::{self as svc, GatewayView, TestResult};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_gateways))
-        .routes(routes!(update_gateway, remove_gateway))
+        .routes(routes!(get_gateway, update_gateway, remove_gateway))
         .routes(routes!(test_gateway))
 }
 
@@ -32,6 +32,21 @@ type Env<T> = ApiResult<Json<Envelope<T>>>;
         (status = 403, description = "Not an administrator")))]
 async fn list_gateways(State(app): State<AppState>, _a: AdminUser) -> Env<Vec<GatewayView>> {
     Ok(ok(svc::list(&app).await?))
+}
+
+/// One gateway, as in the list; a free EPay-compatible provider name answers the blank form of a
+/// new provider of that name.
+#[utoipa::path(get, path = "/admin/gateways/{name}", tag = "admin", security(("bearer" = [])),
+    params(("name" = String, Path, description = "Gateway name")),
+    responses((status = 200, description = "The gateway", body = GatewayView),
+        (status = 403, description = "Not an administrator"),
+        (status = 404, description = "No such gateway")))]
+async fn get_gateway(
+    State(app): State<AppState>,
+    _a: AdminUser,
+    Path(name): Path<String>,
+) -> Env<GatewayView> {
+    Ok(ok(svc::get(&app, &name).await?))
 }
 
 /// A gateway's new settings, by `config` item name (for an EPay-compatible provider: `label`,

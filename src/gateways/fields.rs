@@ -135,7 +135,7 @@ pub fn problem(field: &Field, value: &str) -> Option<&'static str> {
 }
 
 /// The required items of `fields` whose value (`value_of`) is blank.
-pub fn missing<'a>(fields: &'a [Field], value_of: impl Fn(&str) -> String) -> Vec<&'a str> {
+pub fn missing(fields: &[Field], value_of: impl Fn(&str) -> String) -> Vec<&'static str> {
     fields
         .iter()
         .filter(|f| f.required && value_of(f.item).trim().is_empty())

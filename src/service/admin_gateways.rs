@@ -163,13 +163,17 @@ pub async fn list(app: &App) -> ApiResult<Vec<GatewayView>> {
     Ok(out)
 }
 
-/// One gateway; 404 for a name that is neither built in nor a provider.
+/// One gateway. A free provider name answers the blank form of a new EPay-compatible provider
+/// (nothing stored, `missing` lists what saving it needs); any other unknown name is a 404.
 pub async fn get(app: &App, name: &str) -> ApiResult<GatewayView> {
-    list(app)
-        .await?
-        .into_iter()
-        .find(|g| g.name == name)
-        .ok_or_else(|| ApiError::not_found("No such gateway."))
+    if let Some(found) = list(app).await?.into_iter().find(|g| g.name == name) {
+        return Ok(found);
+    }
+    if !epay::valid_provider_name(name) {
+        return Err(ApiError::not_found("No such gateway."));
+    }
+    let enabled = enabled_list(app).await?;
+    Ok(provider_view(app, name, &BTreeMap::new(), &enabled))
 }
 
 fn provider_view(

@@ -63,14 +63,7 @@ export default {
   async render(el, ctx) {
     const { t, api } = ctx;
     const name = ctx.params.name;
-    let g = (await api('GET', 'admin/gateways')).find((x) => x.name === name);
-    if (!g && ctx.query.new) {
-      // A provider not saved yet: the same fields, empty.
-      const template = (await api('GET', 'admin/gateways')).find((x) => x.kind === 'epay_provider');
-      const fields = template ? template.fields : PROVIDER_FIELDS;
-      g = { name, kind: 'epay_provider', label: { en: name }, enabled: false, test_connection: false, callback_url: `${location.origin}/app/api/v0/payment/notify/${name}`, fields: fields.map((f) => ({ ...f, value: f.secret ? null : '', set: false })), missing: [] };
-    }
-    if (!g) throw new Error(ctx.t('app.not_found'));
+    const g = await api('GET', `admin/gateways/${encodeURIComponent(name)}`);
     const heading = g.kind === 'epay_provider' && !g.fields.some((f) => f.set) ? t('new_provider', { name }) : (label(g.label) || g.name);
     const controls = g.fields.map((f) => control(f, t));
     const enable = field({ name: 'enabled', type: 'checkbox', label: t('enable'), value: g.enabled, help: t('enable_help') });
@@ -146,12 +139,3 @@ function control(f, t) {
   }
   return field({ ...base, type: f.kind === 'url' ? 'url' : 'text', attrs: { maxlength: 16384 } });
 }
-
-/** The fields of an EPay-compatible provider, for the first one (none saved yet). */
-const PROVIDER_FIELDS = [
-  { item: 'label', label: { en: 'Name shown to users', 'zh-CN': '向用户显示的名称' }, help: { en: 'e.g. USDT (TRC20); empty = the gateway\'s name.', 'zh-CN': '例如 USDT (TRC20)；留空则显示网关名。' }, secret: false, required: false, kind: 'text', choices: [] },
-  { item: 'url', label: { en: 'Provider address', 'zh-CN': '服务商地址' }, help: { en: 'The provider\'s site; payers go to its submit.php.', 'zh-CN': '服务商网址；付款人会被带到其 submit.php。' }, secret: false, required: true, kind: 'url', choices: [] },
-  { item: 'pid', label: { en: 'Merchant id (pid)', 'zh-CN': '商户 ID（pid）' }, help: { en: 'Your merchant number at the provider.', 'zh-CN': '您在服务商处的商户号。' }, secret: false, required: true, kind: 'text', choices: [] },
-  { item: 'key', label: { en: 'Merchant key', 'zh-CN': '商户密钥' }, help: { en: 'The provider\'s MD5 merchant key.', 'zh-CN': '服务商的 MD5 商户密钥。' }, secret: true, required: true, kind: 'text', choices: [] },
-  { item: 'types', label: { en: 'Payment types', 'zh-CN': '支付方式' }, help: { en: 'EPay type values users choose among, comma separated (alipay, wxpay, usdt…); the first is the default.', 'zh-CN': '用户可选的易支付 type 值，用逗号分隔（alipay、wxpay、usdt…）；第一个为默认。' }, secret: false, required: false, kind: 'text', choices: [] },
-];

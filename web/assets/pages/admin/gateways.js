@@ -63,7 +63,7 @@ export default {
     const add = form({
       fields: [{ name: 'name', label: t('new_name'), required: true, help: t('add_help'), attrs: { pattern: '[a-z0-9_]{1,32}', maxlength: 32, title: t('bad_name') } }],
       submitLabel: t('next'),
-      onSubmit: async (v) => ctx.navigate(`/admin/gateways/${v.name.trim()}?new=1`),
+      onSubmit: async (v) => ctx.navigate(`/admin/gateways/${v.name.trim()}`),
     });
     mount(el, h('h1', {}, t('title')), h('p', { class: 'muted' }, t('intro')), card(null, rows), card(t('add'), add));
   },
