@@ -44,8 +44,8 @@ pub fn inviter_sort(key: &str) -> Option<&'static str> {
         "invited" => Some("`invited`"),
         "commission" => Some("`cents`"),
         "paybacks" => Some("`paybacks`"),
-        "user_id" => Some("c.`user_id`"),
-        "invite_num" => Some("u.`invite_num`"),
+        "user_id" => Some("`user_id`"),
+        "invite_num" => Some("`invite_num`"),
         _ => None,
     }
 }
@@ -72,7 +72,7 @@ pub async fn inviters(
     let dir = if descending { "DESC" } else { "ASC" };
     let cents = cents_sum(db.backend(), "`ref_get`");
     let sql = format!(
-        "SELECT c.`user_id`, u.`email`, c.`code`, u.`invite_num`, \
+        "SELECT c.`user_id` AS `user_id`, u.`email`, c.`code`, u.`invite_num` AS `invite_num`, \
          COALESCE(i.`n`, 0) AS `invited`, COALESCE(p.`k`, 0) AS `paybacks`, \
          COALESCE(p.`cents`, 0) AS `cents` \
          FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
@@ -121,6 +121,64 @@ pub async fn inviters(
         })
         .collect();
     Ok((rows, total.0))
+}
+
+/// A page of *active* inviters (someone signed up with them, or they earned a commission in the
+/// period) ordered by `sort`, and how many there are. Grouped from `user.ref_by` and `payback`
+/// first (a few thousand groups at most), then joined by primary and unique keys: it never joins
+/// every code of a large panel.
+pub async fn active_inviters(
+    db: &Db,
+    (from, to): (i64, i64),
+    (sort, descending): (&'static str, bool),
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<InviterRow>, i64)> {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let cents = cents_sum(db.backend(), "`ref_get`");
+    let sql = format!(
+        "SELECT x.`uid`, COALESCE(u.`email`, ''), COALESCE(c.`code`, ''),          COALESCE(u.`invite_num`, 0), x.`invited`, x.`paybacks`, x.`cents`, COUNT(*) OVER ()          FROM (SELECT `uid`, SUM(`n`) AS `invited`, SUM(`k`) AS `paybacks`, SUM(`s`) AS `cents`                FROM (SELECT `ref_by` AS `uid`, COUNT(*) AS `n`, 0 AS `k`, 0 AS `s` FROM `user`                      WHERE `ref_by` > 0 GROUP BY `ref_by`                      UNION ALL                      SELECT `ref_by`, 0, COUNT(*), {cents} FROM `payback`                      WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `ref_by`) a                GROUP BY `uid`) x          LEFT JOIN `user` u ON u.`id` = x.`uid`          LEFT JOIN `user_invite_code` c ON c.`user_id` = x.`uid`          ORDER BY {sort} {dir}, x.`uid` {dir} LIMIT ? OFFSET ?"
+    );
+    type Row = (Int, String, String, Int, Int, Int, Int, Int);
+    let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(p)
+        .await)?;
+    let total = rows.first().map_or(0, |r| r.7 .0);
+    let rows = rows
+        .into_iter()
+        .map(|(uid, email, code, num, invited, k, cents, _)| InviterRow {
+            user_id: uid.0,
+            email,
+            code,
+            invite_num: num.0,
+            invited: invited.0,
+            paybacks: k.0,
+            commission: Money::from_cents(cents.0),
+        })
+        .collect();
+    let total = if total == 0 && offset > 0 {
+        // Past the last page the window has no row to count on.
+        active_count(db, from, to).await?
+    } else {
+        total
+    };
+    Ok((rows, total))
+}
+
+async fn active_count(db: &Db, from: i64, to: i64) -> sqlx::Result<i64> {
+    let n: Int = on_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT `ref_by` FROM `user` WHERE `ref_by` > 0 \
+         UNION SELECT `ref_by` FROM `payback` WHERE `datetime` >= ? AND `datetime` < ?) a"
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(p)
+    .await)?;
+    Ok(n.0)
 }
 
 /// A user who signed up with an inviter's code.

@@ -16,7 +16,8 @@ pub const MAX_DAYS: i64 = 1_100;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InviterQuery {
-    /// Part of the e-mail, the exact code or the exact user id.
+    /// Part of the e-mail, the exact code or the exact user id; without it only inviters someone
+    /// signed up with or who earned a commission in the period are listed.
     #[serde(default)]
     pub q: String,
     /// First day counted for commissions, `YYYY-MM-DD` (UTC); default: all time.
@@ -190,7 +191,8 @@ fn order(v: Option<&str>) -> ApiResult<bool> {
     }
 }
 
-/// Inviters with their code, quota, sign-ups and commissions in the period.
+/// Inviters with their code, quota, sign-ups and commissions in the period: those with sign-ups
+/// or commissions, or, with `q`, every code owner matching it.
 pub async fn inviters(app: &App, q: &InviterQuery, now: i64) -> ApiResult<Page<InviterView>> {
     let sort = sql::inviter_sort(q.sort.as_deref().unwrap_or("invited")).ok_or_else(|| {
         ApiError::invalid(
@@ -209,8 +211,14 @@ pub async fn inviters(app: &App, q: &InviterQuery, now: i64) -> ApiResult<Page<I
         from: midnight(from),
         to: midnight(to) + 86_400,
     };
-    let (rows, total) =
-        sql::inviters(&app.db, &filter, (sort, descending), per_page, offset).await?;
+    // Without a search only inviters someone signed up with (or who earned in the period) are
+    // listed: a large panel has a code for every user, and most are never used.
+    let (rows, total) = if filter.q.is_empty() {
+        let period = (filter.from, filter.to);
+        sql::active_inviters(&app.db, period, (sort, descending), per_page, offset).await?
+    } else {
+        sql::inviters(&app.db, &filter, (sort, descending), per_page, offset).await?
+    };
     let items = rows
         .into_iter()
         .map(|r| InviterView {
