@@ -38,6 +38,21 @@ pub struct InviterRow {
     pub commission: Money,
 }
 
+/// An inviter as selected: user id, e-mail, code, invitations left, sign-ups, payments, cents.
+type InviterTuple = (Int, String, String, Int, Int, Int, Int);
+
+fn inviter_row((uid, email, code, num, invited, k, cents): InviterTuple) -> InviterRow {
+    InviterRow {
+        user_id: uid.0,
+        email,
+        code,
+        invite_num: num.0,
+        invited: invited.0,
+        paybacks: k.0,
+        commission: Money::from_cents(cents.0),
+    }
+}
+
 /// Sort keys of the inviter list and their expressions.
 pub fn inviter_sort(key: &str) -> Option<&'static str> {
     match key {
@@ -85,8 +100,7 @@ pub async fn inviters(
     );
     let pattern = like(f.q);
     let id = f.q.trim().parse::<i64>().unwrap_or(-1);
-    type Row = (Int, String, String, Int, Int, Int, Int);
-    let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(&sql)
+    let rows: Vec<InviterTuple> = on_db!(db, |p| sqlx::query_as(&sql)
         .bind(f.from)
         .bind(f.to)
         .bind(f.q)
@@ -108,19 +122,7 @@ pub async fn inviters(
         .bind(id)
         .fetch_one(p)
         .await)?;
-    let rows = rows
-        .into_iter()
-        .map(|(uid, email, code, num, invited, k, cents)| InviterRow {
-            user_id: uid.0,
-            email,
-            code,
-            invite_num: num.0,
-            invited: invited.0,
-            paybacks: k.0,
-            commission: Money::from_cents(cents.0),
-        })
-        .collect();
-    Ok((rows, total.0))
+    Ok((rows.into_iter().map(inviter_row).collect(), total.0))
 }
 
 /// A page of *active* inviters (someone signed up with them, or they earned a commission in the
@@ -137,10 +139,22 @@ pub async fn active_inviters(
     let dir = if descending { "DESC" } else { "ASC" };
     let cents = cents_sum(db.backend(), "`ref_get`");
     let sql = format!(
-        "SELECT x.`uid`, COALESCE(u.`email`, ''), COALESCE(c.`code`, ''),          COALESCE(u.`invite_num`, 0), x.`invited`, x.`paybacks`, x.`cents`, COUNT(*) OVER ()          FROM (SELECT `uid`, SUM(`n`) AS `invited`, SUM(`k`) AS `paybacks`, SUM(`s`) AS `cents`                FROM (SELECT `ref_by` AS `uid`, COUNT(*) AS `n`, 0 AS `k`, 0 AS `s` FROM `user`                      WHERE `ref_by` > 0 GROUP BY `ref_by`                      UNION ALL                      SELECT `ref_by`, 0, COUNT(*), {cents} FROM `payback`                      WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `ref_by`) a                GROUP BY `uid`) x          LEFT JOIN `user` u ON u.`id` = x.`uid`          LEFT JOIN `user_invite_code` c ON c.`user_id` = x.`uid`          ORDER BY {sort} {dir}, x.`uid` {dir} LIMIT ? OFFSET ?"
+        "SELECT x.`uid` AS `user_id`, COALESCE(u.`email`, ''), COALESCE(c.`code`, ''), \
+         COALESCE(u.`invite_num`, 0) AS `invite_num`, x.`invited`, x.`paybacks`, x.`cents`, \
+         COUNT(*) OVER () \
+         FROM (SELECT `uid`, SUM(`n`) AS `invited`, SUM(`k`) AS `paybacks`, SUM(`s`) AS `cents` \
+               FROM (SELECT `ref_by` AS `uid`, COUNT(*) AS `n`, 0 AS `k`, 0 AS `s` FROM `user` \
+                     WHERE `ref_by` > 0 GROUP BY `ref_by` \
+                     UNION ALL \
+                     SELECT `ref_by`, 0, COUNT(*), {cents} FROM `payback` \
+                     WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `ref_by`) a \
+               GROUP BY `uid`) x \
+         LEFT JOIN `user` u ON u.`id` = x.`uid` \
+         LEFT JOIN `user_invite_code` c ON c.`user_id` = x.`uid` \
+         ORDER BY {sort} {dir}, x.`uid` {dir} LIMIT ? OFFSET ?"
     );
-    type Row = (Int, String, String, Int, Int, Int, Int, Int);
-    let rows: Vec<Row> = on_db!(db, |p| sqlx::query_as(&sql)
+    type WithTotal = (Int, String, String, Int, Int, Int, Int, Int);
+    let rows: Vec<WithTotal> = on_db!(db, |p| sqlx::query_as(&sql)
         .bind(from)
         .bind(to)
         .bind(limit)
@@ -150,15 +164,7 @@ pub async fn active_inviters(
     let total = rows.first().map_or(0, |r| r.7 .0);
     let rows = rows
         .into_iter()
-        .map(|(uid, email, code, num, invited, k, cents, _)| InviterRow {
-            user_id: uid.0,
-            email,
-            code,
-            invite_num: num.0,
-            invited: invited.0,
-            paybacks: k.0,
-            commission: Money::from_cents(cents.0),
-        })
+        .map(|(a, b, c, d, e, f, g, _)| inviter_row((a, b, c, d, e, f, g)))
         .collect();
     let total = if total == 0 && offset > 0 {
         // Past the last page the window has no row to count on.
