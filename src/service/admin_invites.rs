@@ -407,8 +407,9 @@ mod tests {
         assert_eq!(weeks[1].ref_get, Money::from_cents(120));
         let months = roll_up("month", d("2026-11-28"), d("2026-12-06"), &days);
         assert_eq!(months.len(), 2);
-        assert_eq!(months[0].total, Money::from_cents(1000));
-        assert_eq!(months[1].total, Money::from_cents(600));
+        // November holds days 0 and 2, December day 4.
+        assert_eq!(months[0].total, Money::from_cents(1500));
+        assert_eq!(months[1].total, Money::from_cents(100));
         let each = roll_up("day", d("2026-11-28"), d("2026-12-02"), &days);
         assert_eq!(each.len(), 5);
         assert_eq!(each[1].count, 0);
