@@ -151,6 +151,14 @@ async fn inviters_with_their_sign_ups_and_commissions(backend: Backend) {
     assert_eq!(items(&body)[0]["user_id"], c);
     assert_eq!(items(&body)[0]["invited"], 0);
     assert_eq!(items(&body)[0]["commission"], "0.00");
+    let (_, body) = app
+        .get(
+            "admin/invites?q=alice0%40&from=2026-12-01&to=2026-12-31",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(items(&body)[0]["invited"], 3, "{body}");
+    assert_eq!(items(&body)[0]["commission"], "0.05", "{body}");
     let (_, body) = app.get("admin/invites?q=bob0%40", Some(&token)).await;
     assert_eq!(body["data"]["total"], 1);
     let (_, all) = app

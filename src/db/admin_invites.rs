@@ -5,7 +5,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{cents_sum, Backend, Db, Int, Money};
+use super::{cents_sum, placeholders, Backend, Db, Int, Money};
 use crate::on_db;
 
 /// `expr DIV n` on whole numbers ≥ 0, in each dialect.
@@ -76,7 +76,12 @@ pub struct InviterFilter<'a> {
 const INVITER_WHERE: &str =
     "(? = '' OR u.`email` LIKE ? ESCAPE '!' OR c.`code` = ? OR c.`user_id` = ?)";
 
-/// A page of inviters ordered by `sort` (from [`inviter_sort`]), and how many match.
+/// At most this many code owners match one search (an e-mail part can match many).
+pub const MAX_MATCHES: i64 = 200;
+
+/// A page of the code owners matching `f.q` (at most [`MAX_MATCHES`], by user id), ordered by
+/// `sort` (from [`inviter_sort`]), and how many match. The matches are found first, so the
+/// aggregates only count their rows.
 pub async fn inviters(
     db: &Db,
     f: &InviterFilter<'_>,
@@ -84,6 +89,24 @@ pub async fn inviters(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<InviterRow>, i64)> {
+    let pattern = like(f.q);
+    let id = f.q.trim().parse::<i64>().unwrap_or(-1);
+    let match_sql = format!(
+        "SELECT c.`user_id` FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
+         WHERE {INVITER_WHERE} ORDER BY c.`user_id` LIMIT ?"
+    );
+    let ids: Vec<Int> = on_db!(db, |p| sqlx::query_scalar(&match_sql)
+        .bind(f.q)
+        .bind(&pattern)
+        .bind(f.q)
+        .bind(id)
+        .bind(MAX_MATCHES)
+        .fetch_all(p)
+        .await)?;
+    if ids.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let list = placeholders(ids.len());
     let dir = if descending { "DESC" } else { "ASC" };
     let cents = cents_sum(db.backend(), "`ref_get`");
     let sql = format!(
@@ -91,38 +114,29 @@ pub async fn inviters(
          COALESCE(i.`n`, 0) AS `invited`, COALESCE(p.`k`, 0) AS `paybacks`, \
          COALESCE(p.`cents`, 0) AS `cents` \
          FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
-         LEFT JOIN (SELECT `ref_by`, COUNT(*) AS `n` FROM `user` WHERE `ref_by` > 0 \
+         LEFT JOIN (SELECT `ref_by`, COUNT(*) AS `n` FROM `user` WHERE `ref_by` IN ({list}) \
                     GROUP BY `ref_by`) i ON i.`ref_by` = c.`user_id` \
          LEFT JOIN (SELECT `ref_by`, COUNT(*) AS `k`, {cents} AS `cents` FROM `payback` \
-                    WHERE `datetime` >= ? AND `datetime` < ? GROUP BY `ref_by`) p \
-                ON p.`ref_by` = c.`user_id` \
-         WHERE {INVITER_WHERE} ORDER BY {sort} {dir}, c.`user_id` {dir} LIMIT ? OFFSET ?"
+                    WHERE `ref_by` IN ({list}) AND `datetime` >= ? AND `datetime` < ? \
+                    GROUP BY `ref_by`) p ON p.`ref_by` = c.`user_id` \
+         WHERE c.`user_id` IN ({list}) ORDER BY {sort} {dir}, c.`user_id` {dir} LIMIT ? OFFSET ?"
     );
-    let pattern = like(f.q);
-    let id = f.q.trim().parse::<i64>().unwrap_or(-1);
-    let rows: Vec<InviterTuple> = on_db!(db, |p| sqlx::query_as(&sql)
-        .bind(f.from)
-        .bind(f.to)
-        .bind(f.q)
-        .bind(&pattern)
-        .bind(f.q)
-        .bind(id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(p)
-        .await)?;
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM `user_invite_code` c JOIN `user` u ON u.`id` = c.`user_id` \
-         WHERE {INVITER_WHERE}"
-    );
-    let total: Int = on_db!(db, |p| sqlx::query_scalar(&count_sql)
-        .bind(f.q)
-        .bind(&pattern)
-        .bind(f.q)
-        .bind(id)
-        .fetch_one(p)
-        .await)?;
-    Ok((rows.into_iter().map(inviter_row).collect(), total.0))
+    let rows: Vec<InviterTuple> = on_db!(db, |p| {
+        let mut q = sqlx::query_as(&sql);
+        // The user subquery's ids, the payback subquery's ids and days, the outer ids.
+        for i in ids.iter().chain(&ids) {
+            q = q.bind(i.0);
+        }
+        q = q.bind(f.from).bind(f.to);
+        for i in &ids {
+            q = q.bind(i.0);
+        }
+        q.bind(limit).bind(offset).fetch_all(p).await
+    })?;
+    Ok((
+        rows.into_iter().map(inviter_row).collect(),
+        ids.len() as i64,
+    ))
 }
 
 /// A page of *active* inviters (someone signed up with them, or they earned a commission in the

@@ -16,8 +16,9 @@ pub const MAX_DAYS: i64 = 1_100;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InviterQuery {
-    /// Part of the e-mail, the exact code or the exact user id; without it only inviters someone
-    /// signed up with or who earned a commission in the period are listed.
+    /// Part of the e-mail, the exact code or the exact user id (at most 200 matches, the lowest
+    /// user ids); without it only inviters someone signed up with or who earned a commission in
+    /// the period are listed.
     #[serde(default)]
     pub q: String,
     /// First day counted for commissions, `YYYY-MM-DD` (UTC); default: all time.
