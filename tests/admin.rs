@@ -60,6 +60,17 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "admin/coupon"),
     ("POST", "admin/coupon"),
     ("DELETE", "admin/coupon/1"),
+    ("GET", "admin/gateways"),
+    ("GET", "admin/gateways/epay"),
+    ("PUT", "admin/gateways/epay"),
+    ("DELETE", "admin/gateways/usdtpay"),
+    ("POST", "admin/gateways/epay/test"),
+    ("GET", "admin/mail"),
+    ("POST", "admin/mail"),
+    ("GET", "admin/invites"),
+    ("GET", "admin/invites/1/invitees"),
+    ("GET", "admin/commissions"),
+    ("GET", "admin/commissions/periods"),
 ];
 
 async fn non_admins_are_refused_everywhere(backend: Backend) {
@@ -440,6 +451,24 @@ async fn nodes_announcements_and_settings(backend: Backend) {
     );
     assert_eq!(put("keep_connect", json!(true)).await.0, StatusCode::OK);
     assert!(app.state.settings.get_bool("keep_connect").await.unwrap());
+    // Enabling a gateway whose required settings are empty is refused, naming them.
+    let (status, body) = put("payment_gateway", json!(["alipay"])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["msg"].as_str().unwrap().contains("f2f_pay_app_id"),
+        "{body}"
+    );
+    assert_eq!(
+        app.state.settings.get("payment_gateway").await.unwrap(),
+        "[]"
+    );
+    for item in [
+        "f2f_pay_app_id",
+        "f2f_pay_private_key",
+        "f2f_pay_public_key",
+    ] {
+        app.state.settings.set(item, "x").await.unwrap();
+    }
     assert_eq!(
         put("payment_gateway", json!(["alipay"])).await.0,
         StatusCode::OK

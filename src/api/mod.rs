@@ -4,6 +4,9 @@
 pub mod admin;
 pub mod admin_charts;
 pub mod admin_detect;
+pub mod admin_gateways;
+pub mod admin_invites;
+pub mod admin_mail;
 pub mod admin_settings;
 pub mod admin_shop;
 pub mod admin_users;
@@ -89,6 +92,9 @@ fn v0(debug: bool) -> OpenApiRouter<AppState> {
         .merge(admin_charts::router())
         .merge(admin_users::router())
         .merge(admin_detect::router())
+        .merge(admin_gateways::router())
+        .merge(admin_mail::router())
+        .merge(admin_invites::router())
         .merge(shop::router())
         .merge(admin_shop::router())
         .merge(sub::v0_router())

@@ -8,6 +8,8 @@
 //! helpers, in one place.
 
 pub mod admin;
+pub mod admin_invites;
+pub mod admin_mail;
 pub mod admin_reports;
 pub mod admin_users;
 pub mod checkout;

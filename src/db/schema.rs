@@ -855,6 +855,32 @@ pub const SPANEL_TABLES: &[Table] = &[
         foreign_keys: &[],
         collation: Some("utf8mb4_unicode_ci"),
     },
+    // A mass e-mail to a segment of users: queued into `email_queue` in bounded batches after the
+    // recipient `cursor_id` (user ids in order), `status` `queuing` until the segment is exhausted.
+    Table {
+        name: "spanel_mass_mail",
+        columns: &[
+            id("bigint(20)"),
+            col("admin_id", "bigint(20)"),
+            col("segment", "varchar(16)"),
+            def("segment_value", "bigint(20)", "0"),
+            col("subject", "varchar(255)"),
+            col("body", "text"),
+            def("recipients", "bigint(20)", "0"),
+            def("queued", "bigint(20)", "0"),
+            def("cursor_id", "bigint(20)", "0"),
+            col("status", "varchar(16)"),
+            col("created_at", "bigint(20)"),
+            def("finished_at", "bigint(20)", "0"),
+        ],
+        primary_key: &["id"],
+        keys: &[
+            ("admin_id", false, "admin_id, created_at"),
+            ("status", false, "status"),
+        ],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     param, rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, text_ack, Ack,
     CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
@@ -14,6 +15,40 @@ pub const SETTINGS: &[&str] = &[
     "f2f_pay_app_id",
     "f2f_pay_private_key",
     "f2f_pay_public_key",
+];
+
+/// What Alipay face-to-face's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "f2f_pay_app_id",
+        ("App id", "应用 APPID"),
+        (
+            "The id of your app on Alipay's open platform.",
+            "支付宝开放平台上应用的 APPID。",
+        ),
+    )
+    .required(),
+    field(
+        "f2f_pay_private_key",
+        ("App private key", "应用私钥"),
+        (
+            "Your app's RSA2 private key, as PEM or the bare base64 the key tool shows.",
+            "应用的 RSA2 私钥，PEM 格式或密钥工具显示的 base64 均可。",
+        ),
+    )
+    .kind(FieldKind::Multiline)
+    .secret()
+    .required(),
+    field(
+        "f2f_pay_public_key",
+        ("Alipay public key", "支付宝公钥"),
+        (
+            "Alipay's public key (not your app's), from the app's interface signing settings.",
+            "支付宝公钥（不是应用公钥），在应用的接口加签设置中。",
+        ),
+    )
+    .kind(FieldKind::Multiline)
+    .required(),
 ];
 
 pub struct Alipay {

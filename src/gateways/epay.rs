@@ -20,6 +20,7 @@ use md5::{Digest, Md5};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     param, sorted_query, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef,
     PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx, NAMES,
@@ -27,6 +28,74 @@ use super::{
 use crate::db::Money;
 
 pub const SETTINGS: &[&str] = &["epay_url", "epay_pid", "epay_key"];
+
+/// What the built-in EPay gateway's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "epay_url",
+        ("EPay address", "易支付网关地址"),
+        (
+            "The provider's site, e.g. https://pay.example.com/ (spanel sends payers to its submit.php).",
+            "服务商的网址，例如 https://pay.example.com/（付款人会被带到其 submit.php）。",
+        ),
+    )
+    .kind(FieldKind::Url)
+    .required(),
+    field(
+        "epay_pid",
+        ("Merchant id (pid)", "商户 ID（pid）"),
+        ("Your merchant number at the provider.", "您在服务商处的商户号。"),
+    )
+    .required(),
+    field(
+        "epay_key",
+        ("Merchant key", "商户密钥"),
+        (
+            "The MD5 key from the provider's merchant page; signs orders and checks notifications.",
+            "服务商商户后台的 MD5 密钥，用于订单签名和校验回调。",
+        ),
+    )
+    .secret()
+    .required(),
+];
+
+/// The keys of one `epay_providers` entry (its `name` is the gateway's name); `types` is edited as
+/// a comma-separated list.
+pub const PROVIDER_FIELDS: &[Field] = &[
+    field(
+        "label",
+        ("Name shown to users", "向用户显示的名称"),
+        ("e.g. USDT (TRC20); empty = the gateway's name.", "例如 USDT (TRC20)；留空则显示网关名。"),
+    ),
+    field(
+        "url",
+        ("Provider address", "服务商地址"),
+        ("The provider's site; payers go to its submit.php.", "服务商网址；付款人会被带到其 submit.php。"),
+    )
+    .kind(FieldKind::Url)
+    .required(),
+    field(
+        "pid",
+        ("Merchant id (pid)", "商户 ID（pid）"),
+        ("Your merchant number at the provider.", "您在服务商处的商户号。"),
+    )
+    .required(),
+    field(
+        "key",
+        ("Merchant key", "商户密钥"),
+        ("The provider's MD5 merchant key.", "服务商的 MD5 商户密钥。"),
+    )
+    .secret()
+    .required(),
+    field(
+        "types",
+        ("Payment types", "支付方式"),
+        (
+            "EPay type values users choose among, comma separated (alipay, wxpay, qqpay, usdt…); the first is the default.",
+            "用户可选的易支付 type 值，用逗号分隔（alipay、wxpay、qqpay、usdt…）；第一个为默认。",
+        ),
+    ),
+];
 
 /// The `config` item listing the operator's EPay-compatible providers.
 pub const PROVIDERS: &str = "epay_providers";
@@ -208,6 +277,10 @@ impl Gateway for Epay {
 
     fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "success", "fail")
+    }
+
+    async fn test_connection(&self, ctx: &VerifyCtx<'_>) -> Option<Result<String, String>> {
+        Some(super::reachable(ctx.http, &self.url).await)
     }
 }
 

@@ -24,12 +24,37 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     exact_money, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
     Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 
 pub const SETTINGS: &[&str] = &["epusdt_url", "epusdt_token"];
+
+/// What epusdt's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "epusdt_url",
+        ("epusdt server", "epusdt 服务地址"),
+        (
+            "Where your epusdt runs, e.g. https://usdt.example.com.",
+            "您的 epusdt 服务地址，例如 https://usdt.example.com。",
+        ),
+    )
+    .kind(FieldKind::Url)
+    .required(),
+    field(
+        "epusdt_token",
+        ("API token", "API 令牌"),
+        (
+            "The api_auth_token of epusdt's configuration.",
+            "epusdt 配置中的 api_auth_token。",
+        ),
+    )
+    .secret()
+    .required(),
+];
 
 pub struct Epusdt {
     pub url: String,
@@ -180,6 +205,10 @@ impl Gateway for Epusdt {
 
     fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "ok", "fail")
+    }
+
+    async fn test_connection(&self, ctx: &VerifyCtx<'_>) -> Option<Result<String, String>> {
+        Some(super::reachable(ctx.http, &self.url).await)
     }
 }
 

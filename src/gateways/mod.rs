@@ -7,6 +7,7 @@
 pub mod alipay;
 pub mod epay;
 pub mod epusdt;
+pub mod fields;
 pub mod paypal;
 pub mod stripe;
 pub mod wechat;
@@ -249,6 +250,28 @@ pub trait Gateway: Send + Sync {
     ) -> Result<VerifiedPayment, Rejection>;
     /// The answer the gateway expects to the callback; `reason` explains a refusal.
     fn ack(&self, verdict: Verdict, reason: &str) -> Ack;
+    /// Checks the configured credentials (or that the configured server answers) without paying
+    /// anything: `Ok` with what was found, `Err` with why not. `None` when the gateway offers no
+    /// such check (listed in [`TESTABLE`] otherwise).
+    async fn test_connection(&self, _ctx: &VerifyCtx<'_>) -> Option<Result<String, String>> {
+        None
+    }
+}
+
+/// Whether the server at `url` answers HTTP at all (any status): the check of gateways whose API
+/// has no call that is harmless without an order.
+pub async fn reachable(http: &reqwest::Client, url: &str) -> Result<String, String> {
+    if !is_web_url(url) {
+        return Err("The address is not an http(s) address.".into());
+    }
+    match http.get(url).send().await {
+        Ok(resp) => Ok(format!(
+            "The server answered (HTTP {}).",
+            resp.status().as_u16()
+        )),
+        Err(e) if e.is_timeout() => Err("The server did not answer in time.".into()),
+        Err(_) => Err("The server could not be reached.".into()),
+    }
 }
 
 /// The `config` items each gateway reads.
@@ -265,6 +288,24 @@ pub fn settings_of(name: &str) -> &'static [&'static str] {
         _ => &[],
     }
 }
+
+/// What each `config` item of a built-in gateway means; empty for an unknown name.
+pub fn fields_of(name: &str) -> &'static [fields::Field] {
+    match name {
+        "epay" => epay::FIELDS,
+        "stripe" => stripe::FIELDS,
+        "alipay" => alipay::FIELDS,
+        "wechat" => wechat::FIELDS,
+        "paypal" => paypal::FIELDS,
+        "wechat_v2" => wechat_v2::FIELDS,
+        "yft" => yft::FIELDS,
+        "epusdt" => epusdt::FIELDS,
+        _ => &[],
+    }
+}
+
+/// The gateways that answer [`Gateway::test_connection`] (EPay-compatible providers do too).
+pub const TESTABLE: &[&str] = &["epay", "stripe", "paypal", "epusdt"];
 
 /// Builds a gateway from its current settings; `None` for an unknown name.
 pub async fn load(name: &str, settings: &Settings) -> sqlx::Result<Option<Box<dyn Gateway>>> {
@@ -488,6 +529,22 @@ mod tests {
             ("c".to_string(), String::new()),
         ];
         assert_eq!(sorted_query(&p, &["sign"]), "a=1&b=2");
+    }
+
+    #[test]
+    fn every_setting_is_described() {
+        for name in NAMES {
+            let described: Vec<&str> = fields_of(name).iter().map(|f| f.item).collect();
+            assert_eq!(described, settings_of(name), "{name}");
+            for f in fields_of(name) {
+                assert!(
+                    !f.label.en.is_empty() && !f.label.zh.is_empty(),
+                    "{}",
+                    f.item
+                );
+                assert!(!f.help.en.is_empty() && !f.help.zh.is_empty(), "{}", f.item);
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     param, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict,
     VerifiedPayment, VerifyCtx,
@@ -37,6 +38,48 @@ pub const SETTINGS: &[&str] = &[
     "paypal_currency",
     "paypal_locale",
     "paypal_webhook_id",
+];
+
+/// What PayPal's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "paypal_mode",
+        ("Environment", "环境"),
+        ("sandbox for tests, live for real payments.", "sandbox 用于测试，live 用于真实收款。"),
+    )
+    .kind(FieldKind::Choice(&["sandbox", "live"])),
+    field(
+        "paypal_client_id",
+        ("Client id", "Client ID"),
+        ("Of a REST app under Developer Dashboard → Apps & Credentials.", "开发者后台“Apps & Credentials”中 REST 应用的 Client ID。"),
+    )
+    .required(),
+    field(
+        "paypal_client_secret",
+        ("Client secret", "Client Secret"),
+        ("The same app's secret.", "同一应用的 Secret。"),
+    )
+    .secret()
+    .required(),
+    field(
+        "paypal_currency",
+        ("Currency", "币种"),
+        ("ISO 4217 code, e.g. USD.", "ISO 4217 代码，例如 USD。"),
+    )
+    .required(),
+    field(
+        "paypal_locale",
+        ("Checkout language", "结账页语言"),
+        ("e.g. en-US or zh-CN; empty lets PayPal decide.", "例如 en-US 或 zh-CN；留空由 PayPal 决定。"),
+    ),
+    field(
+        "paypal_webhook_id",
+        ("Webhook id", "Webhook ID"),
+        (
+            "Shown after adding the callback URL as a webhook (events CHECKOUT.ORDER.APPROVED and PAYMENT.CAPTURE.COMPLETED); without it webhooks are refused and only returning payers are credited.",
+            "把回调地址添加为 Webhook（事件 CHECKOUT.ORDER.APPROVED 与 PAYMENT.CAPTURE.COMPLETED）后显示；不填则拒绝 Webhook，只有返回网站的付款人会入账。",
+        ),
+    ),
 ];
 
 const NAME: &str = "paypal";
@@ -596,6 +639,20 @@ impl Gateway for Paypal {
             Verdict::Rejected => Ack::json(400, &json!({"ret": 0, "msg": reason, "data": null})),
             Verdict::Failed => Ack::json(502, &json!({"ret": 0, "msg": reason, "data": null})),
         }
+    }
+
+    /// An OAuth2 token for the client id and secret, from the configured environment.
+    async fn test_connection(&self, ctx: &VerifyCtx<'_>) -> Option<Result<String, String>> {
+        if !self.configured() {
+            return Some(Err(
+                "paypal_client_id or paypal_client_secret is empty.".into()
+            ));
+        }
+        let api = self.api(ctx.config);
+        Some(match self.token(ctx.http, &api).await {
+            Ok(_) => Ok(format!("PayPal issued an access token ({api}).")),
+            Err(e) => Err(format!("PayPal refused: {e}.")),
+        })
     }
 }
 

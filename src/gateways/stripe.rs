@@ -5,6 +5,7 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
+use super::fields::{field, Field};
 use super::{
     text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction, Rejection,
     Verdict, VerifiedPayment, VerifyCtx,
@@ -12,6 +13,36 @@ use super::{
 use crate::db::Money;
 
 pub const SETTINGS: &[&str] = &["stripe_sk", "stripe_webhook_key", "stripe_currency"];
+
+/// What Stripe's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "stripe_sk",
+        ("Secret key", "密钥（Secret key）"),
+        (
+            "sk_live_… or sk_test_… from Developers → API keys.",
+            "在“开发者 → API 密钥”中的 sk_live_… 或 sk_test_…。",
+        ),
+    )
+    .secret()
+    .required(),
+    field(
+        "stripe_webhook_key",
+        ("Webhook signing secret", "Webhook 签名密钥"),
+        (
+            "whsec_… shown after adding the callback URL as a webhook endpoint (events checkout.session.completed and checkout.session.async_payment_succeeded).",
+            "把回调地址添加为 Webhook 端点后显示的 whsec_…（事件 checkout.session.completed 与 checkout.session.async_payment_succeeded）。",
+        ),
+    )
+    .secret()
+    .required(),
+    field(
+        "stripe_currency",
+        ("Currency", "币种"),
+        ("ISO code of the shop's currency, e.g. usd, eur, cny.", "商店币种的 ISO 代码，例如 usd、eur、cny。"),
+    )
+    .required(),
+];
 /// The official libraries' default window.
 pub const TOLERANCE_SECS: i64 = 300;
 
@@ -217,6 +248,38 @@ impl Gateway for Stripe {
 
     fn ack(&self, verdict: Verdict, _reason: &str) -> Ack {
         text_ack(verdict.accepted(), "ok", "rejected")
+    }
+
+    /// `GET /v1/balance`: harmless, and refused (401) for a wrong key.
+    async fn test_connection(&self, ctx: &VerifyCtx<'_>) -> Option<Result<String, String>> {
+        if self.api_key.is_empty() {
+            return Some(Err("stripe_sk is empty.".into()));
+        }
+        let base = ctx
+            .config
+            .gateway_base_url("stripe", "https://api.stripe.com");
+        let sent = ctx
+            .http
+            .get(format!("{}/v1/balance", base.trim_end_matches('/')))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await;
+        let Ok(resp) = sent else {
+            return Some(Err("Stripe could not be reached.".into()));
+        };
+        Some(match resp.status().as_u16() {
+            200 => {
+                let body: serde_json::Value = resp.json().await.unwrap_or_default();
+                let mode = if body["livemode"].as_bool() == Some(true) {
+                    "live"
+                } else {
+                    "test"
+                };
+                Ok(format!("Stripe accepted the key ({mode} mode)."))
+            }
+            401 => Err("Stripe refused the key (HTTP 401).".into()),
+            status => Err(format!("Stripe answered HTTP {status}.")),
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use serde::Deserialize;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     rsa_private_key, rsa_public_key, rsa_sha256_sign, rsa_sha256_verify, Ack, CallbackRequest,
     CreateCtx, Gateway, OrderRef, PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx,
@@ -19,6 +20,68 @@ pub const SETTINGS: &[&str] = &[
     "wechat_private_key",
     "wechat_platform_public_key",
     "wechat_apiv3_key",
+];
+
+/// What WeChat Pay v3's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "wechat_appid",
+        ("App id", "AppID"),
+        (
+            "The AppID bound to the merchant account.",
+            "与商户号绑定的 AppID。",
+        ),
+    )
+    .required(),
+    field(
+        "wechat_mchid",
+        ("Merchant id", "商户号"),
+        (
+            "Your WeChat Pay merchant number (mchid).",
+            "微信支付商户号（mchid）。",
+        ),
+    )
+    .required(),
+    field(
+        "wechat_serial_no",
+        ("Certificate serial number", "商户证书序列号"),
+        (
+            "Serial number of the merchant API certificate.",
+            "商户 API 证书的序列号。",
+        ),
+    )
+    .required(),
+    field(
+        "wechat_private_key",
+        ("Merchant private key", "商户私钥"),
+        (
+            "apiclient_key.pem, the merchant API certificate's private key.",
+            "apiclient_key.pem，商户 API 证书的私钥。",
+        ),
+    )
+    .kind(FieldKind::Multiline)
+    .secret()
+    .required(),
+    field(
+        "wechat_platform_public_key",
+        ("Platform public key", "平台公钥"),
+        (
+            "WeChat Pay's platform public key (PEM), to check notifications.",
+            "微信支付平台公钥（PEM），用于校验回调。",
+        ),
+    )
+    .kind(FieldKind::Multiline)
+    .required(),
+    field(
+        "wechat_apiv3_key",
+        ("APIv3 key", "APIv3 密钥"),
+        (
+            "The 32-character APIv3 key set in the merchant platform.",
+            "在商户平台设置的 32 位 APIv3 密钥。",
+        ),
+    )
+    .secret()
+    .required(),
 ];
 pub const TOLERANCE_SECS: i64 = 300;
 

@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     param, sorted_query, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef, PaymentAction,
     Rejection, Verdict, VerifiedPayment, VerifyCtx,
@@ -25,6 +26,47 @@ pub const SETTINGS: &[&str] = &[
     "wechat_v2_mchid",
     "wechat_v2_key",
     "wechat_v2_sign_type",
+];
+
+/// What WeChat Pay v2's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "wechat_v2_appid",
+        ("App id", "AppID"),
+        (
+            "The AppID bound to the merchant account.",
+            "与商户号绑定的 AppID。",
+        ),
+    )
+    .required(),
+    field(
+        "wechat_v2_mchid",
+        ("Merchant id", "商户号"),
+        (
+            "Your WeChat Pay merchant number (mch_id).",
+            "微信支付商户号（mch_id）。",
+        ),
+    )
+    .required(),
+    field(
+        "wechat_v2_key",
+        ("API key", "API 密钥"),
+        (
+            "The 32-character API key (v2) set in the merchant platform.",
+            "在商户平台设置的 32 位 API 密钥（v2）。",
+        ),
+    )
+    .secret()
+    .required(),
+    field(
+        "wechat_v2_sign_type",
+        ("Signature type", "签名方式"),
+        (
+            "MD5 or HMAC-SHA256, as set for the merchant.",
+            "MD5 或 HMAC-SHA256，与商户设置一致。",
+        ),
+    )
+    .kind(FieldKind::Choice(&["MD5", "HMAC-SHA256"])),
 ];
 
 pub struct WechatV2 {

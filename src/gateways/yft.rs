@@ -24,12 +24,39 @@ use std::net::IpAddr;
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 
+use super::fields::{field, Field, FieldKind};
 use super::{
     exact_money, param, text_ack, Ack, CallbackRequest, CreateCtx, Gateway, OrderRef,
     PaymentAction, Rejection, Verdict, VerifiedPayment, VerifyCtx,
 };
 
 pub const SETTINGS: &[&str] = &["yft_url", "yft_secret", "yft_notify_ips"];
+
+/// What Yft's settings mean.
+pub const FIELDS: &[Field] = &[
+    field(
+        "yft_url",
+        ("Order page", "下单地址"),
+        ("Empty = https://payment.pi.do/pay/subOrder/zfb (SSPanel's).", "留空即 https://payment.pi.do/pay/subOrder/zfb（与 SSPanel 相同）。"),
+    )
+    .kind(FieldKind::Url),
+    field(
+        "yft_secret",
+        ("Merchant secret", "商户密钥"),
+        ("The secret Yft gave you.", "Yft 提供的商户密钥。"),
+    )
+    .secret()
+    .required(),
+    field(
+        "yft_notify_ips",
+        ("Notifying addresses", "回调来源地址"),
+        (
+            "The IP addresses Yft calls from, comma separated. Yft's notifications carry no secret, so without them every notification is refused.",
+            "Yft 发出回调的 IP 地址，用逗号分隔。Yft 的回调不含密钥，不填则所有回调都会被拒绝。",
+        ),
+    )
+    .required(),
+];
 pub const DEFAULT_URL: &str = "https://payment.pi.do/pay/subOrder/zfb";
 
 pub struct Yft {

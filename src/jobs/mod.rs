@@ -118,7 +118,11 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
             crate::service::admin_charts::sample_nodes_online(app, ts).await?;
             Some(notices)
         }
-        Job::EmailQueue => Some(crate::service::mail::drain(app, ts).await?),
+        Job::EmailQueue => {
+            // Mass mailings a stopped instance left half-queued go on first.
+            crate::service::admin_mail::resume(app, ts).await?;
+            Some(crate::service::mail::drain(app, ts).await?)
+        }
         // One transaction per user.
         Job::DetectBan => Some(crate::service::admin_detect::run_ban_job(app, ts).await?),
         // Bounded batches, each its own commit, never one giant transaction.

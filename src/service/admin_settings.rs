@@ -133,6 +133,10 @@ pub async fn update_setting(
     }
     let value = catalog::normalize(&meta, value)
         .map_err(|why| ServiceError::invalid(item, format!("{} ({item}) {why}.", meta.label_en)))?;
+    if item == catalog::PAYMENT_GATEWAY.item {
+        // A gateway is enabled only with its required fields filled in.
+        crate::service::admin_gateways::check_enabled_list(app, &value).await?;
+    }
     let mut tx = app.db.begin().await?;
     crate::settings::set_in_tx(&mut tx, item, &value).await?;
     let detail = if meta.is_secret() {

@@ -325,3 +325,63 @@ pub fn epay_notify_query(tradeno: &str, money: &str, pid: &str, key: &str) -> St
     params.push(("sign".into(), sign));
     serde_urlencoded::to_string(&params).unwrap()
 }
+
+/// Users inserted straight into the database (many at once, no password hashing):
+/// `{prefix}{i}@example.com` for `i` in `0..n`.
+#[derive(Debug, Clone, Copy)]
+pub struct UserSeed<'a> {
+    pub prefix: &'a str,
+    pub n: usize,
+    pub class: i64,
+    /// Days until `class_expire` (negative: already expired).
+    pub class_days: i64,
+    pub node_group: i64,
+    pub enable: i64,
+    pub ref_by: i64,
+}
+
+impl Default for UserSeed<'_> {
+    fn default() -> Self {
+        UserSeed {
+            prefix: "seed",
+            n: 1,
+            class: 0,
+            class_days: -1,
+            node_group: 0,
+            enable: 1,
+            ref_by: 0,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn insert_users(&self, s: UserSeed<'_>) {
+        let now = chrono::Utc::now().naive_utc();
+        let expire = (now + chrono::Duration::days(s.class_days)).format("%Y-%m-%d %H:%M:%S");
+        let all: Vec<usize> = (0..s.n).collect();
+        for chunk in all.chunks(200) {
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|i| {
+                    let id = uuid::Uuid::new_v4().simple().to_string();
+                    format!(
+                        "('{p}{i}', '{p}{i}@example.com', 'x', 'x', '{id}', {port}, \
+                         '2026-01-01 00:00:00', 'default', '{id}', {}, '{expire}', {}, {}, {})",
+                        s.class,
+                        s.node_group,
+                        s.enable,
+                        s.ref_by,
+                        p = s.prefix,
+                        port = 20_000 + i,
+                    )
+                })
+                .collect();
+            self.exec(&format!(
+                "INSERT INTO user (user_name, email, pass, passwd, uuid, port, reg_date, theme, \
+                 ga_token, class, class_expire, node_group, enable, ref_by) VALUES {}",
+                rows.join(", ")
+            ))
+            .await;
+        }
+    }
+}

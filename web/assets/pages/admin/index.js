@@ -18,8 +18,14 @@ import audit from './audit.js';
 import alerts from './alerts.js';
 import detect from './detect.js';
 import reports from './reports.js';
+import gateways from './gateways.js';
+import gateway from './gateway.js';
+import mail from './mail.js';
+import invites from './invites.js';
+import invitees from './invitees.js';
 
 export default [
   overview, users, user, nodes, node, plans, plan, coupons, codes, orders, purchases,
   tickets, ticket, announcements, detect, settings, audit, alerts, reports,
+  gateways, gateway, mail, invites, invitees,
 ];
