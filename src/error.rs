@@ -15,6 +15,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::db::retry::Conflict;
+
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
@@ -106,6 +108,8 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            // Still conflicting after every retry: nothing was written; the client may try again.
+            ApiError::Internal(e) if e.is_conflict() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,10 +127,20 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl Conflict for ApiError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ApiError::Internal(e) if e.is_conflict())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
+            ApiError::Internal(err) if err.is_conflict() => {
+                tracing::warn!(error = %err, "write conflict after every retry; nothing written");
+                json!({"ret": 0, "msg": "A conflicting change was being saved; nothing was written. Try again.", "data": null})
+            }
             ApiError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
                 json!({"ret": 0, "msg": "Internal server error.", "data": null})

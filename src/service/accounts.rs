@@ -119,51 +119,58 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     let pass = hash_new_password(app, req.password).await?;
 
     let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
-    let mut tx = app.db.begin().await?;
-    if users::email_exists(&mut tx, &email).await? {
-        return Err(ApiError::conflict("This e-mail is already registered."));
-    }
-    if verify_email {
-        security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
-    }
-    let mut ref_by = 0;
-    if let (Some(code), false) = (invite_code, req.as_admin) {
-        match users::lock_inviter(&mut tx, code).await? {
-            Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => ref_by = id,
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "invite_code",
-                    "This invite code can no longer be used.",
-                ))
+    // One whole transaction, run again after a write conflict (on a Galera cluster, a sign-up
+    // with the same e-mail on another node is certified first; the retry then finds it).
+    let (email, pass, defaults, req) = (&email, &pass, &defaults, &req);
+    let (id, ref_by) = crate::db::retry("register", move || async move {
+        let mut tx = app.db.begin().await?;
+        if users::email_exists(&mut tx, &email).await? {
+            return Err(ApiError::conflict("This e-mail is already registered."));
+        }
+        if verify_email {
+            security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
+        }
+        let mut ref_by = 0;
+        if let (Some(code), false) = (invite_code, req.as_admin) {
+            match users::lock_inviter(&mut tx, code).await? {
+                Some((id, invite_num, 1)) if account::invite_allowed(invite_num) => ref_by = id,
+                Some(_) => {
+                    return Err(ApiError::invalid(
+                        "invite_code",
+                        "This invite code can no longer be used.",
+                    ))
+                }
+                None => return Err(ApiError::invalid("invite_code", "Unknown invite code.")),
             }
-            None => return Err(ApiError::invalid("invite_code", "Unknown invite code.")),
         }
-    }
-    let port = free_port(app, &mut tx).await?;
-    let mut new_user = account::new_user(
-        &email,
-        req.user_name,
-        pass,
-        port,
-        ref_by,
-        req.ip,
-        &defaults,
-        now_naive(),
-    );
-    new_user.is_admin = req.as_admin;
-    let id = match users::insert_user(&mut tx, &new_user).await {
-        Ok(id) => id,
-        Err(e) if db::is_unique_violation(&e) => {
-            return Err(ApiError::conflict("This e-mail is already registered."))
+        let port = free_port(app, &mut tx).await?;
+        let mut new_user = account::new_user(
+            &email,
+            req.user_name,
+            pass.clone(),
+            port,
+            ref_by,
+            req.ip,
+            &defaults,
+            now_naive(),
+        );
+        new_user.is_admin = req.as_admin;
+        let id = match users::insert_user(&mut tx, &new_user).await {
+            Ok(id) => id,
+            Err(e) if db::is_unique_violation(&e) => {
+                return Err(ApiError::conflict("This e-mail is already registered."))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        users::insert_link(&mut tx, id, &random_token(16)).await?;
+        users::insert_invite_code(&mut tx, id, &random_token(10)).await?;
+        if ref_by != 0 {
+            users::reward_inviter(&mut tx, ref_by, balance_reward, traffic_reward_gb * GB).await?;
         }
-        Err(e) => return Err(e.into()),
-    };
-    users::insert_link(&mut tx, id, &random_token(16)).await?;
-    users::insert_invite_code(&mut tx, id, &random_token(10)).await?;
-    if ref_by != 0 {
-        users::reward_inviter(&mut tx, ref_by, balance_reward, traffic_reward_gb * GB).await?;
-    }
-    tx.commit().await?;
+        tx.commit().await?;
+        Ok((id, ref_by))
+    })
+    .await?;
     tracing::info!(user_id = id, invited_by = ref_by, "account created");
     Ok(id)
 }

@@ -87,6 +87,18 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
         return Err(unknown_code());
     }
     let now = now_naive();
+    let redeemed = crate::db::retry("redeem", move || redeem_once(app, user_id, code, now)).await?;
+    tracing::info!(user_id, kind = redeemed.kind, "code redeemed");
+    Ok(redeemed)
+}
+
+/// One attempt at [`redeem`]: the `used` guard on the code decides who gets it.
+async fn redeem_once(
+    app: &App,
+    user_id: i64,
+    code: &str,
+    now: chrono::NaiveDateTime,
+) -> ApiResult<Redeemed> {
     let mut tx = app.db.begin().await?;
     let row = sql::find_unused_code(&mut tx, code)
         .await?
@@ -101,7 +113,7 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
             .await?
             .ok_or_else(|| ApiError::not_found("User not found."))?;
         let after = payer.money + row.number;
-        rebate_sql::set_balance(&mut tx, user_id, after).await?;
+        rebate_sql::add_balance(&mut tx, user_id, row.number).await?;
         let who = Payer {
             id: user_id,
             ref_by: payer.ref_by,
@@ -118,7 +130,6 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ApiResult<Redeemed> 
         sql::set_code_target(&mut tx, user_id, &granted).await?;
     }
     tx.commit().await?;
-    tracing::info!(user_id, code_id = row.id, kind = row.kind, "code redeemed");
     Ok(Redeemed {
         kind: row.kind,
         number: row.number,
