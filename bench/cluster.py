@@ -30,7 +30,7 @@ def sql(args, query):
     out = subprocess.run(["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{args.sql_port}", "-uroot",
                           "-N", "-B", args.db, "-e", query], capture_output=True, text=True)
     if out.returncode:
-        sys.exit(f"SQL failed: {out.stderr.strip()} in {query[:200]}")
+        sys.exit(f"SQL failed: {out.stderr.strip()[-300:]} in {query[:200]}")
     return out.stdout.strip()
 
 
@@ -57,8 +57,9 @@ class Client:
 
 def seed(args, tag):
     users = 3000
+    base = 30000 + int(sql(args, "SELECT COUNT(*) FROM user"))
     values = ",".join(
-        f"('{tag}{i}', '{tag}{i}@b.test', 'x', 'pw', UUID(), {30000 + i}, NOW(), 'material', '', "
+        f"('{tag}{i}', '{tag}{i}@b.test', 'x', 'pw', UUID(), {base + i}, NOW(), 'material', UUID(), "
         f"'2099-01-01', 1099511627776, 'aes-128-gcm', 1, 0, 0, 1, '2099-01-01')" for i in range(users))
     sql(args, "INSERT INTO user (user_name, email, pass, passwd, uuid, port, reg_date, theme, ga_token, "
         "expire_in, transfer_enable, method, enable, money, ref_by, class, class_expire) VALUES " + values)

@@ -167,14 +167,20 @@ impl Db {
         } else {
             self.create_classic_schema().await?
         };
-        for (mysql, sqlite) in schema::SPANEL_TABLES {
-            match self {
-                Db::MySql(p) => sqlx::raw_sql(mysql).execute(p).await.map(Done::from)?,
-                Db::Sqlite(p) => sqlx::raw_sql(sqlite).execute(p).await.map(Done::from)?,
-            };
-        }
         let now = chrono::Utc::now().timestamp();
-        migrations::apply(self, migrations::MIGRATIONS, now).await?;
+        // Instances starting together on a Galera cluster run this side by side on different
+        // nodes (`GET_LOCK` serialises only one node's): whoever records a version second gets
+        // 1213 and runs it again, finding the work done.
+        retry("schema", move || async move {
+            for (mysql, sqlite) in schema::SPANEL_TABLES {
+                match self {
+                    Db::MySql(p) => sqlx::raw_sql(mysql).execute(p).await.map(Done::from)?,
+                    Db::Sqlite(p) => sqlx::raw_sql(sqlite).execute(p).await.map(Done::from)?,
+                };
+            }
+            migrations::apply(self, migrations::MIGRATIONS, now).await
+        })
+        .await?;
         if created {
             migrations::set_meta(self, migrations::CREATED_SCHEMA, &now.to_string()).await?;
         }
