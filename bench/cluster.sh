@@ -32,7 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! "$CLUSTER" status | grep -q "healthz: 200"; then
+status=$("$CLUSTER" status)
+if ! grep -q "healthz: 200" <<<"$status"; then
   STARTED_CLUSTER=1
   "$CLUSTER" up
 fi

@@ -88,6 +88,9 @@ wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$((SST_BASE + 10 * (i - 1)))
 wsrep_slave_threads=2
+# Reads wait until the node has applied what the cluster committed before them: an account made
+# through one instance can log in through any other at once.
+wsrep_sync_wait=1
 EOF
 }
 

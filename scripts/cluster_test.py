@@ -62,13 +62,13 @@ def record(phase, check, acked, held, ok, note=""):
     results.append((phase, check, acked, held, ("OK" if ok else "DIFFERS") + (f" ({note})" if note else "")))
 
 
-def sql(query, node=1):
-    """Runs SQL on a Galera node (the first that answers, from `node` on)."""
+def sql(query, node=1, only=False):
+    """Runs SQL on a Galera node (the first that answers, from `node` on; `only`: that one)."""
     last = ""
-    for n in [node] + [i for i in (1, 2, 3) if i != node]:
+    for n in [node] + ([] if only else [i for i in (1, 2, 3) if i != node]):
         out = subprocess.run(
-            ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{SQL_BASE + n}", "-uroot", "-N", "-B", DB,
-             "-e", query], capture_output=True, text=True)
+            ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{SQL_BASE + n}", "-uroot", "-N", "-B", DB],
+            input=query, capture_output=True, text=True)
         if out.returncode == 0:
             return out.stdout.strip()
         last = out.stderr.strip()
@@ -394,13 +394,13 @@ def kill_node(node):
 
 def after_kill_node(phase, node):
     killed.pop("node").join(300)
-    state = sql("SHOW STATUS LIKE 'wsrep_local_state_comment'", node=node).split()[-1]
+    state = sql("SHOW STATUS LIKE 'wsrep_local_state_comment'", node=node, only=True).split()[-1]
     probe = ("SELECT CONCAT_WS('/', (SELECT COUNT(*) FROM user), (SELECT SUM(u + d) FROM user), "
              "(SELECT SUM(money) FROM user), (SELECT COUNT(*) FROM bought), (SELECT COUNT(*) FROM payback), "
              "(SELECT COUNT(*) FROM paylist WHERE status = 1))")
     deadline = time.time() + 60
     while True:
-        ref, back = sql(probe, node=1), sql(probe, node=node)
+        ref, back = sql(probe, node=1, only=True), sql(probe, node=node, only=True)
         if ref == back or time.time() > deadline:
             break
         time.sleep(1)
