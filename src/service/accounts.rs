@@ -124,11 +124,11 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
     let (email, pass, defaults, req) = (&email, &pass, &defaults, &req);
     let (id, ref_by) = crate::db::retry("register", move || async move {
         let mut tx = app.db.begin().await?;
-        if users::email_exists(&mut tx, &email).await? {
+        if users::email_exists(&mut tx, email).await? {
             return Err(ApiError::conflict("This e-mail is already registered."));
         }
         if verify_email {
-            security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
+            security::consume_email_code(app, &mut tx, email, req.email_code).await?;
         }
         let mut ref_by = 0;
         if let (Some(code), false) = (invite_code, req.as_admin) {
@@ -145,13 +145,13 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ApiResult<i64> {
         }
         let port = free_port(app, &mut tx).await?;
         let mut new_user = account::new_user(
-            &email,
+            email,
             req.user_name,
             pass.clone(),
             port,
             ref_by,
             req.ip,
-            &defaults,
+            defaults,
             now_naive(),
         );
         new_user.is_admin = req.as_admin;
