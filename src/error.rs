@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::db::retry::Conflict;
 pub use crate::domain::FieldError;
 use crate::service::error::ServiceError;
 
@@ -74,6 +75,8 @@ impl ApiError {
             ServiceError::Conflict(_) => StatusCode::CONFLICT,
             ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // Still conflicting after every retry: nothing was written; the client may try again.
+            ServiceError::Internal(e) if e.is_conflict() => StatusCode::SERVICE_UNAVAILABLE,
             ServiceError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,10 +95,20 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl Conflict for ApiError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ApiError::Service(e) if e.is_conflict())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let body = match &self {
+            ApiError::Service(ServiceError::Internal(err)) if err.is_conflict() => {
+                tracing::warn!(error = %err, "write conflict after every retry; nothing written");
+                json!({"ret": 0, "msg": "A conflicting change was being saved; nothing was written. Try again.", "data": null})
+            }
             ApiError::Service(ServiceError::Internal(err)) => {
                 tracing::error!(error = ?err, "internal error");
                 json!({"ret": 0, "msg": "Internal server error.", "data": null})

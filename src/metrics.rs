@@ -216,6 +216,16 @@ pub fn hash_pool_rejected() {
     );
 }
 
+/// A transaction rolled back for a write conflict (deadlock, Galera certification) and run again.
+pub fn write_conflict(what: &'static str) {
+    counter(
+        "spanel_write_conflicts_total",
+        "Transactions run again after a write conflict (deadlock, Galera certification failure)",
+        vec![("use_case", what.to_string())],
+        1,
+    );
+}
+
 /// One node notice (down/up) raised.
 pub fn node_alert(kind: &str) {
     counter(

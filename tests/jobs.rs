@@ -228,7 +228,7 @@ async fn racing_schedulers_elect_one_leader(backend: Backend) {
         futures::future::join_all(holders.iter().map(|h| jobs::tick(&app.state, h, now))).await;
     let leaders = results.into_iter().filter(|r| *r.as_ref().unwrap()).count();
     assert_eq!(leaders, 1);
-    // The lease expires after 90 s; then another instance may take over.
+    // The lease expires after `LEASE_SECS` (40 s); then another instance may take over.
     let later = now + chrono::Duration::seconds(120);
     assert!(jobs::tick(&app.state, "instance-7", later).await.unwrap());
     // Each daily job ran exactly once for 2026-07-01.

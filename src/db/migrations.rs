@@ -132,8 +132,10 @@ pub async fn apply(db: &Db, migrations: &[Migration], now: i64) -> anyhow::Resul
                     for stmt in m.mysql {
                         sqlx::raw_sql(stmt).execute(&mut *conn).await?;
                     }
+                    // `GET_LOCK` is local to one Galera node: instances on two nodes may both
+                    // get here, run the (idempotent) statements and record the version once.
                     sqlx::query(
-                        "INSERT INTO `spanel_schema_version` (`version`, `name`, `applied_at`) VALUES (?, ?, ?)",
+                        "INSERT IGNORE INTO `spanel_schema_version` (`version`, `name`, `applied_at`) VALUES (?, ?, ?)",
                     )
                     .bind(m.version)
                     .bind(m.name)

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod payment;
 pub mod perks;
 pub mod rebate;
+pub mod retry;
 pub mod schema;
 pub mod security;
 pub mod shop;
@@ -38,6 +39,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{MySql, Pool, Sqlite, Transaction};
 
+pub use retry::retry;
 pub use types::{DbMoney, Int, Money};
 
 #[derive(Clone, Debug)]
@@ -218,32 +220,86 @@ impl Db {
         let created = if self.has_schema().await? {
             false
         } else {
-            let statements = match self {
-                Db::MySql(_) => schema::mysql_ddl(),
-                Db::Sqlite(_) => schema::sqlite_ddl(),
-            };
-            for stmt in statements {
-                on_db!(self, |p| sqlx::raw_sql(&stmt)
-                    .execute(p)
-                    .await
-                    .map(Done::from))?;
-            }
-            true
+            self.create_classic_schema().await?
         };
-        for table in schema::SPANEL_TABLES {
-            for stmt in schema::table_ddl(table, self.backend()) {
-                on_db!(self, |p| sqlx::raw_sql(&stmt)
-                    .execute(p)
-                    .await
-                    .map(Done::from))?;
-            }
-        }
         let now = chrono::Utc::now().timestamp();
-        migrations::apply(self, migrations::MIGRATIONS, now).await?;
+        // Instances starting together on a Galera cluster run this side by side on different
+        // nodes (`GET_LOCK` serialises only one node's): whoever records a version second gets
+        // 1213 and runs it again, finding the work done.
+        retry("schema", move || async move {
+            for table in schema::SPANEL_TABLES {
+                for stmt in schema::table_ddl(table, self.backend()) {
+                    on_db!(self, |p| sqlx::raw_sql(&stmt)
+                        .execute(p)
+                        .await
+                        .map(Done::from))?;
+                }
+            }
+            migrations::apply(self, migrations::MIGRATIONS, now).await
+        })
+        .await?;
         if created {
             migrations::set_meta(self, migrations::CREATED_SCHEMA, &now.to_string()).await?;
         }
         Ok(created)
+    }
+}
+
+/// The `spanel_meta` row claimed by the instance that creates the classic schema.
+const SCHEMA_CREATOR: &str = "schema_creator";
+
+impl Db {
+    /// Creates the classic schema in an empty database; returns false when another instance
+    /// started at the same moment claimed that work, once it has finished. The claim is a row
+    /// inserted once (a unique key, certified on a Galera cluster like any write), and the tables
+    /// are made with `IF NOT EXISTS`; so instances starting together neither fail nor duplicate.
+    async fn create_classic_schema(&self) -> anyhow::Result<bool> {
+        migrations::ensure_tables(self).await?;
+        let token = chrono::Utc::now().timestamp().to_string();
+        let claim = format!(
+            "{} INTO `spanel_meta` (`name`, `value`) VALUES (?, ?)",
+            self.backend().insert_ignore()
+        );
+        let claimed = retry("schema_claim", || async {
+            on_db!(self, |p| sqlx::query(&claim)
+                .bind(SCHEMA_CREATOR)
+                .bind(&token)
+                .execute(p)
+                .await
+                .map(Done::from))
+        })
+        .await?;
+        if claimed.rows == 0 {
+            return self.wait_for_schema().await.map(|()| false);
+        }
+        let statements = match self {
+            Db::MySql(_) => schema::mysql_ddl(),
+            Db::Sqlite(_) => schema::sqlite_ddl(),
+        };
+        for stmt in statements {
+            on_db!(self, |p| sqlx::raw_sql(&stmt)
+                .execute(p)
+                .await
+                .map(Done::from))?;
+        }
+        Ok(true)
+    }
+
+    /// Waits (up to two minutes) until the instance that claimed the schema's creation recorded it.
+    async fn wait_for_schema(&self) -> anyhow::Result<()> {
+        for _ in 0..240 {
+            if migrations::meta(self, migrations::CREATED_SCHEMA)
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        anyhow::bail!(
+            "another spanel claimed the creation of the schema (spanel_meta '{SCHEMA_CREATOR}') and \
+             has not finished in two minutes; if it died, delete that row and the half-made tables"
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! SQL for referral commission: `payback` rows and the balances they credit.
 
-use super::{DbMoney, Done, Int, Money, Tx};
+use super::{Backend, DbMoney, Done, Int, Money, Tx};
 use crate::on_tx;
 
 /// A user row locked for a balance change, with what the referral chain needs.
@@ -27,16 +27,86 @@ pub async fn lock_balance(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<Lock
         .await)
 }
 
-pub async fn set_balance(tx: &mut Tx, user_id: i64, money: Money) -> sqlx::Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE `user` SET `money` = ? WHERE `id` = ?"
-    )
-    .bind(DbMoney(money))
-    .bind(user_id)
-    .execute(c)
-    .await
-    .map(Done::from))?;
+/// Adds `amount` to a balance. MariaDB: in place (`money = money + ?`), right whichever node or
+/// transaction changed the balance last. SQLite keeps money as TEXT, which SQL arithmetic would
+/// turn into a float, so the sum is computed here — exact there, as `BEGIN IMMEDIATE` makes each
+/// write transaction the only one.
+pub async fn add_balance(tx: &mut Tx, user_id: i64, amount: Money) -> sqlx::Result<()> {
+    match tx.backend() {
+        Backend::MySql => {
+            execute_money(
+                tx,
+                "UPDATE `user` SET `money` = `money` + ? WHERE `id` = ?",
+                amount,
+                user_id,
+            )
+            .await?;
+        }
+        Backend::Sqlite => {
+            if let Some(now) = balance(tx, user_id).await? {
+                execute_money(
+                    tx,
+                    "UPDATE `user` SET `money` = ? WHERE `id` = ?",
+                    now + amount,
+                    user_id,
+                )
+                .await?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// Takes `amount` from a balance only if it is there (MariaDB: `money = money - ? WHERE money >=
+/// ?`, checked by the rows changed); returns false, changing nothing, when the balance is short.
+pub async fn take_balance(tx: &mut Tx, user_id: i64, amount: Money) -> sqlx::Result<bool> {
+    match tx.backend() {
+        Backend::MySql => {
+            let done = on_tx!(tx, |c| sqlx::query(
+                "UPDATE `user` SET `money` = `money` - ? WHERE `id` = ? AND `money` >= ?"
+            )
+            .bind(DbMoney(amount))
+            .bind(user_id)
+            .bind(DbMoney(amount))
+            .execute(c)
+            .await
+            .map(Done::from))?;
+            Ok(done.rows == 1)
+        }
+        Backend::Sqlite => match balance(tx, user_id).await? {
+            Some(now) if now >= amount => {
+                execute_money(
+                    tx,
+                    "UPDATE `user` SET `money` = ? WHERE `id` = ?",
+                    now - amount,
+                    user_id,
+                )
+                .await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        },
+    }
+}
+
+async fn balance(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<Money>> {
+    let money: Option<DbMoney> = on_tx!(tx, |c| sqlx::query_scalar(
+        "SELECT `money` FROM `user` WHERE `id` = ?"
+    )
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?;
+    Ok(money.map(|m| m.0))
+}
+
+async fn execute_money(tx: &mut Tx, sql: &str, money: Money, user_id: i64) -> sqlx::Result<u64> {
+    let done = on_tx!(tx, |c| sqlx::query(sql)
+        .bind(DbMoney(money))
+        .bind(user_id)
+        .execute(c)
+        .await
+        .map(Done::from))?;
+    Ok(done.rows)
 }
 
 /// How many paybacks, and how much in total, `beneficiary` has had from `payer`.

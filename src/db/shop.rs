@@ -261,33 +261,28 @@ pub async fn lock_user(tx: &mut Tx, user_id: i64) -> sqlx::Result<Option<LockedU
         .await)
 }
 
-/// Writes the new balance and plan state, and re-arms the expiry notice.
-pub async fn write_user(
-    tx: &mut Tx,
-    user_id: i64,
-    money: Money,
-    s: &UserPlanState,
-) -> sqlx::Result<()> {
+/// Writes the new plan state and re-arms the expiry notice. (The price is taken from the balance
+/// apart, by `rebate::take_balance`.)
+pub async fn write_user(tx: &mut Tx, user_id: i64, s: &UserPlanState) -> sqlx::Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "UPDATE `user` SET `money` = ?, `transfer_enable` = ?, `u` = ?, `d` = ?, `last_day_t` = ?, \
+            "UPDATE `user` SET `transfer_enable` = ?, `u` = ?, `d` = ?, `last_day_t` = ?, \
          `expire_in` = ?, `class` = ?, `class_expire` = ?, `node_speedlimit` = ?, \
-         `node_connector` = ?, `expire_notified` = 0 WHERE `id` = ?"
-    )
-    .bind(DbMoney(money))
-    .bind(s.transfer_enable)
-    .bind(s.u)
-    .bind(s.d)
-    .bind(s.last_day_t)
-    .bind(s.expire_in)
-    .bind(s.class)
-    .bind(s.class_expire)
-    .bind(DbMoney(Money::cents(s.node_speedlimit)))
-    .bind(s.node_connector)
-    .bind(user_id)
-    .execute(c)
-    .await
-    .map(Done::from)
+         `node_connector` = ?, `expire_notified` = 0 WHERE `id` = ?",
+        )
+        .bind(s.transfer_enable)
+        .bind(s.u)
+        .bind(s.d)
+        .bind(s.last_day_t)
+        .bind(s.expire_in)
+        .bind(s.class)
+        .bind(s.class_expire)
+        .bind(DbMoney(Money::cents(s.node_speedlimit)))
+        .bind(s.node_connector)
+        .bind(user_id)
+        .execute(c)
+        .await
+        .map(Done::from)
     })?;
     Ok(())
 }

@@ -139,10 +139,34 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
 async fn run_set_based(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
     // Read before the write transaction: on SQLite a pool connection awaited while holding the
     // write lock can starve against writers waiting for that lock.
-    let rules = SetRules {
+    let rules = &SetRules {
         reset_gb: app.settings.get_i64("class_expire_reset_traffic").await?,
         low_traffic: low_traffic_rule(app).await?,
     };
+    // The whole transaction runs again after a write conflict (on a Galera cluster, traffic
+    // from other nodes touches the same user rows).
+    let attempt = move || run_in_tx(app, job, now, rules);
+    let Some((changed, notices)) = crate::db::retry("job", attempt).await? else {
+        return Ok(None);
+    };
+    send_notices(app, notices).await?;
+    // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.
+    if changed > 0 {
+        tracing::info!(job = job.name(), changed, "job ran");
+    } else {
+        tracing::debug!(job = job.name(), changed, "job ran");
+    }
+    Ok(Some(changed))
+}
+
+/// One attempt at a set-based job in its transaction (with, for a daily job, the claim of its
+/// day): the rows changed and the e-mails to send, or None when the day was already claimed.
+async fn run_in_tx(
+    app: &App,
+    job: Job,
+    now: DateTime<Utc>,
+    rules: &SetRules,
+) -> anyhow::Result<Option<(u64, Notices)>> {
     let mut tx = app.db.begin().await?;
     if job.is_daily() {
         let period = now.format("%Y-%m-%d").to_string();
@@ -152,16 +176,9 @@ async fn run_set_based(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Resul
         }
     }
     let mut notices = Vec::new();
-    let changed = set_based_work(&mut tx, job, now, &rules, &mut notices).await?;
+    let changed = set_based_work(&mut tx, job, now, rules, &mut notices).await?;
     tx.commit().await?;
-    send_notices(app, notices).await?;
-    // Idle minute jobs would fill the log with lines that say nothing: only work done is INFO.
-    if changed > 0 {
-        tracing::info!(job = job.name(), changed, "job ran");
-    } else {
-        tracing::debug!(job = job.name(), changed, "job ran");
-    }
-    Ok(Some(changed))
+    Ok(Some((changed, notices)))
 }
 
 /// The settings a set-based job follows, read before its transaction.
@@ -294,17 +311,43 @@ async fn low_traffic_rule(app: &App) -> sqlx::Result<Option<sql::LowTraffic>> {
     )
 }
 
-/// One scheduler pass: if this instance holds (or wins) the lease, run every job.
+/// How long the scheduler lease lasts unless renewed, and how often every instance looks at it:
+/// when the leader dies its lease runs out within `LEASE_SECS` and another instance takes it at
+/// its next look, so the jobs pause for under a minute.
+pub const LEASE_SECS: i64 = 40;
+const LOOK_EVERY: Duration = Duration::from_secs(15);
+/// How often the leader runs the jobs.
+const RUN_EVERY: Duration = Duration::from_secs(60);
+
+/// Takes or renews the scheduler lease for `holder`: a row of `spanel_job_lease` changed by a
+/// guarded `UPDATE`, which Galera certifies like any write (so one instance of the whole cluster
+/// holds it), unlike `GET_LOCK`, which is local to one node.
+pub async fn hold_lease(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let ts = now.timestamp();
+    let token = crate::db::retry("lease", move || {
+        sql::try_lease(&app.db, "scheduler", holder, ts, ts + LEASE_SECS)
+    })
+    .await?;
+    Ok(token.is_some())
+}
+
+/// One scheduler pass: if this instance holds (or wins) the lease, run every job, renewing the
+/// lease before each (a pass that outlives the lease stops; jobs are safe to repeat anyway).
 /// Returns whether this instance was the leader.
 pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let ts = now.timestamp();
-    if sql::try_lease(&app.db, "scheduler", holder, ts, ts + 90)
-        .await?
-        .is_none()
-    {
+    if !hold_lease(app, holder, now).await? {
         return Ok(false);
     }
+    let started = std::time::Instant::now();
     for job in Job::ALL {
+        let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        if !hold_lease(app, holder, at).await? {
+            tracing::warn!(
+                job = job.name(),
+                "scheduler lease lost during a pass; stopping it"
+            );
+            break;
+        }
         let result = run(app, job, now).await;
         crate::metrics::job_run(job.name(), result.is_ok());
         if let Err(e) = result {
@@ -314,16 +357,32 @@ pub async fn tick(app: &App, holder: &str, now: DateTime<Utc>) -> anyhow::Result
     Ok(true)
 }
 
-/// Runs the scheduler every minute until the process stops.
+/// Runs the scheduler until the process stops: every instance looks at the lease every
+/// `LOOK_EVERY`; the holder renews it and runs the jobs every `RUN_EVERY`.
 pub fn spawn_scheduler(state: crate::app::AppState) {
     let holder = format!("{}-{}", std::process::id(), crate::random::random_token(8));
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(60));
+        let mut every = tokio::time::interval(LOOK_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut last_run: Option<tokio::time::Instant> = None;
         loop {
             every.tick().await;
-            if let Err(e) = tick(&state, &holder, Utc::now()).await {
-                tracing::warn!(error = %e, "scheduler pass failed");
+            let due = last_run.is_none_or(|t| t.elapsed() >= RUN_EVERY);
+            let outcome = if due {
+                tick(&state, &holder, Utc::now()).await
+            } else {
+                hold_lease(&state, &holder, Utc::now()).await
+            };
+            match outcome {
+                Ok(true) if due => {
+                    if last_run.is_none() {
+                        tracing::info!(holder = %holder, "this instance now runs the scheduled jobs");
+                    }
+                    last_run = Some(tokio::time::Instant::now());
+                }
+                Ok(true) => {}
+                Ok(false) => last_run = None,
+                Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
             }
         }
     });

@@ -41,9 +41,17 @@ pub async fn first_admin(state: &AppState) -> anyhow::Result<FirstAdmin> {
             email: FIRST_ADMIN_EMAIL.to_string(),
             password,
         }),
-        // Another instance starting at the same moment made it first.
-        Err(_) if crate::db::users::admin_count(&state.db).await? > 0 => Ok(FirstAdmin::Exists),
-        Err(e) => anyhow::bail!("creating the first administrator: {e}"),
+        Err(e) => {
+            // Another instance starting at the same moment made it first. On a Galera cluster
+            // its row may reach this node a moment after the conflict did.
+            for _ in 0..20 {
+                if crate::db::users::admin_count(&state.db).await? > 0 {
+                    return Ok(FirstAdmin::Exists);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            anyhow::bail!("creating the first administrator: {e}")
+        }
     }
 }
 

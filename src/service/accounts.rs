@@ -82,37 +82,71 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
     let pass = hash_new_password(app, req.password).await?;
     let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
 
+    let prepared = &Prepared {
+        email,
+        invite_code,
+        pass,
+        defaults,
+        reward,
+        verify_email,
+    };
+    // One whole transaction, run again after a write conflict (on a Galera cluster, a sign-up
+    // with the same e-mail on another node is certified first; the retry then finds it).
+    let req = &req;
+    let (id, ref_by) =
+        crate::db::retry("register", move || create_account(app, req, prepared)).await?;
+    tracing::info!(user_id = id, invited_by = ref_by, "account created");
+    Ok(id)
+}
+
+/// What a sign-up settled before its transaction.
+struct Prepared<'a> {
+    email: String,
+    invite_code: Option<&'a str>,
+    /// The hashed password.
+    pass: String,
+    defaults: account::SignUpDefaults,
+    /// The inviter's reward: (balance, traffic in bytes).
+    reward: (Money, u64),
+    verify_email: bool,
+}
+
+/// One attempt at the sign-up's transaction: (the new account's id, its inviter or 0).
+async fn create_account(
+    app: &App,
+    req: &SignUp<'_>,
+    p: &Prepared<'_>,
+) -> ServiceResult<(i64, i64)> {
     let mut tx = app.db.begin().await?;
-    if users::email_exists(&mut tx, &email).await? {
+    if users::email_exists(&mut tx, &p.email).await? {
         return Err(ServiceError::conflict("This e-mail is already registered."));
     }
-    if verify_email {
-        security::consume_email_code(app, &mut tx, &email, req.email_code).await?;
+    if p.verify_email {
+        security::consume_email_code(app, &mut tx, &p.email, req.email_code).await?;
     }
-    let ref_by = match invite_code.filter(|_| !req.as_admin) {
+    let ref_by = match p.invite_code.filter(|_| !req.as_admin) {
         Some(code) => claim_invite(&mut tx, code).await?,
         None => 0,
     };
     let port = free_port(app, &mut tx).await?;
     let mut new_user = account::new_user(
-        &email,
+        &p.email,
         req.user_name,
-        pass,
+        p.pass.clone(),
         crate::random::account_secrets(),
         port,
         ref_by,
         req.ip,
-        &defaults,
+        &p.defaults,
         now_naive(),
     );
     new_user.is_admin = req.as_admin;
     let id = insert_account(&mut tx, &new_user).await?;
     if ref_by != 0 {
-        users::reward_inviter(&mut tx, ref_by, reward.0, reward.1).await?;
+        users::reward_inviter(&mut tx, ref_by, p.reward.0, p.reward.1).await?;
     }
     tx.commit().await?;
-    tracing::info!(user_id = id, invited_by = ref_by, "account created");
-    Ok(id)
+    Ok((id, ref_by))
 }
 
 /// The sign-up's own fields checked: the normalized e-mail address and the invite code given.

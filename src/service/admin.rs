@@ -413,6 +413,22 @@ pub async fn refund_bought(
     reason: &str,
 ) -> ServiceResult<Refund> {
     let reason = require_reason(reason)?;
+    let reason = reason.as_str();
+    // The balance is credited in place and the buyer's row written, so a second refund of the
+    // same purchase on another node conflicts, runs again and finds this one logged.
+    crate::db::retry("refund", move || {
+        refund_once(app, admin, id, amount, reason)
+    })
+    .await
+}
+
+async fn refund_once(
+    app: &App,
+    admin: i64,
+    id: i64,
+    amount: Option<&str>,
+    reason: &str,
+) -> ServiceResult<Refund> {
     let mut tx = app.db.begin().await?;
     let bought = sql::lock_bought(&mut tx, id)
         .await?
@@ -439,7 +455,7 @@ pub async fn refund_bought(
         .await?
         .ok_or_else(|| ServiceError::not_found("The buyer no longer exists."))?;
     let new_balance = buyer.money + amount;
-    crate::db::rebate::set_balance(&mut tx, bought.userid, new_balance).await?;
+    crate::db::rebate::add_balance(&mut tx, bought.userid, amount).await?;
     sql::stop_renew(&mut tx, id).await?;
     log(
         &mut tx,

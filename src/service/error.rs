@@ -88,3 +88,9 @@ impl From<sqlx::Error> for ServiceError {
         }
     }
 }
+
+impl crate::db::retry::Conflict for ServiceError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ServiceError::Internal(e) if crate::db::retry::Conflict::is_conflict(e))
+    }
+}

@@ -205,15 +205,40 @@ pub async fn credit_order(
     }
     // Read before the transaction, so it reads no settings table.
     let flags = checkout::flags(app).await?;
+    // One whole transaction, run again after a write conflict (another node credited, bought or
+    // counted traffic for the same user at the same moment): the `status = 0` guard then decides.
+    let settled = crate::db::retry("credit_order", || {
+        credit_once(app, order, gateway, flags, audited)
+    })
+    .await?;
+    let Some(settled) = settled else {
+        return Ok(Credit::AlreadyPaid);
+    };
+    if let checkout::Settled::Kept(note) = settled {
+        checkout::tell_kept(app, order.userid, order.total, &note).await;
+    }
+    Ok(Credit::Credited)
+}
+
+/// One attempt at [`credit_order`]: None when the order was already paid.
+async fn credit_once(
+    app: &App,
+    order: &Order,
+    gateway: &str,
+    flags: crate::domain::shop::ApplyFlags,
+    audited: bool,
+) -> ServiceResult<Option<checkout::Settled>> {
     let mut tx = app.db.begin().await?;
+    // The guarded `0 → 1` transition is what makes the credit exactly-once, on every node: of two
+    // transactions that both changed the row, Galera certifies one and aborts the other.
     if !sql::mark_paid(&mut tx, order.id).await? {
         tx.rollback().await?;
-        return Ok(Credit::AlreadyPaid);
+        return Ok(None);
     }
     let payer = balance::lock_balance(&mut tx, order.userid)
         .await?
         .ok_or_else(|| ServiceError::not_found("The order's user no longer exists."))?;
-    balance::set_balance(&mut tx, order.userid, payer.money + order.total).await?;
+    balance::add_balance(&mut tx, order.userid, order.total).await?;
     sql::insert_recharge_record(&mut tx, order.userid, gateway, order.total, now_naive()).await?;
     let payer = Payer {
         id: order.userid,
@@ -236,10 +261,7 @@ pub async fn credit_order(
         record_event(&mut tx, gateway, tradeno, Verdict::Credited, "").await?;
     }
     tx.commit().await?;
-    if let checkout::Settled::Kept(note) = settled {
-        checkout::tell_kept(app, order.userid, order.total, &note).await;
-    }
-    Ok(Credit::Credited)
+    Ok(Some(settled))
 }
 
 /// Writes a callback's audit row in `tx`, the trade number and reason cut to their columns.
@@ -307,9 +329,13 @@ pub async fn notify(
     let reason: String = reason.chars().take(250).collect();
     // A credit wrote its own audit row with the credit.
     if verdict != Verdict::Credited {
-        let mut tx = app.db.begin().await?;
-        record_event(&mut tx, gateway, &tradeno, verdict, &reason).await?;
-        tx.commit().await?;
+        let (t, r) = (tradeno.as_str(), reason.as_str());
+        crate::db::retry("payment_event", move || async move {
+            let mut tx = app.db.begin().await?;
+            record_event(&mut tx, gateway, t, verdict, r).await?;
+            tx.commit().await
+        })
+        .await?;
     }
     crate::metrics::payment(gateway, verdict.as_str());
     match verdict {

@@ -90,6 +90,18 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ServiceResult<Redeem
         return Err(unknown_code());
     }
     let now = now_naive();
+    let redeemed = crate::db::retry("redeem", move || redeem_once(app, user_id, code, now)).await?;
+    tracing::info!(user_id, kind = redeemed.kind, "code redeemed");
+    Ok(redeemed)
+}
+
+/// One attempt at [`redeem`]: the `used` guard on the code decides who gets it.
+async fn redeem_once(
+    app: &App,
+    user_id: i64,
+    code: &str,
+    now: chrono::NaiveDateTime,
+) -> ServiceResult<Redeemed> {
     let mut tx = app.db.begin().await?;
     let row = sql::find_unused_code(&mut tx, code)
         .await?
@@ -104,7 +116,7 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ServiceResult<Redeem
             .await?
             .ok_or_else(|| ServiceError::not_found("User not found."))?;
         let after = payer.money + row.number;
-        rebate_sql::set_balance(&mut tx, user_id, after).await?;
+        rebate_sql::add_balance(&mut tx, user_id, row.number).await?;
         let who = Payer {
             id: user_id,
             ref_by: payer.ref_by,
@@ -121,7 +133,6 @@ pub async fn redeem(app: &App, user_id: i64, code: &str) -> ServiceResult<Redeem
         sql::set_code_target(&mut tx, user_id, &granted).await?;
     }
     tx.commit().await?;
-    tracing::info!(user_id, code_id = row.id, kind = row.kind, "code redeemed");
     Ok(Redeemed {
         kind: row.kind,
         number: row.number,

@@ -73,7 +73,7 @@ pub async fn pay_commission(
                     crate::clock::to_unix(now),
                 )
                 .await?;
-                sql::set_balance(tx, beneficiary, locked.money + due).await?;
+                sql::add_balance(tx, beneficiary, due).await?;
                 paid.push((beneficiary, due));
             }
         }

@@ -33,18 +33,22 @@ pub async fn renew_due(app: &App, now: i64) -> anyhow::Result<u64> {
     let extend_same_class = app.settings.get_bool("enable_bought_extend").await?;
     let mut renewed = 0;
     for (bought_id, user_id) in sql::due_renewals(&app.db, now + 60, RENEWALS_PER_RUN).await? {
-        let mut tx = app.db.begin().await?;
-        let (outcome, plan_name) =
-            match renew_one(&mut tx, bought_id, user_id, now, extend_same_class).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tx.rollback().await?;
-                    tracing::warn!(bought_id, error = %e, "renewal failed; retried next run");
-                    continue;
-                }
-            };
-        let email = sql::user_email(&mut tx, user_id).await?;
-        tx.commit().await?;
+        // Each renewal is its own transaction, run again after a write conflict.
+        let attempt = crate::db::retry("auto_renew", move || async move {
+            let mut tx = app.db.begin().await?;
+            let done = renew_one(&mut tx, bought_id, user_id, now, extend_same_class).await?;
+            let email = sql::user_email(&mut tx, user_id).await?;
+            tx.commit().await?;
+            anyhow::Ok((done, email))
+        })
+        .await;
+        let ((outcome, plan_name), email) = match attempt {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(bought_id, error = %e, "renewal failed; retried next run");
+                continue;
+            }
+        };
         tracing::info!(bought_id, user_id, ?outcome, "auto-renewal");
         let notice = match &outcome {
             Outcome::Renewed => {
@@ -111,7 +115,10 @@ async fn renew_one(
     for c in &contents {
         apply_plan(&mut state, c, flags, crate::clock::from_unix(now));
     }
-    sql::write_user(tx, user_id, user.money - plan.price, &state).await?;
+    if !crate::db::rebate::take_balance(tx, user_id, plan.price).await? {
+        return Ok((Outcome::Skipped, String::new()));
+    }
+    sql::write_user(tx, user_id, &state).await?;
     sql::end_renewal(tx, bought_id, true).await?;
     sql::insert_bought(
         tx,

@@ -156,19 +156,23 @@ pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ServiceResult<
     };
     // Warm the settings cache so the commission step inside the transaction reads no table.
     app.settings.get("invitation_mode").await?;
-    let mut tx = app.db.begin().await?;
-    let result = buy_in(app, &mut tx, user_id, &req, flags).await;
-    match result {
-        Ok(p) => {
-            tx.commit().await?;
-            tracing::info!(user_id, shop_id = p.shop_id, price = %p.price, "plan bought");
-            Ok(p)
+    let req = &req;
+    let p = crate::db::retry("buy", move || async move {
+        let mut tx = app.db.begin().await?;
+        match buy_in(app, &mut tx, user_id, req, flags).await {
+            Ok(p) => {
+                tx.commit().await?;
+                Ok(p)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
         }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
-    }
+    })
+    .await?;
+    tracing::info!(user_id, shop_id = p.shop_id, price = %p.price, "plan bought");
+    Ok(p)
 }
 
 /// Buys inside the caller's transaction. Every refusal (4xx) comes before anything is written, so
@@ -259,7 +263,11 @@ pub(crate) async fn buy_in(
     for c in &contents {
         apply_plan(&mut state, c, flags, crate::clock::from_unix(now));
     }
-    sql::write_user(tx, user_id, balance, &state).await?;
+    // The guard, on whichever node: the price leaves the balance only if it is there.
+    if !crate::db::rebate::take_balance(tx, user_id, price).await? {
+        return Err(ServiceError::conflict("Insufficient balance."));
+    }
+    sql::write_user(tx, user_id, &state).await?;
     let payer = crate::service::rebate::Payer {
         id: user_id,
         ref_by: user.ref_by,

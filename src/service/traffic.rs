@@ -19,7 +19,6 @@ use crate::settings::Settings;
 
 /// The most user rows merged into one flush.
 const MAX_BATCH_ROWS: usize = 20_000;
-const FLUSH_ATTEMPTS: usize = 3;
 /// Flushers working at once: while one waits for its commit, the next batch is being applied.
 const FLUSHERS: usize = 2;
 
@@ -39,15 +38,24 @@ pub const RECEIPT_SECS: i64 = 86_400;
 /// A flusher's commit counter, written inside each of its transactions (see `sql::mark_commit`).
 struct CommitMarker {
     slot: String,
-    seq: i64,
+    seq: std::sync::atomic::AtomicI64,
 }
 
 impl CommitMarker {
     fn new() -> CommitMarker {
         CommitMarker {
             slot: uuid::Uuid::new_v4().simple().to_string(),
-            seq: 0,
+            seq: Default::default(),
         }
+    }
+
+    /// The number of the next commit (the flusher's attempts run one at a time).
+    fn next(&self) -> i64 {
+        self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    fn last(&self) -> i64 {
+        self.seq.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -170,9 +178,13 @@ impl TrafficRecorder {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut tx = self.db.begin().await?;
-        sql::apply_traffic(&mut tx, &[], &[], 0, &by_hour(&pending)).await?;
-        tx.commit().await
+        let (db, rows) = (&self.db, &by_hour(&pending));
+        crate::db::retry("usage_stats", move || async move {
+            let mut tx = db.begin().await?;
+            sql::apply_traffic(&mut tx, &[], &[], 0, rows).await?;
+            tx.commit().await
+        })
+        .await
     }
 
     /// Records a report; returns once it is committed.
@@ -212,7 +224,7 @@ async fn flusher(
     known: Arc<Mutex<HashSet<i64>>>,
     stats: Arc<std::sync::Mutex<UsageStats>>,
 ) {
-    let mut marker = CommitMarker::new();
+    let marker = CommitMarker::new();
     loop {
         let batch = {
             let mut rx = queue.lock().await;
@@ -238,13 +250,13 @@ async fn flusher(
             .unwrap_or(true);
         let stats = hourly.then_some(&*stats);
         let reports: Vec<&TrafficReport> = batch.iter().map(|p| &p.report).collect();
-        let result = flush(&db, &known, &reports, stats, &mut marker).await;
+        let result = flush(&db, &known, &reports, stats, &marker).await;
         crate::metrics::batch_size("traffic", batch.len() as u64);
         match result {
             Err(sqlx::Error::Database(e)) if batch.len() > 1 => {
                 tracing::warn!(error = %e, reports = batch.len(), "traffic batch failed; applying its reports one by one");
                 for p in batch {
-                    let one = flush(&db, &known, &[&p.report], stats, &mut marker).await;
+                    let one = flush(&db, &known, &[&p.report], stats, &marker).await;
                     let _ = p.ack.send(acknowledgement(one));
                 }
             }
@@ -317,23 +329,6 @@ fn rows_to_apply(
     (users, nodes)
 }
 
-fn is_retryable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => {
-            // MySQL deadlock / lock wait timeout, SQLite busy.
-            matches!(
-                db.code().as_deref(),
-                Some("40001") | Some("5") | Some("517")
-            ) || db.message().contains("Deadlock")
-                || db.message().contains("Lock wait timeout")
-                // Only receipts are inserted: another transaction applied the same idempotency
-                // key meanwhile, and a new attempt will see it and skip that report.
-                || db.is_unique_violation()
-        }
-        _ => false,
-    }
-}
-
 /// Users seen to exist are remembered, so steady traffic costs no existence query. (A user
 /// deleted since is still skipped by the `UPDATE` itself.)
 async fn known_users(
@@ -388,29 +383,23 @@ async fn flush(
     known: &Mutex<HashSet<i64>>,
     reports: &[&TrafficReport],
     stats: Option<&std::sync::Mutex<UsageStats>>,
-    marker: &mut CommitMarker,
+    marker: &CommitMarker,
 ) -> sqlx::Result<usize> {
     let present = known_users(db, known, reports).await?;
     let now = chrono::Utc::now().timestamp();
     let hour = now - now.rem_euclid(3600);
     let taken = stats.and_then(|s| s.lock().expect("stats lock").take_if_due());
-    let mut attempt = 0;
-    let result = loop {
-        attempt += 1;
-        let batch = Flush {
-            reports,
-            present: &present,
-            now,
-            hour,
-            taken: taken.as_ref(),
-        };
-        match batch.apply(db, marker).await {
-            Err(e) if attempt < FLUSH_ATTEMPTS && is_retryable(&e) => {
-                tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
-            }
-            other => break other,
-        }
+    let batch = Flush {
+        reports,
+        present: &present,
+        now,
+        hour,
+        taken: taken.as_ref(),
     };
+    // On a Galera cluster, instances on other nodes update the same user rows at the same moment:
+    // the batch certified second is aborted whole (1213) and simply runs again.
+    let batch = &batch;
+    let result = crate::db::retry("traffic", move || batch.apply(db, marker)).await;
     if let Some(stats) = stats {
         let mut stats = stats.lock().expect("stats lock");
         match (&result, taken) {
@@ -435,7 +424,7 @@ struct Flush<'a> {
 
 impl Flush<'_> {
     /// Applies the batch in one transaction; returns the user rows applied.
-    async fn apply(&self, db: &Db, marker: &mut CommitMarker) -> sqlx::Result<Rows> {
+    async fn apply(&self, db: &Db, marker: &CommitMarker) -> sqlx::Result<Rows> {
         let keys: Vec<(i64, &str)> = self
             .reports
             .iter()
@@ -471,8 +460,8 @@ impl Flush<'_> {
         if !new_keys.is_empty() {
             sql::insert_receipts(&mut tx, &new_keys, self.now).await?;
         }
-        marker.seq += 1;
-        sql::mark_commit(&mut tx, &marker.slot, marker.seq, self.now).await?;
+        let seq = marker.next();
+        sql::mark_commit(&mut tx, &marker.slot, seq, self.now).await?;
         match tx.commit().await {
             Ok(()) => Ok(users),
             // The server said no: rolled back, for certain.
@@ -498,7 +487,7 @@ impl Flush<'_> {
 async fn commit_outcome(db: &Db, marker: &CommitMarker) -> Option<bool> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match sql::commit_marked(db, &marker.slot, marker.seq).await {
+        match sql::commit_marked(db, &marker.slot, marker.last()).await {
             Ok(committed) => return Some(committed),
             Err(e) if Instant::now() >= deadline => {
                 tracing::error!(error = %e, "could not learn a traffic commit's outcome");
@@ -542,16 +531,20 @@ async fn apply_per_row(db: &Db, report: &TrafficReport) -> sqlx::Result<()> {
         .iter()
         .fold(0, |sum, r| sum.saturating_add(r.u).saturating_add(r.d));
     let now = chrono::Utc::now().timestamp();
-    let mut tx = db.begin().await?;
-    if let Some(key) = &report.key {
-        let keys = [(report.node_id, key.as_str())];
-        if !sql::existing_receipts(&mut tx, &keys).await?.is_empty() {
-            return Ok(());
+    let rows = &rows;
+    crate::db::retry("traffic", move || async move {
+        let mut tx = db.begin().await?;
+        if let Some(key) = &report.key {
+            let keys = [(report.node_id, key.as_str())];
+            if !sql::existing_receipts(&mut tx, &keys).await?.is_empty() {
+                return Ok(());
+            }
+            sql::insert_receipts(&mut tx, &keys, now).await?;
         }
-        sql::insert_receipts(&mut tx, &keys, now).await?;
-    }
-    sql::apply_traffic_per_row(&mut tx, report.node_id, &rows, raw, now).await?;
-    tx.commit().await
+        sql::apply_traffic_per_row(&mut tx, report.node_id, rows, raw, now).await?;
+        tx.commit().await
+    })
+    .await
 }
 
 #[cfg(test)]
