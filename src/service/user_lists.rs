@@ -52,6 +52,9 @@ const USERS_PAGE: i64 = 5_000;
 const PRERENDER_POLLED_WITHIN: Duration = Duration::from_secs(120);
 /// Lists not polled for this long are forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(600);
+/// Rendering ahead stops once the new snapshot is this old (a starved box): the lists left are
+/// rendered on demand, and polls waiting for the snapshot are not held back longer.
+const RENDER_AHEAD_BUDGET: Duration = Duration::from_secs(4);
 
 /// Which API shape a user list is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -350,6 +353,9 @@ impl UserLists {
                 .collect()
         };
         for (key, old_print) in keys {
+            if snap.read_at.elapsed() >= RENDER_AHEAD_BUDGET {
+                break;
+            }
             let (s, k) = (snap.clone(), key.clone());
             let (print, fresh) = tokio::task::spawn_blocking(move || {
                 let members = members(&s, &k);
