@@ -160,11 +160,25 @@ async fn xrayr_conformance(backend: Backend) {
         .await;
     assert_eq!(pong, json!({"ret": 1, "data": "pong"}));
 
-    // The global device count shows on the next (uncached) list.
+    // The global device count shows on the next (uncached) list, for users with a device limit
+    // (as SSPanel-UIM's lists): the other user seen from an IP shows 0.
     let app2 = app;
+    app2.exec(&format!(
+        "UPDATE user SET node_connector = 3 WHERE id = {}",
+        users[0]
+    ))
+    .await;
+    app2.exec(&format!(
+        "INSERT INTO alive_ip (nodeid, userid, ip, datetime) VALUES ({node}, {}, '9.9.9.9', {})",
+        users[1],
+        chrono::Utc::now().timestamp()
+    ))
+    .await;
     app2.state.node_lists.clear().await;
     let (_, list) = app2.get(&mu("/mod_mu/users", node), None).await;
     assert_eq!(list["data"][0]["alive_ip"], 2);
+    assert_eq!(list["data"][1]["id"], users[1]);
+    assert_eq!(list["data"][1]["alive_ip"], 0);
 
     // A bad key: 401 and SSPanel's message; an unknown node: ret 0 "Node not found.".
     let (status, body) = app2

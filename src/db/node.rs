@@ -68,19 +68,28 @@ pub async fn enabled_nodes(db: &Db) -> sqlx::Result<Vec<NodeRow>> {
     Ok(rows.into_iter().map(NodeRow::from).collect())
 }
 
-/// Every user some node may list: enabled and not expired, or an administrator. Each node's list
-/// is filtered from these in memory (class, group, quota), so a fleet costs one query per refresh.
+/// Every user some node may list: enabled and not expired, or an administrator, with an id above
+/// `after`, in id order, at most `limit` of them. Each node's list is filtered from these in memory
+/// (class, group, quota), so a fleet costs one pass over the users per refresh, read in pages so
+/// the rows in flight stay few.
 pub async fn listable_users(
     db: &Db,
     now: chrono::NaiveDateTime,
+    after: i64,
+    limit: i64,
 ) -> sqlx::Result<Vec<ListableUser>> {
     const SQL: &str =
         "SELECT `id`, `uuid`, `passwd`, `port`, `method`, `protocol`, `protocol_param`, \
         `obfs`, `obfs_param`, `u`, `d`, `transfer_enable`, `node_speedlimit`, `node_connector`, \
         `is_multi_user`, `forbidden_ip`, `forbidden_port`, `enable`, `class`, `node_group`, \
-        `is_admin` FROM `user` WHERE (`enable` = 1 AND `expire_in` > ?) OR `is_admin` = 1 ORDER BY `id`";
-    let rows: Vec<ListableRecord> =
-        on_db!(db, |p| sqlx::query_as(SQL).bind(now).fetch_all(p).await)?;
+        `is_admin` FROM `user` WHERE `id` > ? AND ((`enable` = 1 AND `expire_in` > ?) OR `is_admin` = 1) \
+        ORDER BY `id` LIMIT ?";
+    let rows: Vec<ListableRecord> = on_db!(db, |p| sqlx::query_as(SQL)
+        .bind(after)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
     Ok(rows.into_iter().map(ListableUser::from).collect())
 }
 

@@ -13,7 +13,12 @@
 //!   `USAGE_SHOWN_SECS` boundary: traffic reports do not change every list's ETag every refresh.
 //! - Device counts: `alive_ip` has only its primary key, so the snapshot never counts over the
 //!   table. It reads the rows added since its last read by id (the auto-increment follows time),
-//!   keeps the last time each (user, IP) was seen, and counts those within 5 minutes.
+//!   keeps the last time each (user, IP) was seen, and counts those within 5 minutes. Lists show
+//!   the count only for users with a device limit (as SSPanel-UIM does), so connections of
+//!   unlimited users do not change the lists.
+//! - Ahead of the polls: a new snapshot is published only after every list polled recently has
+//!   been checked against it (and re-rendered if its content changed), one list at a time on a
+//!   blocking thread; polls then find their list ready.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -24,13 +29,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::app::{App, AppState};
 use crate::clock::now_naive;
 use crate::db::node::{self as sql, ListableUser};
-use crate::domain::node::{self as rules, NodeRow};
+use crate::domain::node::{self as rules, NodeRow, NodeSort};
 
 /// The window of the global device count (`alive_ip`).
 pub const ALIVE_WINDOW_SECS: i64 = 300;
@@ -40,6 +46,15 @@ pub const USAGE_SHOWN_SECS: u64 = 300;
 const FRESH_ENOUGH: Duration = Duration::from_secs(9);
 /// `alive_ip` rows read per query.
 const ALIVE_BATCH: i64 = 20_000;
+/// Users read per query when a snapshot loads.
+const USERS_PAGE: i64 = 5_000;
+/// Lists polled within this long are rendered ahead with every new snapshot.
+const PRERENDER_POLLED_WITHIN: Duration = Duration::from_secs(120);
+/// Lists not polled for this long are forgotten.
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+/// Rendering ahead stops once the new snapshot is this old (a starved box): the lists left are
+/// rendered on demand, and polls waiting for the snapshot are not held back longer.
+const RENDER_AHEAD_BUDGET: Duration = Duration::from_secs(4);
 
 /// Which API shape a user list is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,7 +180,18 @@ impl AliveTracker {
     }
 }
 
-type Entry = (u64, u64, Rendered, Instant);
+/// A list as last rendered.
+struct Entry {
+    /// The snapshot version it was last checked against.
+    version: u64,
+    /// The content fingerprint it was rendered from.
+    print: u64,
+    rendered: Rendered,
+    /// When the data it shows was read.
+    read_at: Instant,
+    /// When a node last asked for it.
+    polled: Instant,
+}
 
 /// The lists cache (one per process).
 pub struct UserLists {
@@ -175,8 +201,6 @@ pub struct UserLists {
     reloading: AtomicBool,
     versions: AtomicU64,
     alive: Mutex<AliveTracker>,
-    /// Per list: the snapshot version it was last checked against, the fingerprint it was
-    /// rendered from, the result, and when the data it shows was read.
     rendered: Mutex<HashMap<ListKey, Entry>>,
     /// One render at a time per list.
     rendering: Mutex<HashMap<ListKey, Arc<Mutex<()>>>>,
@@ -227,6 +251,10 @@ fn fingerprint(u: &ListableUser) -> u64 {
     )
         .hash(&mut h);
     h.finish()
+}
+
+fn join_error(e: tokio::task::JoinError) -> sqlx::Error {
+    sqlx::Error::Protocol(e.to_string())
 }
 
 impl UserLists {
@@ -284,41 +312,20 @@ impl UserLists {
     async fn load_locked(&self, app: &App) -> sqlx::Result<Arc<Snapshot>> {
         let read_at = Instant::now();
         let now = chrono::Utc::now().timestamp();
-        let users = sql::listable_users(&app.db, now_naive()).await?;
+        let users = load_users(app).await?;
         let alive = self.alive.lock().await.refresh(app, now).await?;
         let keep_connect = app
             .settings
             .get_bool("keep_connect")
             .await
             .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        let previous = self.current();
-        let usage_period = Duration::from_secs(USAGE_SHOWN_SECS);
-        let (usage_at, old_shown) = match &previous {
-            Some(p) if p.usage_at.elapsed() < usage_period => (
-                p.usage_at,
-                p.users
-                    .iter()
-                    .map(|u| (u.user.row.id, u.shown))
-                    .collect::<HashMap<_, _>>(),
-            ),
-            _ => (Instant::now(), HashMap::new()),
-        };
-        drop(previous);
-        let users = tokio::task::spawn_blocking(move || {
-            users
-                .into_iter()
-                .map(|user| SnapUser {
-                    fingerprint: fingerprint(&user),
-                    shown: old_shown
-                        .get(&user.row.id)
-                        .copied()
-                        .unwrap_or((user.row.u, user.row.d)),
-                    user,
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let previous = self
+            .current()
+            .filter(|p| p.usage_at.elapsed() < Duration::from_secs(USAGE_SHOWN_SECS));
+        let usage_at = previous.as_ref().map_or_else(Instant::now, |p| p.usage_at);
+        let users = tokio::task::spawn_blocking(move || snap_users(users, previous.as_deref()))
+            .await
+            .map_err(join_error)?;
         let version = self.versions.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
             version,
@@ -328,8 +335,49 @@ impl UserLists {
             keep_connect,
             usage_at,
         });
+        self.render_ahead(&snap).await?;
         *self.snapshot.write().expect("lock") = Some(snap.clone());
         Ok(snap)
+    }
+
+    /// Checks every list polled recently against `snap` and re-renders those whose content
+    /// changed, one at a time on a blocking thread; forgets lists no node asks for any more.
+    async fn render_ahead(&self, snap: &Arc<Snapshot>) -> sqlx::Result<()> {
+        let keys: Vec<(ListKey, u64)> = {
+            let mut rendered = self.rendered.lock().await;
+            rendered.retain(|_, e| e.polled.elapsed() < FORGET_AFTER);
+            rendered
+                .iter()
+                .filter(|(_, e)| e.polled.elapsed() < PRERENDER_POLLED_WITHIN)
+                .map(|(k, e)| (k.clone(), e.print))
+                .collect()
+        };
+        for (key, old_print) in keys {
+            if snap.read_at.elapsed() >= RENDER_AHEAD_BUDGET {
+                break;
+            }
+            let (s, k) = (snap.clone(), key.clone());
+            let (print, fresh) = tokio::task::spawn_blocking(move || {
+                let members = members(&s, &k);
+                let print = list_fingerprint(&s, &k, &members);
+                (
+                    print,
+                    (print != old_print).then(|| render(&s, &k, &members, print)),
+                )
+            })
+            .await
+            .map_err(join_error)?;
+            let mut rendered = self.rendered.lock().await;
+            if let Some(e) = rendered.get_mut(&key).filter(|e| e.version < snap.version) {
+                match fresh {
+                    Some(r) => (e.print, e.rendered) = (print, r),
+                    None if e.print != print => continue,
+                    None => {}
+                }
+                (e.version, e.read_at) = (snap.version, snap.read_at);
+            }
+        }
+        Ok(())
     }
 
     /// The list for `node` in `flavour`.
@@ -339,31 +387,14 @@ impl UserLists {
         flavour: Flavour,
         node: &NodeRow,
     ) -> sqlx::Result<Rendered> {
-        let method = if node.sort == 1 {
-            node.custom_config_json()
-                .get("method")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        } else {
-            String::new()
-        };
-        let key = ListKey {
-            flavour,
-            sort: node.sort,
-            node_class: node.node_class,
-            node_group: node.node_group,
-            method,
-        };
+        let key = list_key(flavour, node);
         let snap = self.snapshot(app).await?;
-        if let Some((_, _, r, _)) = self
-            .rendered
-            .lock()
-            .await
-            .get(&key)
-            .filter(|(v, ..)| *v == snap.version)
-        {
-            return Ok(r.clone());
+        if let Some(e) = self.rendered.lock().await.get_mut(&key) {
+            e.polled = Instant::now();
+            // Checked against this snapshot, or already against the next one (rendered ahead).
+            if e.version >= snap.version {
+                return Ok(e.rendered.clone());
+            }
         }
         let members = members(&snap, &key);
         let print = list_fingerprint(&snap, &key, &members);
@@ -377,8 +408,8 @@ impl UserLists {
             .lock()
             .await
             .get(&key)
-            .filter(|e| e.3.elapsed() < FRESH_ENOUGH)
-            .map(|e| e.2.clone());
+            .filter(|e| e.read_at.elapsed() < FRESH_ENOUGH)
+            .map(|e| e.rendered.clone());
         if let Some(previous) = previous {
             let app = app.clone();
             tokio::spawn(async move {
@@ -429,22 +460,92 @@ impl UserLists {
         let rendered =
             tokio::task::spawn_blocking(move || render(&snap, &render_key, &members, print))
                 .await
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
-        self.rendered
-            .lock()
-            .await
-            .insert(key, (version, print, rendered.clone(), read_at));
+                .map_err(join_error)?;
+        let mut lists = self.rendered.lock().await;
+        let entry = lists.entry(key).or_insert_with(|| Entry {
+            version,
+            print,
+            rendered: rendered.clone(),
+            read_at,
+            polled: Instant::now(),
+        });
+        // A newer rendering (from a newer snapshot) stays.
+        if entry.version <= version {
+            (entry.version, entry.print) = (version, print);
+            (entry.rendered, entry.read_at) = (rendered.clone(), read_at);
+        }
         Ok(Some(rendered))
     }
 
     /// The list rendered from `print`, marked as checked against (and as recent as) `snap`.
     async fn cached(&self, key: &ListKey, snap: &Snapshot, print: u64) -> Option<Rendered> {
         let mut rendered = self.rendered.lock().await;
-        let entry = rendered.get_mut(key).filter(|(_, p, ..)| *p == print)?;
-        entry.0 = entry.0.max(snap.version);
-        entry.3 = entry.3.max(snap.read_at);
-        Some(entry.2.clone())
+        let entry = rendered.get_mut(key).filter(|e| e.print == print)?;
+        entry.version = entry.version.max(snap.version);
+        entry.read_at = entry.read_at.max(snap.read_at);
+        Some(entry.rendered.clone())
     }
+}
+
+fn list_key(flavour: Flavour, node: &NodeRow) -> ListKey {
+    let method = if NodeSort::from_i64(node.sort) == Some(NodeSort::Shadowsocks2022) {
+        node.custom_config_json()
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    } else {
+        String::new()
+    };
+    ListKey {
+        flavour,
+        sort: node.sort,
+        node_class: node.node_class,
+        node_group: node.node_group,
+        method,
+    }
+}
+
+/// Every listable user, read a page at a time (id order).
+async fn load_users(app: &App) -> sqlx::Result<Vec<ListableUser>> {
+    let now = now_naive();
+    let mut users = Vec::new();
+    loop {
+        let after = users.last().map_or(0, |u: &ListableUser| u.row.id);
+        let page = sql::listable_users(&app.db, now, after, USERS_PAGE).await?;
+        let done = (page.len() as i64) < USERS_PAGE;
+        users.extend(page);
+        if done {
+            break;
+        }
+    }
+    users.shrink_to_fit();
+    Ok(users)
+}
+
+/// The snapshot's users: each with its fingerprint, and the usage shown by `previous` (the
+/// snapshot of the current usage period, if any) or else its current usage. Both lists are in id
+/// order, so they are merged, not indexed.
+fn snap_users(users: Vec<ListableUser>, previous: Option<&Snapshot>) -> Vec<SnapUser> {
+    let mut old = previous.map(|p| p.users.iter().peekable());
+    users
+        .into_iter()
+        .map(|user| {
+            let id = user.row.id;
+            let mut shown = (user.row.u, user.row.d);
+            if let Some(old) = old.as_mut() {
+                while old.next_if(|o| o.user.row.id < id).is_some() {}
+                if let Some(o) = old.next_if(|o| o.user.row.id == id) {
+                    shown = o.shown;
+                }
+            }
+            SnapUser {
+                fingerprint: fingerprint(&user),
+                shown,
+                user,
+            }
+        })
+        .collect()
 }
 
 /// Indexes (into the snapshot) of the users `key`'s nodes list: enabled, unexpired users of the
@@ -467,7 +568,16 @@ fn members(snap: &Snapshot, key: &ListKey) -> Vec<u32> {
 }
 
 fn shows_usage(key: &ListKey) -> bool {
-    key.flavour == Flavour::Seed || !matches!(key.sort, 1 | 2 | 11 | 14)
+    key.flavour == Flavour::Seed
+        || !matches!(NodeSort::from_i64(key.sort), Some(s) if s != NodeSort::Shadowsocks)
+}
+
+impl Snapshot {
+    /// The device count `user`'s entries show.
+    fn alive_of(&self, user: &ListableUser) -> i64 {
+        let count = self.alive.get(&user.row.id).copied().unwrap_or(0);
+        rules::shown_alive_ip(user.row.node_connector, count)
+    }
 }
 
 /// A fingerprint of everything `key`'s list shows: equal content, equal fingerprint.
@@ -479,11 +589,7 @@ fn list_fingerprint(snap: &Snapshot, key: &ListKey, members: &[u32]) -> u64 {
     for i in members {
         let s = &snap.users[*i as usize];
         s.fingerprint.hash(&mut h);
-        snap.alive
-            .get(&s.user.row.id)
-            .copied()
-            .unwrap_or(0)
-            .hash(&mut h);
+        snap.alive_of(&s.user).hash(&mut h);
         if usage {
             s.shown.hash(&mut h);
         }
@@ -491,44 +597,71 @@ fn list_fingerprint(snap: &Snapshot, key: &ListKey, members: &[u32]) -> u64 {
     h.finish()
 }
 
+/// A list's body: `{"data":[…],"ret":1}`, and `"msg":"ok"` in the seed API (the keys in the
+/// order a JSON object map gives them).
+#[derive(Serialize)]
+struct ListBody<T> {
+    data: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg: Option<&'static str>,
+    ret: i64,
+}
+
 fn render(snap: &Snapshot, key: &ListKey, members: &[u32], print: u64) -> Rendered {
-    let alive_of = |id: i64| snap.alive.get(&id).copied().unwrap_or(0);
     let users = members.iter().map(|i| &snap.users[*i as usize]);
-    let body = match key.flavour {
+    // Serialized straight into the compressor: no JSON tree, no uncompressed copy.
+    let mut out = std::io::BufWriter::with_capacity(
+        64 * 1024,
+        flate2::write::GzEncoder::new(
+            Vec::with_capacity(members.len() * 64),
+            flate2::Compression::fast(),
+        ),
+    );
+    let written = match key.flavour {
         Flavour::ModMu => {
-            let data: Vec<Value> = users
+            let data = users
                 .filter_map(|s| {
                     let r = &s.user.row;
-                    let mut v = rules::mod_mu_user(
-                        key.sort,
-                        &key.method,
-                        r,
-                        alive_of(r.id),
-                        snap.keep_connect,
-                    )?;
-                    if let Some(o) = v.as_object_mut().filter(|o| o.contains_key("u")) {
-                        o.insert("u".into(), s.shown.0.into());
-                        o.insert("d".into(), s.shown.1.into());
+                    let alive = snap.alive_of(&s.user);
+                    let mut e =
+                        rules::mod_mu_entry(key.sort, &key.method, r, alive, snap.keep_connect)?;
+                    if e.u.is_some() {
+                        (e.u, e.d) = (Some(s.shown.0), Some(s.shown.1));
                     }
-                    Some(v)
+                    Some(e)
                 })
                 .collect();
-            serde_json::to_vec(&json!({"ret": 1, "data": data}))
+            let body = ListBody {
+                data,
+                msg: None,
+                ret: 1,
+            };
+            serde_json::to_writer(&mut out, &body)
         }
         Flavour::Seed => {
-            let data: Vec<_> = users
+            let data = users
                 .map(|s| {
-                    let mut u = rules::seed_user(&s.user.row, alive_of(s.user.row.id));
+                    let mut u = rules::seed_user(&s.user.row, snap.alive_of(&s.user));
                     (u.u, u.d) = s.shown;
                     u
                 })
                 .collect();
-            serde_json::to_vec(&json!({"ret": 1, "msg": "ok", "data": data}))
+            let body = ListBody {
+                data,
+                msg: Some("ok"),
+                ret: 1,
+            };
+            serde_json::to_writer(&mut out, &body)
         }
-    }
-    .expect("lists serialize");
+    };
+    written.expect("lists serialize");
+    let gzip = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|enc| enc.finish())
+        .expect("writing to memory");
     Rendered {
         etag: format!("W/\"{print:016x}\""),
-        gzip: Bytes::from(gzip(&body)),
+        gzip: Bytes::from(gzip),
     }
 }

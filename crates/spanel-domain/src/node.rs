@@ -281,6 +281,72 @@ pub fn mod_mu_user(
     alive_ip: i64,
     keep_connect: bool,
 ) -> Option<Value> {
+    let entry = mod_mu_entry(sort, ss2022_method, user, alive_ip, keep_connect)?;
+    Some(serde_json::to_value(entry).expect("entries serialize"))
+}
+
+/// `mod_mu_user` as a typed entry, serialized straight to bytes by the lists. The fields are in
+/// alphabetical order, as a JSON object map orders them, so both give the same bytes; absent
+/// fields are the ones the node's sort does not read.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModMuUser<'a> {
+    pub alive_ip: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub d: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forbidden_ip: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forbidden_port: Option<&'a str>,
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_multi_user: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'a str>,
+    pub node_connector: i64,
+    pub node_iplimit: i64,
+    pub node_speedlimit: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obfs: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub obfs_param: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passwd: Option<std::borrow::Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol_param: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_enable: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub u: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<&'a str>,
+}
+
+/// The device count a list shows for a user seen from `alive_ip` distinct IPs: the count when the
+/// user has a device limit, 0 otherwise — as SSPanel-UIM's own lists do. Node clients read the count
+/// only to enforce a device limit, and a count that changes with every connection would change
+/// every list's ETag.
+pub fn shown_alive_ip(node_connector: i64, alive_ip: i64) -> i64 {
+    if node_connector != 0 {
+        alive_ip
+    } else {
+        0
+    }
+}
+
+/// The typed `/mod_mu/users` entry (see `mod_mu_user`).
+pub fn mod_mu_entry<'a>(
+    sort: i64,
+    ss2022_method: &str,
+    user: &'a NodeUserRow,
+    alive_ip: i64,
+    keep_connect: bool,
+) -> Option<ModMuUser<'a>> {
     let mut speed_limit = speed(user.node_speedlimit);
     if user.over_quota() {
         if !keep_connect {
@@ -288,67 +354,79 @@ pub fn mod_mu_user(
         }
         speed_limit = Value::from(1);
     }
-    let mut o = serde_json::Map::new();
-    o.insert("id".into(), user.id.into());
+    let mut o = ModMuUser {
+        alive_ip: shown_alive_ip(user.node_connector, alive_ip),
+        d: None,
+        enable: None,
+        forbidden_ip: None,
+        forbidden_port: None,
+        id: user.id,
+        is_multi_user: None,
+        method: None,
+        node_connector: user.node_connector,
+        node_iplimit: user.node_connector,
+        node_speedlimit: speed_limit,
+        obfs: None,
+        obfs_param: None,
+        passwd: None,
+        port: None,
+        protocol: None,
+        protocol_param: None,
+        transfer_enable: None,
+        u: None,
+        uuid: None,
+    };
     match NodeSort::from_i64(sort) {
-        Some(NodeSort::V2Ray | NodeSort::Trojan) => {
-            o.insert("uuid".into(), user.uuid.clone().into());
-        }
+        Some(NodeSort::V2Ray | NodeSort::Trojan) => o.uuid = Some(&user.uuid),
         Some(NodeSort::Tuic) => {
-            o.insert("uuid".into(), user.uuid.clone().into());
-            o.insert("passwd".into(), user.passwd.clone().into());
+            o.uuid = Some(&user.uuid);
+            o.passwd = Some(user.passwd.as_str().into());
         }
         Some(NodeSort::Shadowsocks2022) => {
             let key = crate::subscription::ss2022_user_key(&user.uuid, ss2022_method)
-                .unwrap_or_else(|| user.passwd.clone());
-            o.insert("passwd".into(), key.into());
+                .map(Into::into)
+                .unwrap_or_else(|| user.passwd.as_str().into());
+            o.passwd = Some(key);
         }
         _ => {
-            o.insert("port".into(), user.port.into());
-            o.insert("passwd".into(), user.passwd.clone().into());
-            o.insert("method".into(), user.method.clone().into());
-            o.insert("u".into(), user.u.into());
-            o.insert("d".into(), user.d.into());
-            o.insert("transfer_enable".into(), user.transfer_enable.into());
-            o.insert("enable".into(), user.enable.into());
-            let opt = |v: &Option<String>| Value::from(v.clone().unwrap_or_default());
-            o.insert("protocol".into(), opt(&user.protocol));
-            o.insert("protocol_param".into(), opt(&user.protocol_param));
-            o.insert("obfs".into(), opt(&user.obfs));
-            o.insert("obfs_param".into(), opt(&user.obfs_param));
-            o.insert("is_multi_user".into(), user.is_multi_user.into());
-            o.insert("forbidden_ip".into(), opt(&user.forbidden_ip));
-            o.insert("forbidden_port".into(), opt(&user.forbidden_port));
+            let s = |v: &'a Option<String>| Some(text(v));
+            o.port = Some(user.port);
+            o.passwd = Some(user.passwd.as_str().into());
+            o.method = Some(&user.method);
+            (o.u, o.d) = (Some(user.u), Some(user.d));
+            o.transfer_enable = Some(user.transfer_enable);
+            o.enable = Some(user.enable);
+            (o.protocol, o.protocol_param) = (s(&user.protocol), s(&user.protocol_param));
+            (o.obfs, o.obfs_param) = (s(&user.obfs), s(&user.obfs_param));
+            o.is_multi_user = Some(user.is_multi_user);
+            (o.forbidden_ip, o.forbidden_port) = (s(&user.forbidden_ip), s(&user.forbidden_port));
         }
     }
-    o.insert("node_speedlimit".into(), speed_limit);
-    o.insert("node_iplimit".into(), user.node_connector.into());
-    o.insert("node_connector".into(), user.node_connector.into());
-    o.insert("alive_ip".into(), alive_ip.into());
-    Some(Value::Object(o))
+    Some(o)
 }
 
-/// The seed API's user entry: the columns SPEC §4 lists, whatever the node type.
+/// The seed API's user entry: the columns SPEC §4 lists, whatever the node type, in alphabetical
+/// order (as a JSON object map orders them: lists serialize it straight to bytes).
 #[derive(Debug, Serialize)]
 pub struct SeedUser<'a> {
-    pub id: i64,
-    pub uuid: &'a str,
-    pub passwd: &'a str,
-    pub port: i64,
-    pub method: &'a str,
-    pub protocol: &'a str,
-    pub protocol_param: &'a str,
-    pub obfs: &'a str,
-    pub obfs_param: &'a str,
-    pub u: i64,
+    pub alive_ip: i64,
     pub d: i64,
-    pub transfer_enable: i64,
-    pub node_speedlimit: Money,
-    pub node_connector: i64,
-    pub is_multi_user: i64,
     pub forbidden_ip: &'a str,
     pub forbidden_port: &'a str,
-    pub alive_ip: i64,
+    pub id: i64,
+    pub is_multi_user: i64,
+    pub method: &'a str,
+    pub node_connector: i64,
+    pub node_speedlimit: Money,
+    pub obfs: &'a str,
+    pub obfs_param: &'a str,
+    pub passwd: &'a str,
+    pub port: i64,
+    pub protocol: &'a str,
+    pub protocol_param: &'a str,
+    pub transfer_enable: i64,
+    pub u: i64,
+    pub uuid: &'a str,
 }
 
 fn text(v: &Option<String>) -> &str {
@@ -375,7 +453,7 @@ pub fn seed_user(user: &NodeUserRow, alive_ip: i64) -> SeedUser<'_> {
         is_multi_user: user.is_multi_user,
         forbidden_ip: s(&user.forbidden_ip),
         forbidden_port: s(&user.forbidden_port),
-        alive_ip,
+        alive_ip: shown_alive_ip(user.node_connector, alive_ip),
     }
 }
 
@@ -592,6 +670,41 @@ mod tests {
         let v = mod_mu_user(2, "", &user(), 0, false).unwrap();
         assert_eq!(v["passwd"], "pw");
         assert_eq!(v["uuid"], "u-u-i-d");
+    }
+
+    #[test]
+    fn typed_entries_serialize_as_their_json_objects() {
+        // Lists write the typed entries straight to bytes; a JSON object orders its keys, so equal
+        // bytes mean the field order is the one clients always got.
+        let mut u = user();
+        u.forbidden_ip = Some("127.0.0.0/8".into());
+        for sort in [0, 1, 2, 11, 14, 15] {
+            for keep in [false, true] {
+                let Some(e) = mod_mu_entry(sort, "2022-blake3-aes-128-gcm", &u, 3, keep) else {
+                    continue;
+                };
+                let bytes = serde_json::to_vec(&e).unwrap();
+                let value = serde_json::to_value(&e).unwrap();
+                assert_eq!(bytes, serde_json::to_vec(&value).unwrap(), "sort {sort}");
+            }
+        }
+        let seed = seed_user(&u, 2);
+        let value = serde_json::to_value(&seed).unwrap();
+        assert_eq!(
+            serde_json::to_vec(&seed).unwrap(),
+            serde_json::to_vec(&value).unwrap()
+        );
+    }
+
+    #[test]
+    fn device_counts_show_for_limited_users_only() {
+        let mut u = user();
+        assert_eq!(mod_mu_user(11, "", &u, 2, false).unwrap()["alive_ip"], 2);
+        assert_eq!(seed_user(&u, 2).alive_ip, 2);
+        u.node_connector = 0;
+        assert_eq!(mod_mu_user(11, "", &u, 2, false).unwrap()["alive_ip"], 0);
+        assert_eq!(mod_mu_user(0, "", &u, 2, false).unwrap()["alive_ip"], 0);
+        assert_eq!(seed_user(&u, 2).alive_ip, 0);
     }
 
     #[test]
