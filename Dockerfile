@@ -6,6 +6,8 @@
 
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
+# jemalloc (the allocator) is built from C with make.
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
 COPY src ./src
