@@ -33,6 +33,7 @@ export function setToken(token) {
  * `path` is relative to /app/api/v0 (`'user/me'`), or absolute when it starts with '/'.
  * On failure the envelope's `msg` is shown as a toast (unless `opts.quiet`) and an ApiError
  * {message, status, errors} is thrown. A 401 also ends the session and goes to the login page.
+ * With `opts.blob` a successful answer is returned as a Blob (a CSV report, a file) instead.
  */
 export async function api(method, path, body, opts = {}) {
   const url = path.startsWith('/') ? path : `${API_BASE}/${path}`;
@@ -48,6 +49,7 @@ export async function api(method, path, body, opts = {}) {
     if (!opts.quiet) toast(err.message, 'error');
     throw err;
   }
+  if (opts.blob && resp.ok) return resp.blob();
   let env = null;
   try {
     env = await resp.json();

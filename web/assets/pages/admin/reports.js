@@ -1,18 +1,14 @@
-import { h, mount, card, table, barChart, empty, toast, fmtBytes, fmtDateTime, fmtDate } from '../../ui.js';
-import { getToken } from '../../app.js';
+import { h, mount, card, table, barChart, empty, fmtBytes, fmtDateTime, fmtDate } from '../../ui.js';
+import { api } from '../../app.js';
 import { withQuery, morePager } from './common.js';
 import { CHART_STRINGS, chartCards } from './charts.js';
 
 const RANGES = { '1': 1, '7': 7, '30': 30 };
 
-/** Fetches a CSV report with the session's token and saves it (a plain link would carry no token). */
-async function downloadCsv(path, name, failMsg) {
-  const resp = await fetch(`/app/api/v0/${path}`, { headers: { Authorization: `Bearer ${getToken()}` } });
-  if (!resp.ok) {
-    toast(failMsg, 'error');
-    return;
-  }
-  const url = URL.createObjectURL(await resp.blob());
+/** Fetches a CSV report through the API client (which handles an expired session) and saves it. */
+async function downloadCsv(path, name) {
+  const blob = await api('GET', path, undefined, { blob: true });
+  const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name, hidden: true });
   document.body.appendChild(a);
   a.click();
@@ -46,7 +42,6 @@ export default {
       limit: 'Limit',
       csv: 'Download CSV',
       csv_of: 'Download {name} as CSV',
-      csv_failed: 'The download failed.',
       none: 'No traffic in this range.',
       no_nodes: 'No nodes.',
       counted: 'Traffic is counted from the usage statistics spanel writes every few minutes: the finished hours and the current hour up to the last write, the same figures as the overview’s “Traffic today”. Nothing is counted while the setting enable_hourly_usage is off.',
@@ -73,7 +68,6 @@ export default {
       limit: '上限',
       csv: '下载 CSV',
       csv_of: '下载 CSV：{name}',
-      csv_failed: '下载失败。',
       none: '该时间范围内没有流量。',
       no_nodes: '暂无节点。',
       counted: '流量来自 spanel 每隔几分钟写入的用量统计：已结束的小时，加上当前小时截至最近一次写入的部分，与概览页的“今日流量”一致。设置 enable_hourly_usage 关闭时不统计。',
@@ -99,7 +93,7 @@ export default {
     const data = usage.rows.map((r) => ({ label: granularity === 'hour' ? fmtDateTime(r.period_start) : fmtDate(r.period_start), bytes: r.bytes }));
     const csv = (path, name, title) => h('button', {
       type: 'button', class: 'btn btn-small', 'aria-label': t('csv_of', { name: title }),
-      onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv', per_page: 100, page }), `${name}.csv`, t('csv_failed')),
+      onclick: () => downloadCsv(withQuery(path, { from, to, granularity, format: 'csv', per_page: 100, page }), `${name}.csv`).catch(() => {}),
     }, t('csv'));
     const rangePicker = h('div', { class: 'row' },
       h('label', { for: 'report-range' }, t('range')),
