@@ -241,11 +241,14 @@ mod tests {
         for (i, w) in words.iter().enumerate() {
             let upper = w.to_ascii_uppercase();
             let next = words.get(i + 1).copied().unwrap_or("");
-            let introduces =
-                matches!(
-                    upper.as_str(),
-                    "TABLE" | "ON" | "INTO" | "UPDATE" | "FROM" | "JOIN"
-                ) || (upper == "EXISTS" && i >= 1 && words[i - 1].eq_ignore_ascii_case("NOT"));
+            let introduces = matches!(
+                upper.as_str(),
+                "TABLE" | "ON" | "INTO" | "UPDATE" | "FROM" | "JOIN"
+            ) || (upper == "EXISTS"
+                    && i >= 1
+                    && words[i - 1].eq_ignore_ascii_case("NOT")
+                    // `… INDEX IF NOT EXISTS name` names an index; its table follows ON/TABLE.
+                    && !(i >= 3 && words[i - 3].eq_ignore_ascii_case("INDEX")));
             if introduces && !next.eq_ignore_ascii_case("IF") {
                 let name: String = next
                     .trim_matches(|c| c == '`' || c == '"' || c == '(')
@@ -287,6 +290,10 @@ mod tests {
         }
         // The checker itself sees an SSPanel table.
         assert_eq!(tables_named("ALTER TABLE `user` ADD x int"), vec!["user"]);
+        assert_eq!(
+            tables_named("ALTER TABLE `user` ADD INDEX IF NOT EXISTS `k` (`a`)"),
+            vec!["user"]
+        );
     }
 
     #[test]
