@@ -14,6 +14,7 @@ use crate::clock::from_unix;
 use crate::db::jobs as sql;
 use crate::domain::account::{day_start, USAGE_DAYS_KEPT};
 use crate::domain::GB;
+use crate::settings::catalog;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -140,7 +141,10 @@ async fn run_set_based(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Resul
     // Read before the write transaction: on SQLite a pool connection awaited while holding the
     // write lock can starve against writers waiting for that lock.
     let rules = &SetRules {
-        reset_gb: app.settings.get_i64("class_expire_reset_traffic").await?,
+        reset_gb: app
+            .settings
+            .get_i64(catalog::CLASS_EXPIRE_RESET_TRAFFIC.item)
+            .await?,
         low_traffic: low_traffic_rule(app).await?,
     };
     // The whole transaction runs again after a write conflict (on a Galera cluster, traffic
@@ -301,9 +305,18 @@ async fn prune(app: &App, now: DateTime<Utc>) -> anyhow::Result<RunOutcome> {
 
 /// The low-traffic notice rule from `notify_limit_mode` and `notify_limit_value`; None when off.
 async fn low_traffic_rule(app: &App) -> sqlx::Result<Option<sql::LowTraffic>> {
-    let value = app.settings.get_i64("notify_limit_value").await?.max(0);
+    let value = app
+        .settings
+        .get_i64(catalog::NOTIFY_LIMIT_VALUE.item)
+        .await?
+        .max(0);
     Ok(
-        match app.settings.get("notify_limit_mode").await?.as_str() {
+        match app
+            .settings
+            .get(catalog::NOTIFY_LIMIT_MODE.item)
+            .await?
+            .as_str()
+        {
             "per" => Some(sql::LowTraffic::Percent(value.min(100))),
             "mb" => Some(sql::LowTraffic::Bytes(value.saturating_mul(1024 * 1024))),
             _ => None,

@@ -17,6 +17,7 @@ use crate::domain::GB;
 use crate::random::random_token;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::security::{self, SecondFactor};
+use crate::settings::catalog;
 
 pub struct SignUp<'a> {
     pub email: &'a str,
@@ -80,7 +81,11 @@ pub async fn register(app: &App, req: SignUp<'_>) -> ServiceResult<i64> {
     let defaults = sign_up_defaults(app).await?;
     let reward = invite_reward(app).await?;
     let pass = hash_new_password(app, req.password).await?;
-    let verify_email = !req.as_admin && app.settings.get_bool("reg_email_verify").await?;
+    let verify_email = !req.as_admin
+        && app
+            .settings
+            .get_bool(catalog::REG_EMAIL_VERIFY.item)
+            .await?;
 
     let prepared = &Prepared {
         email,
@@ -173,7 +178,7 @@ fn check_sign_up<'a>(req: &SignUp<'a>) -> ServiceResult<(String, Option<&'a str>
 
 /// Whether the public may sign up now (`reg_mode`), and this address has not signed up too often.
 async fn admit(app: &App, req: &SignUp<'_>, invite_code: Option<&str>) -> ServiceResult<()> {
-    match RegMode::parse(&app.settings.get("reg_mode").await?) {
+    match RegMode::parse(&app.settings.get(catalog::REG_MODE.item).await?) {
         RegMode::Close => return Err(ServiceError::forbidden("Registration is closed.")),
         RegMode::Invite if invite_code.is_none() => {
             return Err(ServiceError::invalid(

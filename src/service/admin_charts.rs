@@ -13,6 +13,7 @@ use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::is_online;
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 /// The charts there are, by the name in `/admin/charts/{name}`.
 pub const NAMES: [&str; 6] = [
@@ -207,7 +208,10 @@ async fn users_chart(app: &App, days: i64, from: i64) -> ServiceResult<Chart> {
 
 /// Called by the node-monitor job: records how many nodes are online in the current slot.
 pub async fn sample_nodes_online(app: &App, now: i64) -> ServiceResult<u64> {
-    let timeout = app.settings.get_i64("node_offline_timeout").await?;
+    let timeout = app
+        .settings
+        .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
+        .await?;
     let nodes = crate::db::ops::node_heartbeats(&app.db).await?;
     let online = nodes
         .iter()

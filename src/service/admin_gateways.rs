@@ -17,6 +17,7 @@ use crate::gateways::fields::{self, Field};
 use crate::gateways::{self, epay, Flow, VerifyCtx};
 use crate::service::admin::log;
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 /// A text in the UI's languages.
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,7 +135,7 @@ async fn builtin_values(app: &App, name: &str) -> sqlx::Result<BTreeMap<String, 
 
 async fn enabled_list(app: &App) -> sqlx::Result<Vec<String>> {
     Ok(gateways::enabled(
-        &app.settings.get("payment_gateway").await?,
+        &app.settings.get(catalog::PAYMENT_GATEWAY.item).await?,
     ))
 }
 

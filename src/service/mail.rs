@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::db::ops as sql;
 use crate::domain::queued_mail::{classify, MailBody, QueuedMail};
 use crate::service::email_templates::Rendered;
+use crate::settings::catalog;
 
 /// Queues a plain-text message.
 pub async fn enqueue(app: &App, to: &str, subject: &str, body: &str) -> sqlx::Result<i64> {
@@ -39,7 +40,7 @@ pub async fn send_template(
     lang: &str,
     vars: minijinja::Value,
 ) -> crate::service::error::ServiceResult<()> {
-    let site_name = match app.settings.get("app_name").await? {
+    let site_name = match app.settings.get(catalog::APP_NAME.item).await? {
         n if n.trim().is_empty() => "spanel".to_string(),
         n => n.trim().to_string(),
     };
@@ -60,7 +61,7 @@ pub async fn send_template(
 /// The language of mails not answering a request (scheduled notices): `email_language`.
 pub async fn site_language(app: &App) -> sqlx::Result<&'static str> {
     Ok(crate::service::email_templates::language(
-        &app.settings.get("email_language").await?,
+        &app.settings.get(catalog::EMAIL_LANGUAGE.item).await?,
     ))
 }
 
@@ -148,7 +149,11 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
     let Some(smtp) = Smtp::load(app).await? else {
         return Ok(0);
     };
-    let max = app.settings.get_i64("email_max_attempts").await?.max(1);
+    let max = app
+        .settings
+        .get_i64(catalog::EMAIL_MAX_ATTEMPTS.item)
+        .await?
+        .max(1);
     let due = sql::due_emails(&app.db, now, max, 50).await?;
     crate::metrics::batch_size("email", due.len() as u64);
     let mut sent = 0;

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::db::ops as sql;
 use crate::domain::ops::{is_online, transition, AlertKind};
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NodeStatus {
@@ -31,7 +32,10 @@ pub struct NodeStatus {
 }
 
 pub async fn status(app: &App, now: i64) -> ServiceResult<Vec<NodeStatus>> {
-    let timeout = app.settings.get_i64("node_offline_timeout").await?;
+    let timeout = app
+        .settings
+        .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
+        .await?;
     let online: HashMap<i64, i64> = sql::latest_online(&app.db)
         .await?
         .into_iter()
@@ -89,7 +93,10 @@ pub async fn load_history(
 /// One monitor pass: raises the notices node states call for. Returns how many were raised.
 /// The notice row is written before anything is sent, so a failing channel never causes a repeat.
 pub async fn check(app: &App, now: i64) -> anyhow::Result<u64> {
-    let timeout = app.settings.get_i64("node_offline_timeout").await?;
+    let timeout = app
+        .settings
+        .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
+        .await?;
     let last: HashMap<i64, AlertKind> = sql::last_alerts(&app.db)
         .await?
         .into_iter()

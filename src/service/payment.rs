@@ -15,6 +15,7 @@ use crate::random::random_token;
 use crate::service::checkout;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::rebate::{pay_commission, Payer};
+use crate::settings::catalog;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Created {
@@ -44,8 +45,8 @@ pub struct NewPayment<'a> {
 
 /// The amount a top-up may have (`recharge_min` … `recharge_max`).
 pub async fn recharge_bounds(app: &App) -> ServiceResult<(Money, Money)> {
-    let min = Money::cents(app.settings.get_decimal("recharge_min").await?);
-    let max = Money::cents(app.settings.get_decimal("recharge_max").await?);
+    let min = Money::cents(app.settings.get_decimal(catalog::RECHARGE_MIN.item).await?);
+    let max = Money::cents(app.settings.get_decimal(catalog::RECHARGE_MAX.item).await?);
     Ok((min, max))
 }
 
@@ -80,7 +81,7 @@ async fn enabled_gateway(app: &App, gateway: &str) -> ServiceResult<Option<Box<d
     if app.config.debug && gateway == gateways::DEBUG {
         return Ok(None);
     }
-    let enabled = gateways::enabled(&app.settings.get("payment_gateway").await?);
+    let enabled = gateways::enabled(&app.settings.get(catalog::PAYMENT_GATEWAY.item).await?);
     if !enabled.iter().any(|g| g == gateway) {
         return Err(ServiceError::invalid(
             "gateway",
@@ -164,7 +165,7 @@ pub struct GatewayView {
 /// pseudo-gateway when debug is on.
 pub async fn gateways(app: &App) -> ServiceResult<Vec<GatewayView>> {
     let mut list = Vec::new();
-    for name in gateways::enabled(&app.settings.get("payment_gateway").await?) {
+    for name in gateways::enabled(&app.settings.get(catalog::PAYMENT_GATEWAY.item).await?) {
         let Some(gw) = gateways::load(&name, &app.settings).await? else {
             continue;
         };

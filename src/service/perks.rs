@@ -16,6 +16,7 @@ use crate::random::random_token;
 use crate::service::admin::{paging, Page};
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::rebate::{pay_commission, Payer};
+use crate::settings::catalog;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckIn {
@@ -31,14 +32,14 @@ pub struct CheckIn {
 /// Checks the caller in: once per calendar day (SPANEL_TIMEZONE), a random amount of traffic
 /// between `checkin_min` and `checkin_max` MB.
 pub async fn check_in(app: &App, user_id: i64) -> ServiceResult<CheckIn> {
-    if !app.settings.get_bool("enable_checkin").await? {
+    if !app.settings.get_bool(catalog::ENABLE_CHECKIN.item).await? {
         return Err(ServiceError::forbidden(
             "Check-in is turned off on this site.",
         ));
     }
     let (lo, hi) = perks::checkin_range(
-        app.settings.get_i64("checkin_min").await?,
-        app.settings.get_i64("checkin_max").await?,
+        app.settings.get_i64(catalog::CHECKIN_MIN.item).await?,
+        app.settings.get_i64(catalog::CHECKIN_MAX.item).await?,
     );
     let mb = rand::thread_rng().gen_range(lo..=hi);
     let now = chrono::Utc::now().timestamp();
@@ -62,7 +63,7 @@ pub async fn check_in(app: &App, user_id: i64) -> ServiceResult<CheckIn> {
 /// Whether the account may check in now, and when it last did (unix time, 0 = never).
 pub async fn check_in_state(app: &App, user_id: i64) -> ServiceResult<(bool, i64)> {
     let last = sql::last_check_in(&app.db, user_id).await?.unwrap_or(0);
-    let enabled = app.settings.get_bool("enable_checkin").await?;
+    let enabled = app.settings.get_bool(catalog::ENABLE_CHECKIN.item).await?;
     let today = local_day_start(chrono::Utc::now().timestamp());
     Ok((enabled && last < today, last))
 }

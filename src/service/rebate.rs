@@ -3,6 +3,7 @@
 use crate::clock::now_naive;
 use crate::db::{rebate as sql, Money, Tx};
 use crate::domain::rebate::{self, PaidSoFar, RebateMode, RebateRules, Trigger};
+use crate::settings::catalog;
 use crate::settings::Settings;
 
 /// Who pays: their id, inviter (`ref_by`, 0 for none) and sign-up time, read with their locked row.
@@ -15,14 +16,22 @@ pub struct Payer {
 
 pub async fn rules(settings: &Settings) -> sqlx::Result<RebateRules> {
     Ok(RebateRules {
-        mode: RebateMode::parse(&settings.get("invite_rebate_mode").await?),
+        mode: RebateMode::parse(&settings.get(catalog::INVITE_REBATE_MODE.item).await?),
         levels: rebate::parse_levels(
-            &settings.get("rebate_levels").await?,
-            settings.get_decimal("rebate_ratio").await?,
+            &settings.get(catalog::REBATE_LEVELS.item).await?,
+            settings.get_decimal(catalog::REBATE_RATIO.item).await?,
         ),
-        frequency_limit: settings.get_i64("rebate_frequency_limit").await?,
-        amount_limit: Money::cents(settings.get_decimal("rebate_amount_limit").await?),
-        time_range_days: settings.get_i64("rebate_time_range_limit").await?,
+        frequency_limit: settings
+            .get_i64(catalog::REBATE_FREQUENCY_LIMIT.item)
+            .await?,
+        amount_limit: Money::cents(
+            settings
+                .get_decimal(catalog::REBATE_AMOUNT_LIMIT.item)
+                .await?,
+        ),
+        time_range_days: settings
+            .get_i64(catalog::REBATE_TIME_RANGE_LIMIT.item)
+            .await?,
     })
 }
 
@@ -39,7 +48,7 @@ pub async fn pay_commission(
     amount: Money,
     trigger: Trigger,
 ) -> sqlx::Result<Vec<(i64, Money)>> {
-    if !trigger.enabled_by(&settings.get("invitation_mode").await?) {
+    if !trigger.enabled_by(&settings.get(catalog::INVITATION_MODE.item).await?) {
         return Ok(Vec::new());
     }
     let rules = rules(settings).await?;

@@ -8,6 +8,7 @@ use crate::db::{shop as sql, Tx};
 use crate::domain::shop::{
     apply_plan, periodic_reset_due, periodic_running, ApplyFlags, PlanContent,
 };
+use crate::settings::catalog;
 
 /// Renewals handled per run; the rest wait for the next minute.
 const RENEWALS_PER_RUN: i64 = 500;
@@ -30,7 +31,10 @@ enum Outcome {
 /// only when the plan's `auto_reset_bandwidth` is 1); without, the user is told once. No referral
 /// commission is paid on renewals. Returns how many renewals were charged.
 pub async fn renew_due(app: &App, now: i64) -> anyhow::Result<u64> {
-    let extend_same_class = app.settings.get_bool("enable_bought_extend").await?;
+    let extend_same_class = app
+        .settings
+        .get_bool(catalog::ENABLE_BOUGHT_EXTEND.item)
+        .await?;
     let mut renewed = 0;
     for (bought_id, user_id) in sql::due_renewals(&app.db, now + 60, RENEWALS_PER_RUN).await? {
         // Each renewal is its own transaction, run again after a write conflict.

@@ -13,6 +13,7 @@ use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::{is_online, Bucket};
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 /// The latest time a report range may name (2100-01-01, unix seconds).
 pub const LATEST: i64 = 4_102_444_800;
@@ -193,7 +194,10 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
     let today = day_start(now);
     let (users_total, users_enabled, users_paid) =
         ops::user_counts(&app.db, from_unix(now)).await?;
-    let timeout = app.settings.get_i64("node_offline_timeout").await?;
+    let timeout = app
+        .settings
+        .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
+        .await?;
     let nodes = ops::node_heartbeats(&app.db).await?;
     let nodes_online = nodes
         .iter()

@@ -19,6 +19,7 @@ use crate::service::accounts::{hash_new_password, password_matches, LoginToken};
 use crate::service::admin::Page;
 use crate::service::error::{ServiceError, ServiceResult};
 use crate::service::mail;
+use crate::settings::catalog;
 
 /// How long a password-reset link works.
 pub const RESET_TTL_SECS: i64 = 3600;
@@ -48,7 +49,7 @@ pub async fn issue_token(app: &App, user_id: i64) -> ServiceResult<LoginToken> {
 }
 
 async fn site(app: &App) -> ServiceResult<(String, String)> {
-    let name = app.settings.get("app_name").await?;
+    let name = app.settings.get(catalog::APP_NAME.item).await?;
     let name = if name.trim().is_empty() {
         "spanel".to_string()
     } else {
@@ -179,7 +180,11 @@ pub async fn reset_password(app: &App, token: &str, password: &str) -> ServiceRe
 
 /// Sends a sign-up code to an address (when `reg_email_verify` is on).
 pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> ServiceResult<()> {
-    if !app.settings.get_bool("reg_email_verify").await? {
+    if !app
+        .settings
+        .get_bool(catalog::REG_EMAIL_VERIFY.item)
+        .await?
+    {
         return Err(ServiceError::conflict(
             "E-mail verification is off: register without a code.",
         ));
@@ -191,7 +196,11 @@ pub async fn send_email_code(app: &App, email: &str, ip: &str, lang: &str) -> Se
     }
     let now = now();
     let (by_email, by_ip) = sql::open_email_codes(&app.db, &email, ip, now).await?;
-    let ip_limit = app.settings.get_i64("email_verify_ip_limit").await?.max(1);
+    let ip_limit = app
+        .settings
+        .get_i64(catalog::EMAIL_VERIFY_IP_LIMIT.item)
+        .await?
+        .max(1);
     if by_ip >= ip_limit {
         return Err(ServiceError::RateLimited(
             "Too many codes asked from this address; try again later.".into(),
@@ -440,7 +449,7 @@ pub async fn logout_everywhere(app: &App, user_id: i64) -> ServiceResult<()> {
 /// Deletes the caller's account when the operator allows it (`enable_kill`); the password is
 /// required. Administrators cannot delete themselves here.
 pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ServiceResult<()> {
-    if !app.settings.get_bool("enable_kill").await? {
+    if !app.settings.get_bool(catalog::ENABLE_KILL.item).await? {
         return Err(ServiceError::forbidden(
             "This site does not let accounts be deleted: contact the administrator.",
         ));
@@ -474,13 +483,13 @@ pub async fn delete_account(app: &App, user_id: i64, password: &str) -> ServiceR
 
 /// Whether the caller may delete their own account.
 pub async fn can_delete_account(app: &App, is_admin: bool) -> ServiceResult<bool> {
-    Ok(!is_admin && app.settings.get_bool("enable_kill").await?)
+    Ok(!is_admin && app.settings.get_bool(catalog::ENABLE_KILL.item).await?)
 }
 
 /// Before a successful login is recorded: an e-mail when the account, used before, logs in from
 /// an address it never logged in from (`login_alert`, on by default).
 pub async fn alert_new_address(app: &App, user_id: i64, ip: &str, lang: &str) -> ServiceResult<()> {
-    if !app.settings.get_bool("login_alert").await? {
+    if !app.settings.get_bool(catalog::LOGIN_ALERT.item).await? {
         return Ok(());
     }
     let (seen_before, seen_here) = sql::login_history_of(&app.db, user_id, ip).await?;

@@ -11,6 +11,7 @@ use crate::domain::shop::{
     PlanContent, Promo,
 };
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 /// A plan on sale.
 #[derive(Debug, Serialize, ToSchema)]
@@ -143,8 +144,14 @@ static SQLITE_BUYERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// The settings that shape what buying does.
 pub async fn apply_flags(app: &App) -> ServiceResult<ApplyFlags> {
     Ok(ApplyFlags {
-        reset_on_buy: app.settings.get_bool("enable_bought_reset").await?,
-        extend_same_class: app.settings.get_bool("enable_bought_extend").await?,
+        reset_on_buy: app
+            .settings
+            .get_bool(catalog::ENABLE_BOUGHT_RESET.item)
+            .await?,
+        extend_same_class: app
+            .settings
+            .get_bool(catalog::ENABLE_BOUGHT_EXTEND.item)
+            .await?,
     })
 }
 
@@ -155,7 +162,7 @@ pub async fn buy(app: &App, user_id: i64, req: BuyRequest<'_>) -> ServiceResult<
         Backend::MySql => None,
     };
     // Warm the settings cache so the commission step inside the transaction reads no table.
-    app.settings.get("invitation_mode").await?;
+    app.settings.get(catalog::INVITATION_MODE.item).await?;
     let req = &req;
     let p = crate::db::retry("buy", move || async move {
         let mut tx = app.db.begin().await?;

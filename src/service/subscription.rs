@@ -12,6 +12,7 @@ use crate::domain::subscription::{
 use crate::random::random_token;
 use crate::service::accounts::SubscriptionLinks;
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::settings::catalog;
 
 /// The answer for unknown and disabled tokens alike, so neither is revealed.
 pub fn not_found() -> ServiceError {
@@ -121,7 +122,7 @@ pub async fn fetch(app: &App, req: Request<'_>) -> ServiceResult<Subscription> {
         total: user.transfer_enable,
         expire: crate::clock::to_unix(user.expire_in),
     };
-    let template = app.settings.get("sub_clash_template").await?;
+    let template = app.settings.get(catalog::SUB_CLASH_TEMPLATE.item).await?;
     let body = render(target, &proxies, &usage, &template).map_err(ServiceError::Internal)?;
     db::insert_log(
         &app.db,
@@ -136,7 +137,7 @@ pub async fn fetch(app: &App, req: Request<'_>) -> ServiceResult<Subscription> {
         },
     )
     .await?;
-    let site = match app.settings.get("app_name").await? {
+    let site = match app.settings.get(catalog::APP_NAME.item).await? {
         s if s.trim().is_empty() => "spanel".to_string(),
         s => s.trim().to_string(),
     };
