@@ -200,40 +200,14 @@ pub(crate) async fn buy_in(
         .ok_or_else(|| ServiceError::not_found("No such plan on sale."))?;
     let content = PlanContent::parse(&plan.content, false).unwrap_or_default();
     let now = now();
-    let mut price = effective_price(plan.price, &content, now);
-    let code = req.coupon.map(normalize_code).unwrap_or_default();
-    let mut coupon_used = String::new();
-    if !code.is_empty() {
-        let coupon = sql::find_coupon(&mut *tx, &code).await?;
-        let uses = sql::coupon_uses(&mut *tx, user_id, &code).await?;
-        price = check_coupon(
-            coupon.as_ref().map(|c| c.to_domain()).as_ref(),
-            plan.id,
-            price,
-            uses,
-            now,
-        )
-        .map_err(rejection)?;
-        coupon_used = coupon.map(|c| c.code).unwrap_or_default();
-    }
+    let (price, coupon_used) = priced(tx, user_id, &plan, &content, req.coupon, now).await?;
     if !shop::traffic_pack_allowed(&content, user.class) {
         return Err(ServiceError::conflict(
             "This traffic pack is not available for your class.",
         ));
     }
     let contents = with_bundle(tx, plan.id, content).await?;
-    if contents.iter().any(PlanContent::is_periodic) {
-        let held: Vec<(i64, PlanContent)> = sql::purchases_with_content(tx, user_id)
-            .await?
-            .into_iter()
-            .map(|(at, c)| (at, PlanContent::parse(&c, false).unwrap_or_default()))
-            .collect();
-        if shop::holds_running_periodic(&held, now) {
-            return Err(ServiceError::conflict(
-                "You already hold a running periodic plan.",
-            ));
-        }
-    }
+    refuse_second_periodic(tx, user_id, &contents, now).await?;
     if let Some(expected) = req.expect_price.filter(|e| *e != price) {
         return Err(ServiceError::conflict(format!(
             "The plan's price changed from {expected} to {price}."
@@ -289,6 +263,57 @@ pub(crate) async fn buy_in(
         balance,
         renew,
     })
+}
+
+/// The price to pay for `plan` now, after the coupon (checked against its rules and the user's
+/// earlier uses), and the coupon code as recorded with the purchase.
+async fn priced(
+    tx: &mut Tx,
+    user_id: i64,
+    plan: &sql::ShopRow,
+    content: &PlanContent,
+    coupon: Option<&str>,
+    now: i64,
+) -> ServiceResult<(Money, String)> {
+    let price = effective_price(plan.price, content, now);
+    let code = coupon.map(normalize_code).unwrap_or_default();
+    if code.is_empty() {
+        return Ok((price, String::new()));
+    }
+    let coupon = sql::find_coupon(&mut *tx, &code).await?;
+    let uses = sql::coupon_uses(&mut *tx, user_id, &code).await?;
+    let price = check_coupon(
+        coupon.as_ref().map(|c| c.to_domain()).as_ref(),
+        plan.id,
+        price,
+        uses,
+        now,
+    )
+    .map_err(rejection)?;
+    Ok((price, coupon.map(|c| c.code).unwrap_or_default()))
+}
+
+/// A periodic plan is refused while the user holds another one that is still running.
+async fn refuse_second_periodic(
+    tx: &mut Tx,
+    user_id: i64,
+    contents: &[PlanContent],
+    now: i64,
+) -> ServiceResult<()> {
+    if !contents.iter().any(PlanContent::is_periodic) {
+        return Ok(());
+    }
+    let held: Vec<(i64, PlanContent)> = sql::purchases_with_content(tx, user_id)
+        .await?
+        .into_iter()
+        .map(|(at, c)| (at, PlanContent::parse(&c, false).unwrap_or_default()))
+        .collect();
+    if shop::holds_running_periodic(&held, now) {
+        return Err(ServiceError::conflict(
+            "You already hold a running periodic plan.",
+        ));
+    }
+    Ok(())
 }
 
 /// A plan's content followed by the contents of the plans it bundles, in the order they apply.
