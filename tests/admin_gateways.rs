@@ -382,7 +382,7 @@ async fn connection_tests_ask_the_provider(backend: Backend) {
     let (s, _) = app
         .post("admin/gateways/alipay/test", Some(&token), &json!({}))
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(s, StatusCode::CONFLICT);
     let (s, _) = app
         .post("admin/gateways/nothing/test", Some(&token), &json!({}))
         .await;
