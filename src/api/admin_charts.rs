@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ChartQuery {
     /// UTC days back, today included: 1 to 366 (default 30).
+    #[param(minimum = 1, maximum = 366)]
     pub days: Option<i64>,
 }
 

@@ -29,6 +29,7 @@ pub struct RuleQuery {
     /// id (default), name or type.
     pub sort: Option<String>,
     /// asc (default) or desc.
+    #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
     pub order: Option<String>,
     pub page: Option<i64>,
     /// At most 200.
@@ -95,8 +96,11 @@ async fn delete_rule(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HitQuery {
+    #[param(minimum = 1)]
     pub user_id: Option<i64>,
+    #[param(minimum = 1)]
     pub node_id: Option<i64>,
+    #[param(minimum = 1)]
     pub rule_id: Option<i64>,
     pub page: Option<i64>,
     /// At most 200.

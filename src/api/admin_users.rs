@@ -40,6 +40,7 @@ pub struct UserQuery {
     /// transfer_enable, port, last_used.
     pub sort: Option<String>,
     /// asc or desc (default).
+    #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
     pub order: Option<String>,
     pub page: Option<i64>,
     /// At most 200.
@@ -132,7 +133,8 @@ async fn enable_user(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BanBody {
-    /// How long, in minutes (SSPanel's manual ban); the `detect_ban` job lifts it.
+    /// How long, in minutes (SSPanel's manual ban, at most 10 years); the `detect_ban` job lifts it.
+    #[schema(minimum = 1, maximum = 5270400)]
     pub minutes: i64,
     #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,

@@ -44,11 +44,16 @@ impl From<RuleRow> for DetectRule {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
     pub text: String,
+    /// RE2 (Go) syntax; refused with the reason when node backends could not compile it.
+    #[schema(min_length = 1)]
     pub regex: String,
+    /// 1 = matches the destination, 2 = matches packet contents.
     #[serde(rename = "type")]
+    #[schema(minimum = 1, maximum = 2)]
     pub rule_type: i64,
 }
 

@@ -28,6 +28,7 @@ pub struct InviterQuery {
     /// `invited` (default), `commission`, `paybacks`, `user_id` or `invite_num`.
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
     pub order: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -73,6 +74,8 @@ pub struct CommissionQuery {
     pub to: Option<String>,
     /// `id` (default), `datetime`, `ref_get` or `total`.
     pub sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
     pub order: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -112,6 +115,7 @@ pub struct CommissionPage {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PeriodQuery {
     /// `day` (default), `week` (from Monday) or `month`.
+    #[param(value_type = Option<crate::service::doc::Period>, inline)]
     pub period: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC); default: 29 days before `to`.
     pub from: Option<String>,

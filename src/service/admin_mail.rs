@@ -31,6 +31,7 @@ pub struct MailRequest {
     /// `all`, `paying` (a paid class not expired), `expiring` (a paid class expiring within
     /// `days`), `class` (class ≥ `class`) or `node_group` (`node_group` = `node_group`). Only
     /// enabled accounts are mailed.
+    #[schema(value_type = crate::service::doc::MailSegment, inline)]
     pub segment: String,
     /// For `expiring`: 1–365.
     pub days: Option<i64>,
@@ -299,6 +300,7 @@ pub struct MailListQuery {
     /// `id` (default), `created_at`, `recipients` or `subject`.
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
     pub order: Option<String>,
 }
 

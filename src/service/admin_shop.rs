@@ -32,8 +32,9 @@ pub struct PlanBody {
     #[serde(default)]
     #[schema(minimum = 0)]
     pub auto_renew: i64,
+    /// 1 = a purchase resets the traffic used, 0 = keeps it.
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1)]
     pub auto_reset_bandwidth: i64,
     /// 1 = on sale, 0 = off sale.
     #[serde(default = "on_sale")]

@@ -31,6 +31,7 @@ pub mod admin_settings;
 pub mod admin_shop;
 pub mod admin_users;
 pub mod checkout;
+pub mod doc;
 pub mod email_templates;
 pub mod error;
 pub mod hashing;
