@@ -153,6 +153,21 @@ async fn bad_values_are_refused_by_type_and_change_nothing(backend: Backend) {
 async fn good_values_are_stored_as_sspanel_stores_them(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, admin) = app.admin_token().await;
+    // A gateway is enabled only with its required settings filled in.
+    for item in [
+        "epay_url",
+        "epay_pid",
+        "epay_key",
+        "f2f_pay_app_id",
+        "f2f_pay_private_key",
+        "f2f_pay_public_key",
+    ] {
+        app.state
+            .settings
+            .set(item, "https://pay.example.com/")
+            .await
+            .unwrap();
+    }
     let cases: &[(&str, Value, &str)] = &[
         ("keep_connect", json!(true), "1"),
         ("enable_checkin", json!("0"), "0"),

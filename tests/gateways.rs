@@ -605,6 +605,14 @@ async fn epay_providers(backend: Backend) {
         {"name": "cheap", "url": format!("{fake}/b/"), "pid": "8", "key": KEY_B,
          "types": ["alipay", "wxpay"]},
     ]);
+    // The built-in epay is enabled too, which needs its own settings.
+    for (item, value) in [
+        ("epay_url", "https://pay.example.com/"),
+        ("epay_pid", "1"),
+        ("epay_key", "k"),
+    ] {
+        s.set(item, value).await.unwrap();
+    }
     // The operator sets them through the admin API: the keys are never shown back or logged.
     let (_, admin) = app.admin_token().await;
     for (item, value) in [

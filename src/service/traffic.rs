@@ -329,6 +329,17 @@ fn rows_to_apply(
     (users, nodes)
 }
 
+/// A failed traffic batch. Besides write conflicts, a unique-key clash runs the batch again: only
+/// receipts are inserted, so another instance applied the same idempotency key meanwhile, and the
+/// next attempt sees it and skips that report.
+struct BatchError(sqlx::Error);
+
+impl crate::db::retry::Conflict for BatchError {
+    fn is_conflict(&self) -> bool {
+        crate::db::retry::is_conflict(&self.0) || crate::db::is_unique_violation(&self.0)
+    }
+}
+
 /// Users seen to exist are remembered, so steady traffic costs no existence query. (A user
 /// deleted since is still skipped by the `UPDATE` itself.)
 async fn known_users(
@@ -399,7 +410,11 @@ async fn flush(
     // On a Galera cluster, instances on other nodes update the same user rows at the same moment:
     // the batch certified second is aborted whole (1213) and simply runs again.
     let batch = &batch;
-    let result = crate::db::retry("traffic", move || batch.apply(db, marker)).await;
+    let result = crate::db::retry("traffic", move || async move {
+        batch.apply(db, marker).await.map_err(BatchError)
+    })
+    .await
+    .map_err(|e| e.0);
     if let Some(stats) = stats {
         let mut stats = stats.lock().expect("stats lock");
         match (&result, taken) {
