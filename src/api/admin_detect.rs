@@ -27,6 +27,7 @@ type Env<T> = ApiResult<Json<Envelope<T>>>;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RuleQuery {
     /// id (default), name or type.
+    #[param(value_type = Option<crate::service::doc::RuleSort>, inline)]
     pub sort: Option<String>,
     /// asc (default) or desc.
     #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
@@ -96,11 +97,11 @@ async fn delete_rule(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct HitQuery {
-    #[param(minimum = 1)]
+    #[param(minimum = 0)]
     pub user_id: Option<i64>,
-    #[param(minimum = 1)]
+    #[param(minimum = 0)]
     pub node_id: Option<i64>,
-    #[param(minimum = 1)]
+    #[param(minimum = 0)]
     pub rule_id: Option<i64>,
     pub page: Option<i64>,
     /// At most 200.

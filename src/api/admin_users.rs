@@ -38,6 +38,7 @@ pub struct UserQuery {
     pub q: String,
     /// id (default), email, user_name, reg_date, class, class_expire, expire_in, money, traffic,
     /// transfer_enable, port, last_used.
+    #[param(value_type = Option<crate::service::doc::UserSort>, inline)]
     pub sort: Option<String>,
     /// asc or desc (default).
     #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]

@@ -26,6 +26,7 @@ pub struct InviterQuery {
     /// Last day counted, `YYYY-MM-DD` (UTC, inclusive); default: today.
     pub to: Option<String>,
     /// `invited` (default), `commission`, `paybacks`, `user_id` or `invite_num`.
+    #[param(value_type = Option<crate::service::doc::InviteSort>, inline)]
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
     #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]
@@ -73,6 +74,7 @@ pub struct CommissionQuery {
     /// Last day, inclusive; default: today.
     pub to: Option<String>,
     /// `id` (default), `datetime`, `ref_get` or `total`.
+    #[param(value_type = Option<crate::service::doc::CommissionSort>, inline)]
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
     #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]

@@ -298,6 +298,7 @@ pub struct MailListQuery {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     /// `id` (default), `created_at`, `recipients` or `subject`.
+    #[param(value_type = Option<crate::service::doc::MailSort>, inline)]
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
     #[param(value_type = Option<crate::service::doc::SortOrder>, inline)]

@@ -30,7 +30,7 @@ pub struct PlanBody {
     pub content: Map<String, Value>,
     /// Days; 0 = no automatic renewal.
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 3650)]
     pub auto_renew: i64,
     /// 1 = a purchase resets the traffic used, 0 = keeps it.
     #[serde(default)]

@@ -31,3 +31,61 @@ pub enum MailSegment {
     Class,
     NodeGroup,
 }
+
+/// Sort keys of the audit rules.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RuleSort {
+    Id,
+    Name,
+    Type,
+}
+
+/// Sort keys of the user list.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum UserSort {
+    Id,
+    Email,
+    UserName,
+    RegDate,
+    Class,
+    ClassExpire,
+    ExpireIn,
+    Money,
+    Traffic,
+    TransferEnable,
+    Port,
+    LastUsed,
+}
+
+/// Sort keys of the invite codes.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum InviteSort {
+    Invited,
+    Commission,
+    Paybacks,
+    UserId,
+    InviteNum,
+}
+
+/// Sort keys of the commissions.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CommissionSort {
+    Id,
+    Datetime,
+    RefGet,
+    Total,
+}
+
+/// Sort keys of the mass e-mails.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum MailSort {
+    Id,
+    CreatedAt,
+    Recipients,
+    Subject,
+}
