@@ -40,8 +40,10 @@ pub struct MailRequest {
     /// For `node_group`: 0–10000.
     pub node_group: Option<i64>,
     /// One line, 1–200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\r\n]*\S[^\r\n]*$")]
     pub subject: String,
     /// Plain text, 1–20,000 characters.
+    #[schema(max_length = 20000, pattern = r"\S")]
     pub body: String,
     /// Count and preview only; nothing is sent or recorded.
     #[serde(default)]
