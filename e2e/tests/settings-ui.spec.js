@@ -42,6 +42,10 @@ for (const [device, viewport] of [['desktop', { width: 1366, height: 768 }], ['p
       await put(request, 'notify_limit_mode', 'false');
       await put(request, 'keep_connect', '0');
       await put(request, 'payment_gateway', '[]');
+      // A gateway is enabled only with its required settings filled in.
+      for (const item of ['epay_url', 'epay_pid', 'epay_key', 'f2f_pay_app_id', 'f2f_pay_private_key', 'f2f_pay_public_key']) {
+        await put(request, item, 'https://pay.example.com/');
+      }
       await login(page, request, 'en');
       await page.goto('/#/admin/settings');
       await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
