@@ -28,6 +28,8 @@ export SPANEL_LISTEN="127.0.0.1:$PORT"
 export SPANEL_BASE_URL="http://127.0.0.1:$PORT"
 export SPANEL_DEBUG=true
 export SPANEL_JOBS_ENABLED=false
+# Every spec signs up from 127.0.0.1: the per-address sign-up limit is tested in tests/hardening.rs.
+export SPANEL_REGISTER_IP_PER_HOUR=0
 export SPANEL_LOG=warn
 export SPANEL_MU_KEY=e2e-node-key
 export SPANEL_URL="$SPANEL_BASE_URL"

@@ -23,12 +23,12 @@ pub struct InviterQuery {
     pub q: String,
     /// First day counted for commissions, `YYYY-MM-DD` (UTC); default: all time.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub from: Option<String>,
     /// Last day counted, `YYYY-MM-DD` (UTC, inclusive); default: today.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub to: Option<String>,
     /// `invited` (default), `commission`, `paybacks`, `user_id` or `invite_num`.
@@ -77,12 +77,12 @@ pub struct CommissionQuery {
     pub payer: Option<i64>,
     /// First day, `YYYY-MM-DD` (UTC); default: all time.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub from: Option<String>,
     /// Last day, inclusive; default: today.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub to: Option<String>,
     /// `id` (default), `datetime`, `ref_get` or `total`.
@@ -133,12 +133,12 @@ pub struct PeriodQuery {
     pub period: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC); default: 29 days before `to`.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub from: Option<String>,
     /// Last day, inclusive; default: today. At most 1,100 days in all.
     #[param(
-        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
     )]
     pub to: Option<String>,
 }

@@ -41,13 +41,14 @@ view! {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeInput {
-    #[schema(max_length = 128, pattern = r"\S")]
+    /// Not blank (U+0085 counts as a space, as the server trims it).
+    #[schema(max_length = 128, pattern = r"[^\s\x85]")]
     pub name: String,
     /// SSPanel node type (e.g. 1 = Shadowsocks, 11 = V2Ray, 14 = Trojan).
     #[serde(rename = "type")]
     #[schema(minimum = 0, maximum = 999)]
     pub node_type: i64,
-    #[schema(max_length = 512, pattern = r"\S")]
+    #[schema(max_length = 512, pattern = r"[^\s\x85]")]
     pub server: String,
     /// A JSON object (as JSON, not a string).
     #[serde(default)]
