@@ -181,7 +181,7 @@ pub struct RefundBody {
     /// the whole price when absent.
     #[schema(pattern = r"^[0-9]{1,10}(\.[0-9]{1,2})?$")]
     pub amount: Option<String>,
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 
@@ -271,7 +271,7 @@ async fn get_ticket(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
-    #[schema(max_length = 20000, pattern = r"\S")]
+    #[schema(max_length = 20000, pattern = r"[^\s\x85]")]
     pub content: String,
 }
 

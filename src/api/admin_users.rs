@@ -115,7 +115,7 @@ async fn edit_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EnableBody {
     pub enable: bool,
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 
@@ -137,7 +137,7 @@ pub struct BanBody {
     /// How long, in minutes (SSPanel's manual ban, at most 10 years); the `detect_ban` job lifts it.
     #[schema(minimum = 1, maximum = 5270400)]
     pub minutes: i64,
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 
@@ -160,7 +160,7 @@ pub struct PasswordBody {
     /// The new password; generated when absent.
     #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 
@@ -184,7 +184,7 @@ async fn reset_password(
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReasonBody {
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 

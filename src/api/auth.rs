@@ -74,7 +74,7 @@ async fn register(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
-    #[schema(pattern = r"\S")]
+    #[schema(pattern = r"[^\s\x85]")]
     pub email: String,
     #[schema(min_length = 1)]
     pub password: String,

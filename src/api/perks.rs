@@ -38,7 +38,7 @@ async fn check_in(State(app): State<AppState>, user: CurrentUser) -> Env<CheckIn
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
-    #[schema(pattern = r"\S")]
+    #[schema(pattern = r"[^\s\x85]")]
     pub code: String,
 }
 

@@ -115,7 +115,7 @@ async fn forgot_password(
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
     /// The token of the e-mailed link.
-    #[schema(max_length = 128, pattern = r"\S")]
+    #[schema(max_length = 128, pattern = r"[^\s\x85]")]
     pub token: String,
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
@@ -257,7 +257,7 @@ async fn admin_user_logins(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: String,
 }
 

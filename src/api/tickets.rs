@@ -21,15 +21,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OpenBody {
-    #[schema(max_length = 200, pattern = r"\S")]
+    #[schema(max_length = 200, pattern = r"[^\s\x85]")]
     pub title: String,
-    #[schema(max_length = 20000, pattern = r"\S")]
+    #[schema(max_length = 20000, pattern = r"[^\s\x85]")]
     pub content: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
-    #[schema(max_length = 20000, pattern = r"\S")]
+    #[schema(max_length = 20000, pattern = r"[^\s\x85]")]
     pub content: String,
 }
 

@@ -44,7 +44,7 @@ impl From<RuleRow> for DetectRule {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
-    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 128, pattern = r"[^\s\x85]")]
     pub name: String,
     #[serde(default)]
     pub text: String,

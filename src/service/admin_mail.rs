@@ -43,7 +43,7 @@ pub struct MailRequest {
     #[schema(max_length = 200, pattern = r"^[^\r\n]*\S[^\r\n]*$")]
     pub subject: String,
     /// Plain text, 1–20,000 characters.
-    #[schema(max_length = 20000, pattern = r"\S")]
+    #[schema(max_length = 20000, pattern = r"[^\s\x85]")]
     pub body: String,
     /// Count and preview only; nothing is sent or recorded.
     #[serde(default)]

@@ -20,7 +20,7 @@ use crate::service::shop::{plan_view, PlanView};
 /// A plan as an administrator writes it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanBody {
-    #[schema(max_length = 512, pattern = r"\S")]
+    #[schema(max_length = 512, pattern = r"[^\s\x85]")]
     pub name: String,
     /// An amount with at most two decimals, as a string or a number.
     #[schema(value_type = String, example = "10.00")]

@@ -152,7 +152,7 @@ pub async fn get_user(app: &App, id: i64) -> ServiceResult<AdminUserView> {
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     /// Why; kept in the admin log (required to edit, optional to create).
-    #[schema(max_length = 500, pattern = r"\S")]
+    #[schema(max_length = 500, pattern = r"[^\s\x85]")]
     pub reason: Option<String>,
     pub email: Option<String>,
     /// Create only: the password; generated and returned once when absent.
