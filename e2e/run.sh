@@ -28,8 +28,11 @@ export SPANEL_LISTEN="127.0.0.1:$PORT"
 export SPANEL_BASE_URL="http://127.0.0.1:$PORT"
 export SPANEL_DEBUG=true
 export SPANEL_JOBS_ENABLED=false
-# Every spec signs up from 127.0.0.1: the per-address sign-up limit is tested in tests/hardening.rs.
+# Every spec signs up and logs in from 127.0.0.1, in parallel: the per-address limits on sign-ups and
+# logins have their own tests (tests/hardening.rs), so here they must not depend on the suite's pace.
 export SPANEL_REGISTER_IP_PER_HOUR=0
+export SPANEL_LOGIN_IP_PER_MINUTE=100000
+export SPANEL_LOGIN_IP_FAILURES=100000
 export SPANEL_LOG=warn
 export SPANEL_MU_KEY=e2e-node-key
 export SPANEL_URL="$SPANEL_BASE_URL"
