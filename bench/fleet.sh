@@ -4,7 +4,7 @@
 # server's PID (CPU, RSS), stops it. Figures go to the terminal and bench/results/.
 #
 #   bench/fleet.sh                                    # spanel, 100,000 users, 1,000 nodes, 3 cycles of 60 s
-#   SPEED=10 CYCLES=5 bench/fleet.sh                  # ten times the rate (6-s cycles)
+#   SPEED=10 CYCLES=5 PROCS=2 bench/fleet.sh          # ten times the rate (6-s cycles), 2 client processes
 #   SERVER=yardstick FLAVOUR=seed USERS=10000 NODES=100 bench/fleet.sh
 #   SKIP_SEED=1 bench/fleet.sh                        # reuse the seeded database (traffic already added)
 # Needs the virtualenv of ../shared/bench/requirements.txt (VENV, default /work/venv-bench).
@@ -24,6 +24,7 @@ NODES="${NODES:-1000}"
 CYCLES="${CYCLES:-3}"
 SPEED="${SPEED:-1}"
 ACTIVE="${ACTIVE:-30}"
+PROCS="${PROCS:-1}"
 SOCK="${DB_SOCKET:-/run/mysqld/mysqld.sock}"
 KEY="bench-mu-key"
 OUT="${OUT:-$HERE/results/fleet-$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -50,5 +51,5 @@ for _ in $(seq 1 300); do
 done
 echo "$SERVER on :$port (pid $PID), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" "$HERE/fleet.py" run --url "http://127.0.0.1:$port" --db "$DB" --socket "$SOCK" --key "$KEY" \
-  --flavour "$FLAVOUR" --nodes "$NODES" --cycles "$CYCLES" --speed "$SPEED" --active "$ACTIVE" \
+  --flavour "$FLAVOUR" --nodes "$NODES" --cycles "$CYCLES" --speed "$SPEED" --active "$ACTIVE" --procs "$PROCS" \
   --pid "$PID" --json-out "$OUT/$SERVER-$FLAVOUR.json" | tee "$OUT/$SERVER-$FLAVOUR.txt"

@@ -1,7 +1,7 @@
 //! The users-list cache a fleet relies on, through real HTTP on SQLite and MariaDB: changes show
 //! within the refresh period without anyone clearing the cache, usage counters alone do not move
-//! the ETag, device counts follow `alive_ip` rows from any writer, and pruning goes in bounded id
-//! ranges.
+//! the ETag, device counts follow `alive_ip` rows from any writer, heartbeats of simultaneous polls
+//! are stored before each answer, and pruning goes in bounded id ranges.
 
 mod common;
 
@@ -159,6 +159,43 @@ async fn device_counts_follow_alive_ip(backend: Backend) {
     poll_until(&app, node, |b| b["data"][0]["alive_ip"] == 3).await;
 }
 
+/// 40 nodes poll at once (their heartbeats go to the database together): each answer comes after
+/// its own node's heartbeat is stored, and a later heartbeat is never moved back.
+async fn simultaneous_polls_store_every_heartbeat(backend: Backend) {
+    let app = spawn(backend).await;
+    add_users(&app, "h", 1).await;
+    let mut nodes = Vec::new();
+    for _ in 0..40 {
+        nodes.push(add_node(&app, 11).await);
+    }
+    let future = chrono::Utc::now().timestamp() + 3600;
+    app.exec(&format!(
+        "UPDATE node SET node_heartbeat = {future} WHERE id = {}",
+        nodes[0]
+    ))
+    .await;
+    let before = chrono::Utc::now().timestamp();
+    let polls = nodes.iter().map(|node| {
+        let app = &app;
+        async move {
+            let (status, _, _) = poll(app, *node, None).await;
+            assert_eq!(status, StatusCode::OK);
+            app.scalar_i64(&format!(
+                "SELECT node_heartbeat FROM node WHERE id = {node}"
+            ))
+            .await
+        }
+    });
+    let beats = futures::future::join_all(polls).await;
+    assert_eq!(beats[0], future);
+    for beat in &beats[1..] {
+        assert!(
+            *beat >= before,
+            "heartbeat {beat} not stored before the answer"
+        );
+    }
+}
+
 async fn pruning_goes_in_id_ranges(backend: Backend) {
     use spanel::db::node::{first_id_since, prune_by_id, TIME_ORDERED};
     let app = spawn(backend).await;
@@ -210,5 +247,6 @@ both_backends!(
     changes_show_without_clearing,
     usage_alone_keeps_the_etag,
     device_counts_follow_alive_ip,
+    simultaneous_polls_store_every_heartbeat,
     pruning_goes_in_id_ranges,
 );

@@ -251,15 +251,28 @@ pub async fn prune_by_id(
     Ok(deleted)
 }
 
-pub async fn touch_heartbeat(db: &Db, node_id: i64, now: i64) -> sqlx::Result<()> {
-    on_db!(db, |p| sqlx::query(
-        "UPDATE `node` SET `node_heartbeat` = ? WHERE `id` = ?"
-    )
-    .bind(now)
-    .bind(node_id)
-    .execute(p)
-    .await
-    .map(Done::from))?;
+/// Stores heartbeats, (node id, unix time) pairs, in one statement per distinct time (they are
+/// usually all the same second) and at most 500 nodes; a heartbeat never moves back.
+pub async fn touch_heartbeats(db: &Db, beats: &[(i64, i64)]) -> sqlx::Result<()> {
+    let mut by_time: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (node, at) in beats {
+        by_time.entry(*at).or_default().push(*node);
+    }
+    for (at, nodes) in by_time {
+        for chunk in nodes.chunks(500) {
+            let sql = format!(
+                "UPDATE `node` SET `node_heartbeat` = ? WHERE `node_heartbeat` < ? AND `id` IN ({})",
+                placeholders(chunk.len())
+            );
+            on_db!(db, |p| {
+                let mut q = sqlx::query(&sql).bind(at).bind(at);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(p).await.map(Done::from)
+            })?;
+        }
+    }
     Ok(())
 }
 

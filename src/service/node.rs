@@ -37,12 +37,52 @@ pub use crate::service::user_lists::{Flavour, Rendered};
 
 /// In-process caches of the node API, so a fleet polling every minute (mostly answered 304) costs
 /// little database work: users lists (see `user_lists`), node rows for `node_list_cache_secs`, and
-/// a node's heartbeat written at most every few seconds.
+/// a node's heartbeat written at most every few seconds, in one statement with the heartbeats of
+/// the polls that arrive meanwhile.
 #[derive(Default)]
 pub struct ListCache {
     pub lists: crate::service::user_lists::UserLists,
     nodes: Mutex<HashMap<i64, (Instant, NodeRow)>>,
     beats: Mutex<HashMap<i64, i64>>,
+    batch: BeatBatch,
+}
+
+/// Group commit of heartbeats: a poll queues its node's beat and waits until a write that holds it
+/// is committed. The first waiter writes every beat queued so far in one statement; the polls that
+/// queue meanwhile go together in the next. So a poll still answers after its heartbeat is stored,
+/// and a fleet's polls cost a few writes a second, not one each.
+#[derive(Default)]
+struct BeatBatch {
+    /// The beats not yet taken by a write, and the number of the write that will take them.
+    queued: std::sync::Mutex<(Vec<(i64, i64)>, u64)>,
+    /// Held by the write under way; the number of the last write and its error, if any.
+    written: Mutex<(u64, Option<String>)>,
+}
+
+impl BeatBatch {
+    async fn beat(&self, db: &crate::db::Db, node_id: i64, now: i64) -> Result<(), NodeError> {
+        let mine = {
+            let mut q = self.queued.lock().expect("lock");
+            q.0.push((node_id, now));
+            q.1 + 1
+        };
+        let mut written = self.written.lock().await;
+        if written.0 < mine {
+            let beats = {
+                let mut q = self.queued.lock().expect("lock");
+                q.1 += 1;
+                std::mem::take(&mut q.0)
+            };
+            let result = sql::touch_heartbeats(db, &beats)
+                .await
+                .map_err(NodeError::from);
+            *written = (mine, result.err().map(|e| e.to_string()));
+        }
+        match &written.1 {
+            Some(e) => Err(NodeError::Unavailable(e.clone())),
+            None => Ok(()),
+        }
+    }
 }
 
 impl ListCache {
@@ -110,8 +150,7 @@ async fn heartbeat_poll(app: &App, node_id: i64, now: i64) -> Result<(), NodeErr
         }
         beats.insert(node_id, now);
     }
-    sql::touch_heartbeat(&app.db, node_id, now).await?;
-    Ok(())
+    app.node_lists.batch.beat(&app.db, node_id, now).await
 }
 
 /// The users `node_id` serves, rendered for `flavour`; the poll counts as a heartbeat.
@@ -165,7 +204,7 @@ pub async fn heartbeat(app: &App, node_id: i64, uptime: f64, load: &str) -> Resu
         ));
     }
     let now = chrono::Utc::now().timestamp();
-    sql::touch_heartbeat(&app.db, node_id, now).await?;
+    app.node_lists.batch.beat(&app.db, node_id, now).await?;
     sql::insert_node_info(&app.db, node_id, uptime, load, now).await?;
     Ok(())
 }

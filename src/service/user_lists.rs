@@ -13,9 +13,10 @@
 //!   `USAGE_SHOWN_SECS` boundary: traffic reports do not change every list's ETag every refresh.
 //! - Device counts: `alive_ip` has only its primary key, so the snapshot never counts over the
 //!   table. It reads the rows added since its last read by id (the auto-increment follows time),
-//!   keeps the last time each (user, IP) was seen, and counts those within 5 minutes. Lists show
-//!   the count only for users with a device limit (as SSPanel-UIM does), so connections of
-//!   unlimited users do not change the lists.
+//!   keeps the last time each (user, IP) was seen, and counts those within 5 minutes. Every user
+//!   shows the count (the contract's global device count: a node may enforce its own device limit
+//!   on users without one), so a list changes when any member's count does; a changed list is
+//!   rendered once per snapshot, never per poll.
 //! - Ahead of the polls: a new snapshot is published only after every list polled recently has
 //!   been checked against it (and re-rendered if its content changed), one list at a time on a
 //!   blocking thread; polls then find their list ready.
@@ -121,6 +122,9 @@ struct SnapUser {
 struct Snapshot {
     /// Increases with every load: a list already checked against this snapshot is not checked again.
     version: u64,
+    /// The `clear` epoch its reads began in: a load under way when the cache was cleared does not
+    /// answer the polls that must see the change.
+    epoch: u64,
     /// When its database reads began: what it shows is at least this recent.
     read_at: Instant,
     users: Vec<SnapUser>,
@@ -200,6 +204,8 @@ pub struct UserLists {
     loading: Mutex<()>,
     reloading: AtomicBool,
     versions: AtomicU64,
+    /// Increases with every `clear`.
+    epoch: AtomicU64,
     alive: Mutex<AliveTracker>,
     rendered: Mutex<HashMap<ListKey, Entry>>,
     /// One render at a time per list.
@@ -216,6 +222,7 @@ impl Default for UserLists {
             loading: Default::default(),
             reloading: Default::default(),
             versions: Default::default(),
+            epoch: Default::default(),
             alive: Default::default(),
             rendered: Default::default(),
             rendering: Default::default(),
@@ -261,12 +268,18 @@ impl UserLists {
     /// Forgets everything: the next poll waits for a fresh snapshot (after an operator change that
     /// must show at once, and in tests).
     pub async fn clear(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         *self.snapshot.write().expect("lock") = None;
         self.rendered.lock().await.clear();
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
         self.snapshot.read().expect("lock").clone()
+    }
+
+    /// Whether `s` may answer a poll now: read recently, and since the last `clear`.
+    fn fresh(&self, s: &Snapshot) -> bool {
+        s.read_at.elapsed() < FRESH_ENOUGH && s.epoch == self.epoch.load(Ordering::Acquire)
     }
 
     /// The snapshot to answer from: the current one, starting a background reload when it is
@@ -289,16 +302,13 @@ impl UserLists {
                         .store(false, Ordering::Release);
                 });
             }
-            if s.read_at.elapsed() < FRESH_ENOUGH {
+            if self.fresh(&s) {
                 return Ok(s);
             }
         }
         // Cold, or too old to answer from (no poll for a while): wait for a fresh snapshot.
         let _one = self.loading.lock().await;
-        if let Some(s) = self
-            .current()
-            .filter(|s| s.read_at.elapsed() < FRESH_ENOUGH)
-        {
+        if let Some(s) = self.current().filter(|s| self.fresh(s)) {
             return Ok(s);
         }
         self.load_locked(app).await
@@ -311,6 +321,7 @@ impl UserLists {
 
     async fn load_locked(&self, app: &App) -> sqlx::Result<Arc<Snapshot>> {
         let read_at = Instant::now();
+        let epoch = self.epoch.load(Ordering::Acquire);
         let now = chrono::Utc::now().timestamp();
         let users = load_users(app).await?;
         let alive = self.alive.lock().await.refresh(app, now).await?;
@@ -329,6 +340,7 @@ impl UserLists {
         let version = self.versions.fetch_add(1, Ordering::AcqRel) + 1;
         let snap = Arc::new(Snapshot {
             version,
+            epoch,
             read_at,
             users,
             alive,
@@ -575,8 +587,7 @@ fn shows_usage(key: &ListKey) -> bool {
 impl Snapshot {
     /// The device count `user`'s entries show.
     fn alive_of(&self, user: &ListableUser) -> i64 {
-        let count = self.alive.get(&user.row.id).copied().unwrap_or(0);
-        rules::shown_alive_ip(user.row.node_connector, count)
+        self.alive.get(&user.row.id).copied().unwrap_or(0)
     }
 }
 

@@ -327,18 +327,6 @@ pub struct ModMuUser<'a> {
     pub uuid: Option<&'a str>,
 }
 
-/// The device count a list shows for a user seen from `alive_ip` distinct IPs: the count when the
-/// user has a device limit, 0 otherwise — as SSPanel-UIM's own lists do. Node clients read the count
-/// only to enforce a device limit, and a count that changes with every connection would change
-/// every list's ETag.
-pub fn shown_alive_ip(node_connector: i64, alive_ip: i64) -> i64 {
-    if node_connector != 0 {
-        alive_ip
-    } else {
-        0
-    }
-}
-
 /// The typed `/mod_mu/users` entry (see `mod_mu_user`).
 pub fn mod_mu_entry<'a>(
     sort: i64,
@@ -355,7 +343,7 @@ pub fn mod_mu_entry<'a>(
         speed_limit = Value::from(1);
     }
     let mut o = ModMuUser {
-        alive_ip: shown_alive_ip(user.node_connector, alive_ip),
+        alive_ip,
         d: None,
         enable: None,
         forbidden_ip: None,
@@ -453,7 +441,7 @@ pub fn seed_user(user: &NodeUserRow, alive_ip: i64) -> SeedUser<'_> {
         is_multi_user: user.is_multi_user,
         forbidden_ip: s(&user.forbidden_ip),
         forbidden_port: s(&user.forbidden_port),
-        alive_ip: shown_alive_ip(user.node_connector, alive_ip),
+        alive_ip,
     }
 }
 
@@ -697,14 +685,16 @@ mod tests {
     }
 
     #[test]
-    fn device_counts_show_for_limited_users_only() {
+    fn device_counts_show_for_every_user() {
+        // The contract's global device count: also for users without a device limit (a node's
+        // own device-limit setting applies to them).
         let mut u = user();
-        assert_eq!(mod_mu_user(11, "", &u, 2, false).unwrap()["alive_ip"], 2);
-        assert_eq!(seed_user(&u, 2).alive_ip, 2);
-        u.node_connector = 0;
-        assert_eq!(mod_mu_user(11, "", &u, 2, false).unwrap()["alive_ip"], 0);
-        assert_eq!(mod_mu_user(0, "", &u, 2, false).unwrap()["alive_ip"], 0);
-        assert_eq!(seed_user(&u, 2).alive_ip, 0);
+        for limit in [3, 0] {
+            u.node_connector = limit;
+            assert_eq!(mod_mu_user(11, "", &u, 2, false).unwrap()["alive_ip"], 2);
+            assert_eq!(mod_mu_user(0, "", &u, 2, false).unwrap()["alive_ip"], 2);
+            assert_eq!(seed_user(&u, 2).alive_ip, 2);
+        }
     }
 
     #[test]
