@@ -470,7 +470,7 @@ async fn report_top_users(
 ) -> ApiResult<Response> {
     let csv_out = wants_csv(&f)?;
     let (from, to) = reports::range(r.from, r.to, now())?;
-    let top = reports::top_users(&app, from, to, q.page, q.per_page.or(q.limit)).await?;
+    let top = reports::top_users(&app, (from, to), q.page, q.per_page.or(q.limit), now()).await?;
     if csv_out {
         let rows: Vec<Vec<String>> = top
             .items
