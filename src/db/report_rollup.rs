@@ -24,10 +24,7 @@ pub type State = (i64, i64, i64);
 
 /// Whole cents of an amount (money columns have two decimals).
 pub fn cents(m: DbMoney) -> i64 {
-    (m.0 .0 * Decimal::from(100))
-        .round()
-        .to_i64()
-        .unwrap_or(0)
+    (m.0 .0 * Decimal::from(100)).round().to_i64().unwrap_or(0)
 }
 
 async fn exec(tx: &mut Tx, sql: &str, binds: &[i64]) -> sqlx::Result<u64> {
@@ -57,8 +54,10 @@ pub async fn state(tx: &mut Tx, name: &str, lock: bool) -> sqlx::Result<Option<S
         "SELECT `mark`, `target`, `pos` FROM `spanel_report_state` WHERE `name` = ?{}",
         if lock { tx.for_update() } else { "" }
     );
-    let row: Option<(Int, Int, Int)> =
-        on_tx!(tx, |c| sqlx::query_as(&sql).bind(name).fetch_optional(c).await)?;
+    let row: Option<(Int, Int, Int)> = on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(name)
+        .fetch_optional(c)
+        .await)?;
     Ok(row.map(|(m, t, p)| (m.0, t.0, p.0)))
 }
 
@@ -90,7 +89,9 @@ pub async fn set_state(
     new: State,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done = on_tx!(tx, |c| sqlx::query(
+    let done =
+        on_tx!(tx, |c| {
+            sqlx::query(
         "UPDATE `spanel_report_state` SET `mark` = ?, `target` = ?, `pos` = ?, `updated_at` = ? \
          WHERE `name` = ? AND `mark` = ? AND `target` = ? AND `pos` = ?"
     )
@@ -104,7 +105,8 @@ pub async fn set_state(
     .bind(old.2)
     .execute(c)
     .await
-    .map(Done::from))?;
+    .map(Done::from)
+        })?;
     Ok(done.rows == 1)
 }
 
@@ -198,11 +200,44 @@ pub async fn rebuild_top(
     exec(tx, &sql, &[span, lo, hi, from_day]).await
 }
 
+/// Takes the days `[from_day, to_day)` out of the totals of window `span` for users `[lo, hi)`, as
+/// the window's first day moves from `from_day` to `to_day`: per total, a primary-key range of
+/// `spanel_traffic_daily` (cheaper than [`rebuild_top`], which reads every kept day of each user).
+pub async fn shift_top(
+    tx: &mut Tx,
+    span: i64,
+    (from_day, to_day): (i64, i64),
+    (lo, hi): (i64, i64),
+) -> sqlx::Result<u64> {
+    let gone = "(SELECT COALESCE(SUM(d.`u` + d.`d`), 0) FROM `spanel_traffic_daily` d \
+                WHERE d.`user_id` = `spanel_traffic_top`.`user_id` AND d.`day` >= ? AND d.`day` < ?)";
+    let sql = format!(
+        "UPDATE `spanel_traffic_top` SET `bytes` = CASE WHEN `bytes` > {gone} \
+         THEN `bytes` - {gone} ELSE 0 END WHERE `span` = ? AND `user_id` >= ? AND `user_id` < ?"
+    );
+    let n = exec(
+        tx,
+        &sql,
+        &[from_day, to_day, from_day, to_day, span, lo, hi],
+    )
+    .await?;
+    exec(
+        tx,
+        "DELETE FROM `spanel_traffic_top` WHERE `span` = ? AND `user_id` >= ? AND `user_id` < ? \
+         AND `bytes` = 0",
+        &[span, lo, hi],
+    )
+    .await?;
+    Ok(n)
+}
+
 /// The highest user id with per-day traffic (0 when none).
 pub async fn max_daily_user(tx: &mut Tx) -> sqlx::Result<i64> {
-    Ok(scalar(tx, "SELECT MAX(`user_id`) FROM `spanel_traffic_daily`", &[])
-        .await?
-        .unwrap_or(0))
+    Ok(
+        scalar(tx, "SELECT MAX(`user_id`) FROM `spanel_traffic_daily`", &[])
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 /// A page of window `span`'s totals, most bytes first (ties: the higher user id first), read in
@@ -327,8 +362,15 @@ pub async fn users_after(
         .into_iter()
         .map(|(i, d)| {
             let at = d.and_then(|d| {
-                let d = d.get(..19).unwrap_or(&d).to_string();
-                NaiveDateTime::parse_from_str(&d, "%Y-%m-%d %H:%M:%S").ok()
+                let d = d.trim();
+                let whole = d.get(..19).unwrap_or(d);
+                NaiveDateTime::parse_from_str(whole, "%Y-%m-%d %H:%M:%S")
+                    .or_else(|_| NaiveDateTime::parse_from_str(whole, "%Y-%m-%dT%H:%M:%S"))
+                    .ok()
+                    .or_else(|| {
+                        let date = NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok()?;
+                        Some(date.and_time(chrono::NaiveTime::MIN))
+                    })
             });
             (i.0, at)
         })
@@ -610,13 +652,16 @@ pub async fn users_tail(
     after: i64,
     from: NaiveDateTime,
 ) -> sqlx::Result<Vec<(NaiveDate, i64)>> {
-    let rows: Vec<(NaiveDate, Int)> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<(NaiveDate, Int)> =
+        on_tx!(tx, |c| {
+            sqlx::query_as(
         "SELECT DATE(`reg_date`) AS `p`, COUNT(*) FROM `user` WHERE `id` > ? AND `reg_date` >= ? \
          GROUP BY DATE(`reg_date`) ORDER BY `p`"
     )
     .bind(after)
     .bind(from)
     .fetch_all(c)
-    .await)?;
+    .await
+        })?;
     Ok(rows.into_iter().map(|(d, n)| (d, n.0)).collect())
 }

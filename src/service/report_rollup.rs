@@ -7,10 +7,12 @@
 //! from N days before today through today), `spanel_traffic_top` holds every user's bytes of
 //! `spanel_traffic_daily` from the window's first day on; the report reads the page in key order.
 //! The hourly roll-up adds each finished hour to every window in its own transaction. When the day
-//! changes, the window's first day moves: its rows are recomputed from `spanel_traffic_daily` for
-//! `USER_BATCH` users at a time (state `top:N`: `mark` = the first day the whole window is correct
-//! for, -1 before its first build; `target` = the first day being built; `pos` = the next user id
-//! to rebuild, users below it already count from `target`). Until `mark` = `target` again (a few
+//! changes, the window's first day moves, `USER_BATCH` users at a time: the days that left are
+//! taken out of each total (or, for a first build or a jump of more than `SHIFT_DAYS`, the totals
+//! are recomputed from `spanel_traffic_daily`). State `top:N`: `mark` = the first day the whole
+//! window counts from, -1 when unknown (before its first build); `target` = the first day it is
+//! moving to; `pos` = the next user id to move, users below it already count from `target` (the
+//! roll-up adds an hour to a user's total by that rule). Until `mark` = `target` again (a few
 //! minutes after midnight UTC) and for any other range, the report sums `spanel_traffic_daily`
 //! directly, whose cost grows with users × days (ranges are at most 366 days, and per-day rows are
 //! kept 92 days).
@@ -53,6 +55,8 @@ const DAY: i64 = 86_400;
 const BATCH: i64 = 5_000;
 /// Users whose window totals are recomputed per transaction.
 const USER_BATCH: i64 = 5_000;
+/// A window moved by at most this many days takes them out instead of being rebuilt.
+const SHIFT_DAYS: i64 = 7;
 /// `user_hourly_usage` ids back-filled per transaction.
 const BACKFILL_IDS: i64 = 20_000;
 /// Seconds a new row stays past the watermark (rows become visible in commit order, not id order).
@@ -157,8 +161,10 @@ async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Result<O
         return Ok(None);
     };
     if target != want {
-        // A new day (or a first build): every user is recomputed from the first.
-        rr::set_state(&mut tx, &name, st, (mark, want, 0), now).await?;
+        // A new day: every user moves, from the first. A move cut short by the next day leaves
+        // users at two different first days: those are rebuilt whole (`mark` -1).
+        let from = if mark == target { mark } else { -1 };
+        rr::set_state(&mut tx, &name, st, (from, want, 0), now).await?;
         tx.commit().await?;
         return Ok(Some(0));
     }
@@ -169,7 +175,12 @@ async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Result<O
     let max = rr::max_daily_user(&mut tx).await?;
     let last = pos + USER_BATCH > max;
     let hi = if last { i64::MAX } else { pos + USER_BATCH };
-    let n = rr::rebuild_top(&mut tx, span, target, (pos, hi)).await?;
+    // Moving a built window by a few days takes those days out; anything else is rebuilt.
+    let n = if mark >= 0 && mark < target && target - mark <= SHIFT_DAYS * DAY {
+        rr::shift_top(&mut tx, span, (mark, target), (pos, hi)).await?
+    } else {
+        rr::rebuild_top(&mut tx, span, target, (pos, hi)).await?
+    };
     let next = if last {
         (target, target, 0)
     } else {
@@ -204,9 +215,13 @@ async fn backfill(app: &App, now: i64, deadline: Instant) -> anyhow::Result<u64>
             Some(_) => None,
             // Bisected on the primary key before the first batch (outside any transaction).
             None => Some(
-                crate::db::node::first_id_since(&app.db, ("user_hourly_usage", "datetime"), horizon)
-                    .await?
-                    .0,
+                crate::db::node::first_id_since(
+                    &app.db,
+                    ("user_hourly_usage", "datetime"),
+                    horizon,
+                )
+                .await?
+                .0,
             ),
         }
     };
@@ -268,8 +283,10 @@ async fn charts(app: &App, now: i64, deadline: Instant) -> anyhow::Result<u64> {
             all
         };
         if caught_up {
-            crate::db::retry("report_rollup", || switch_generation(app, active, building, now))
-                .await?;
+            crate::db::retry("report_rollup", || {
+                switch_generation(app, active, building, now)
+            })
+            .await?;
             tracing::info!(generation = building, "chart aggregates regenerated");
         }
     }
@@ -353,7 +370,9 @@ async fn fold_step(app: &App, gen: i64, source: Source, now: i64) -> anyhow::Res
         Source::Paylist => {
             let mut payers = Vec::new();
             let mut pending = Vec::new();
-            for (id, user, cents, status, created) in rr::paylist_after(&mut tx, after, BATCH).await? {
+            for (id, user, cents, status, created) in
+                rr::paylist_after(&mut tx, after, BATCH).await?
+            {
                 if created > now - SETTLE || (status == 0 && created > now - LOOKBACK) {
                     break;
                 }

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::clock::from_unix;
 use crate::db::admin_reports as sql;
-use crate::db::report_rollup::{self as rr, TOP_SPANS};
 use crate::db::ops;
+use crate::db::report_rollup::{self as rr, TOP_SPANS};
 use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::{is_online, Bucket};
@@ -222,6 +222,8 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
         .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
         .await?;
     let nodes = ops::node_heartbeats(&app.db).await?;
+    // Paid top-ups per day from the chart aggregates (never a scan of `paylist`).
+    let revenue = report_rollup::chart_days(app, today - 29 * 86_400).await?;
     let nodes_online = nodes
         .iter()
         .filter(|(_, _, heartbeat, _, _)| is_online(*heartbeat, now, timeout))
@@ -230,8 +232,8 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
         users_total,
         users_enabled,
         users_paid,
-        revenue_today: ops::paid_top_ups_since(&app.db, today).await?,
-        revenue_30d: ops::paid_top_ups_since(&app.db, today - 29 * 86_400).await?,
+        revenue_today: Money::from_cents(revenue.get(&today).map_or(0, |d| d.top_up_cents)),
+        revenue_30d: Money::from_cents(revenue.values().map(|d| d.top_up_cents).sum()),
         traffic_today: ops::traffic_since(&app.db, today).await?,
         nodes_total: nodes.len() as i64,
         nodes_online: nodes_online as i64,
