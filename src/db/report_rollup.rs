@@ -89,9 +89,8 @@ pub async fn set_state(
     new: State,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let done =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let done = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE `spanel_report_state` SET `mark` = ?, `target` = ?, `pos` = ?, `updated_at` = ? \
          WHERE `name` = ? AND `mark` = ? AND `target` = ? AND `pos` = ?"
     )
@@ -106,7 +105,7 @@ pub async fn set_state(
     .execute(c)
     .await
     .map(Done::from)
-        })?;
+    })?;
     Ok(done.rows == 1)
 }
 
@@ -652,9 +651,8 @@ pub async fn users_tail(
     after: i64,
     from: NaiveDateTime,
 ) -> sqlx::Result<Vec<(NaiveDate, i64)>> {
-    let rows: Vec<(NaiveDate, Int)> =
-        on_tx!(tx, |c| {
-            sqlx::query_as(
+    let rows: Vec<(NaiveDate, Int)> = on_tx!(tx, |c| {
+        sqlx::query_as(
         "SELECT DATE(`reg_date`) AS `p`, COUNT(*) FROM `user` WHERE `id` > ? AND `reg_date` >= ? \
          GROUP BY DATE(`reg_date`) ORDER BY `p`"
     )
@@ -662,6 +660,6 @@ pub async fn users_tail(
     .bind(from)
     .fetch_all(c)
     .await
-        })?;
+    })?;
     Ok(rows.into_iter().map(|(d, n)| (d, n.0)).collect())
 }
