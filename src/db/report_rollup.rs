@@ -503,10 +503,10 @@ pub async fn prune_chart(db: &Db, keep: &[i64], before: i64, limit: i64) -> sqlx
         "spanel_chart_payer",
         "spanel_chart_daily",
     ] {
+        let distinct =
+            format!("SELECT DISTINCT `gen` FROM `{table}` WHERE `gen` NOT IN ({keep_sql})");
         let gens: Vec<Int> = on_db!(db, |p| {
-            let mut q = sqlx::query_scalar(&format!(
-                "SELECT DISTINCT `gen` FROM `{table}` WHERE `gen` NOT IN ({keep_sql})"
-            ));
+            let mut q = sqlx::query_scalar(&distinct);
             for k in keep {
                 q = q.bind(*k);
             }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::clock::from_unix;
 use crate::db::admin_reports as sql;
 use crate::db::Money;
 use crate::domain::account::day_start;
