@@ -535,10 +535,8 @@ async fn chart_aggregates_equal_direct_sums(backend: Backend) {
     // watermark waits before that id.
     assert_eq!(
         app.scalar_i64("SELECT COUNT(*) FROM bought").await,
-        app.scalar_i64(&format!(
-            "SELECT COALESCE(SUM(purchases), 0) FROM spanel_chart_daily WHERE gen = 1"
-        ))
-        .await
+        app.scalar_i64("SELECT COALESCE(SUM(purchases), 0) FROM spanel_chart_daily WHERE gen = 1")
+            .await
     );
     assert_eq!(
         app.scalar_i64(&format!(

@@ -464,12 +464,10 @@ pub async fn add_pending(tx: &mut Tx, gen: i64, orders: &[(i64, i64)]) -> sqlx::
 
 /// Remembered orders of generation `gen` that are paid now (at most `limit`).
 pub async fn paid_pending(tx: &mut Tx, gen: i64, limit: i64) -> sqlx::Result<Vec<PayRow>> {
-    let sql = format!(
-        "SELECT p.`id`, p.`userid`, p.`total`, p.`status`, p.`datetime` \
+    let sql = "SELECT p.`id`, p.`userid`, p.`total`, p.`status`, p.`datetime` \
          FROM `spanel_chart_pending` x JOIN `paylist` p ON p.`id` = x.`order_id` \
-         WHERE x.`gen` = ? AND p.`status` = 1 ORDER BY x.`order_id` LIMIT ?"
-    );
-    let rows: Vec<(Int, Int, DbMoney, Int, Int)> = on_tx!(tx, |c| sqlx::query_as(&sql)
+         WHERE x.`gen` = ? AND p.`status` = 1 ORDER BY x.`order_id` LIMIT ?";
+    let rows: Vec<(Int, Int, DbMoney, Int, Int)> = on_tx!(tx, |c| sqlx::query_as(sql)
         .bind(gen)
         .bind(limit)
         .fetch_all(c)

@@ -34,6 +34,7 @@
 //!   commit, so a smaller id may appear after a larger one;
 //! - an unpaid order younger than `LOOKBACK`: orders are paid (status 0 → 1) after they are made;
 //!   recent ones stay past the watermark, where a chart reads them as they are now.
+//!
 //! Older unpaid orders the watermark passes are remembered (`spanel_chart_pending`, for
 //! `PENDING_DAYS`) and folded when paid; charts count them as soon as they are paid. Changes no
 //! watermark can see (a row deleted or edited after it was folded, an order paid more than
