@@ -456,7 +456,8 @@ async fn report_usage(
 }
 
 /// The users with the most traffic on the UTC days of the range (whole days: from the day holding
-/// `from`), a page at a time.
+/// `from`), a page at a time; ties: the higher user id first. The console's ranges (from 1, 7 or
+/// 30 days before now, until now) are read from per-user window totals.
 #[utoipa::path(get, path = "/admin/reports/top-users", tag = "admin", security(("bearer" = [])),
     params(RangeQuery, TopQuery, FormatQuery),
     responses((status = 200, description = "JSON, or CSV with `format=csv`", content((TopUsers = "application/json"), (String = "text/csv"))),
