@@ -750,10 +750,84 @@ async fn top_windows_equal_direct_sums(backend: Backend) {
     );
 }
 
+/// A window moved to a new day in several steps, with the hourly roll-up adding an hour between
+/// them (to users already moved and users not yet moved), still equals the direct sums.
+async fn window_moves_across_roll_ups(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let now = chrono::Utc::now().timestamp();
+    let day = 86_400;
+    let today = now - now % day;
+    let hour = now - now % 3600;
+    // Users on both sides of the first 5,000-user step.
+    let low = insert_user(&app, "low", now - 40 * day).await;
+    app.exec(
+        "INSERT INTO user (id, user_name, email, pass, passwd, uuid, port, reg_date, theme, ga_token) \
+         VALUES (6000, 'high', 'high@example.com', 'x', 'x', 'high', 20000, '2026-01-01 00:00:00', 'default', 'high')",
+    )
+    .await;
+    for u in [low, 6000] {
+        for d in 1..=9i64 {
+            app.exec(&format!(
+                "INSERT INTO spanel_traffic_daily (user_id, day, u, d) VALUES ({u}, {}, {}, {})",
+                today - d * day,
+                u * 10 + d,
+                d * 1000
+            ))
+            .await;
+        }
+    }
+    roll_up_reports(&app, now - day).await;
+    let (span, want) = (7, today - 7 * day);
+    // The new target, then the first 5,000 users.
+    spanel::service::report_rollup::top_step(&app.state, span, want, now)
+        .await
+        .unwrap();
+    spanel::service::report_rollup::top_step(&app.state, span, want, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.scalar_i64("SELECT pos FROM spanel_report_state WHERE name = 'top:7'")
+            .await,
+        5000,
+        "half moved"
+    );
+    for u in [low, 6000] {
+        app.exec(&format!(
+            "INSERT INTO spanel_traffic_hourly (user_id, hour, u, d) VALUES ({u}, {}, 123, {u})",
+            hour - 3600
+        ))
+        .await;
+    }
+    let at = chrono::DateTime::from_timestamp(now, 0).unwrap();
+    spanel::jobs::run(&app.state, spanel::jobs::Job::HourlyUsage, at)
+        .await
+        .unwrap();
+    roll_up_reports(&app, now).await;
+    for u in [low, 6000] {
+        for span in [1i64, 7, 30] {
+            let direct = app
+                .scalar_i64(&format!(
+                    "SELECT COALESCE(SUM(u + d), 0) FROM spanel_traffic_daily \
+                     WHERE user_id = {u} AND day >= {}",
+                    today - span * day
+                ))
+                .await;
+            let window = app
+                .scalar_i64(&format!(
+                    "SELECT COALESCE(SUM(bytes), 0) FROM spanel_traffic_top \
+                     WHERE span = {span} AND user_id = {u}"
+                ))
+                .await;
+            assert_eq!(window, direct, "user {u}, window {span}");
+        }
+    }
+}
+
 both_backends!(
     aggregates_equal_the_raw_rows,
     chart_aggregates_equal_direct_sums,
     top_windows_equal_direct_sums,
+    window_moves_across_roll_ups,
     charts_answer_for_each_name,
     bad_input_is_refused,
     reports_as_json_and_csv,

@@ -152,8 +152,9 @@ async fn top_windows(app: &App, now: i64, deadline: Instant) -> anyhow::Result<u
     Ok(n)
 }
 
-/// One step of window `span` toward first day `want`; None when it is built.
-async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Result<Option<u64>> {
+/// One step (one transaction) of window `span` toward first day `want`: a new target, or the next
+/// `USER_BATCH` users moved; None when it is built. The job runs steps until None.
+pub async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Result<Option<u64>> {
     let name = top_state(span);
     let mut tx = app.db.begin().await?;
     rr::init_state(&mut tx, &name, (-1, want, 0), now).await?;
