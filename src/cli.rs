@@ -62,8 +62,8 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum JobAction {
-    /// Run one job now, by name (class_expiry, account_expiry, hourly_usage, daily_snapshot, auto_reset_day,
-    /// node_bandwidth_reset, prune).
+    /// Run one job now, by name (class_expiry, account_expiry, hourly_usage, report_rollup,
+    /// daily_snapshot, auto_reset_day, node_bandwidth_reset, prune).
     Run { name: String },
 }
 

@@ -550,6 +550,13 @@ pub const KNOWN: &[KnownSetting] = &[
         "Sending attempts before a queued mail is given up",
     ),
     s(
+        "email_per_minute",
+        "50",
+        "email",
+        "int",
+        "Queued e-mails sent per minute at most (1 to 1000)",
+    ),
+    s(
         "monitor_webhook_url",
         "",
         "monitor",

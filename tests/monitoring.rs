@@ -409,7 +409,54 @@ async fn php_queue_rows_are_rendered_or_left_to_php(backend: Backend) {
     );
 }
 
+/// The e-mail queue sends at most `email_per_minute` a run (set through the admin settings,
+/// refused outside 1–1000), oldest first.
+async fn mail_rate_follows_the_setting(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = app.admin_token().await;
+    let (smtp_port, mails) = smtp_sink().await;
+    let s = &app.state.settings;
+    s.set("smtp_host", "127.0.0.1").await.unwrap();
+    s.set("smtp_port", &smtp_port.to_string()).await.unwrap();
+    s.set("smtp_ssl", "0").await.unwrap();
+    s.set("smtp_sender", "panel@example.com").await.unwrap();
+    let put = |value: serde_json::Value| {
+        let body = serde_json::json!({ "value": value });
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.send(
+                reqwest::Method::PUT,
+                "admin/settings/email_per_minute",
+                Some(&admin),
+                Some(&body),
+            )
+            .await
+            .0
+        }
+    };
+    for bad in [serde_json::json!(0), serde_json::json!(1001)] {
+        assert!(put(bad).await.is_client_error());
+    }
+    assert!(put(serde_json::json!(2)).await.is_success());
+    for i in 0..5 {
+        spanel::service::mail::enqueue(&app.state, &format!("m{i}@example.com"), "Hi", "body")
+            .await
+            .unwrap();
+    }
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    for (run, sent) in [(0, 2), (1, 2), (2, 1)] {
+        let at = now + chrono::Duration::minutes(run);
+        assert_eq!(
+            jobs::run(&app.state, Job::EmailQueue, at).await.unwrap(),
+            Some(sent)
+        );
+    }
+    assert_eq!(mails.lock().unwrap().len(), 5);
+}
+
 both_backends!(
+    mail_rate_follows_the_setting,
     outage_gives_one_down_and_one_up_notice,
     failed_mail_is_retried_then_given_up,
     status_board_and_load_history,

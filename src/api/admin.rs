@@ -456,7 +456,8 @@ async fn report_usage(
 }
 
 /// The users with the most traffic on the UTC days of the range (whole days: from the day holding
-/// `from`), a page at a time.
+/// `from`), a page at a time; ties: the higher user id first. The console's ranges (from 1, 7 or
+/// 30 days before now, until now) are read from per-user window totals.
 #[utoipa::path(get, path = "/admin/reports/top-users", tag = "admin", security(("bearer" = [])),
     params(RangeQuery, TopQuery, FormatQuery),
     responses((status = 200, description = "JSON, or CSV with `format=csv`", content((TopUsers = "application/json"), (String = "text/csv"))),
@@ -470,7 +471,7 @@ async fn report_top_users(
 ) -> ApiResult<Response> {
     let csv_out = wants_csv(&f)?;
     let (from, to) = reports::range(r.from, r.to, now())?;
-    let top = reports::top_users(&app, from, to, q.page, q.per_page.or(q.limit)).await?;
+    let top = reports::top_users(&app, (from, to), q.page, q.per_page.or(q.limit), now()).await?;
     if csv_out {
         let rows: Vec<Vec<String>> = top
             .items

@@ -57,7 +57,8 @@ pub async fn usage_of_user(
 
 /// The users with the most bytes in the finished hours of the UTC days `[from_day, to)`
 /// (`spanel_traffic_daily`, read through its covering `(day, user_id, u, d)` index): (user id,
-/// e-mail, bytes), most first, `limit` from `offset`.
+/// e-mail, bytes), most first (ties: the higher user id first, as the window totals are read),
+/// `limit` from `offset`.
 pub async fn top_users(
     db: &Db,
     from_day: i64,
@@ -69,8 +70,8 @@ pub async fn top_users(
         "SELECT t.`user_id`, COALESCE(u.`email`, ''), t.`total` FROM ( \
          SELECT `user_id`, SUM(`u` + `d`) AS `total` FROM `spanel_traffic_daily` \
          WHERE `day` >= ? AND `day` < ? \
-         GROUP BY `user_id` ORDER BY `total` DESC, `user_id` LIMIT ? OFFSET ?) t \
-         JOIN `user` u ON u.`id` = t.`user_id` ORDER BY t.`total` DESC, t.`user_id`"
+         GROUP BY `user_id` ORDER BY `total` DESC, `user_id` DESC LIMIT ? OFFSET ?) t \
+         JOIN `user` u ON u.`id` = t.`user_id` ORDER BY t.`total` DESC, t.`user_id` DESC"
     )
     .bind(from_day)
     .bind(to)

@@ -154,10 +154,15 @@ pub async fn search(
          OR `port` = ?{ip_filter})"
     );
     let direction = if s.descending { "DESC" } else { "ASC" };
+    // A deferred join: the page's ids are found sorting only (key, id) pairs, and the wide rows
+    // are read for those ids alone, so a deep page costs the sort, not OFFSET wide rows.
+    // (SSPanel's `user` has no index on most sort keys and spanel never alters its tables, so
+    // seeking is not possible for them; `id`, `email` and `user_name` are read in key order.)
     let sql = format!(
-        "SELECT {COLUMNS} FROM `user` WHERE {filter} ORDER BY {} {direction}, `id` {direction} \
-         LIMIT ? OFFSET ?",
-        s.order_by
+        "SELECT {COLUMNS} FROM `user` JOIN (SELECT `id` AS `page_id` FROM `user` WHERE {filter} \
+         ORDER BY {order} {direction}, `id` {direction} LIMIT ? OFFSET ?) k ON k.`page_id` = `user`.`id` \
+         ORDER BY {order} {direction}, `id` {direction}",
+        order = s.order_by
     );
     // With no address the three placeholders compare a non-empty marker, which never matches.
     let ip_bind = if s.ip.is_some() { ip } else { "-" };

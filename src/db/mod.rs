@@ -24,6 +24,7 @@ pub mod ops;
 pub mod payment;
 pub mod perks;
 pub mod rebate;
+pub mod report_rollup;
 pub mod retry;
 pub mod schema;
 pub mod security;
@@ -182,6 +183,15 @@ impl Db {
         Ok(match self {
             Db::MySql(p) => Tx::MySql(p.begin().await?),
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    /// Starts a read-only transaction: its reads see one snapshot (MariaDB's consistent read,
+    /// SQLite's deferred read transaction), so figures read in several statements agree.
+    pub async fn begin_read(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::MySql(p) => Tx::MySql(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
         })
     }
 

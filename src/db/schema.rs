@@ -881,6 +881,86 @@ pub const SPANEL_TABLES: &[Table] = &[
         foreign_keys: &[],
         collation: Some("utf8mb4_unicode_ci"),
     },
+    // Progress of the report roll-ups (`service::report_rollup`), one row per roll-up: `mark`,
+    // `target` and `cursor` mean what that roll-up documents (a watermark id, a window's first
+    // day, a user-id cursor). Each is changed in the same transaction as the rows it accounts for.
+    Table {
+        name: "spanel_report_state",
+        columns: &[
+            col("name", "varchar(64)"),
+            def("mark", "bigint(20)", "0"),
+            def("target", "bigint(20)", "0"),
+            def("pos", "bigint(20)", "0"),
+            def("updated_at", "bigint(20)", "0"),
+        ],
+        primary_key: &["name"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Per user, bytes (upload + download) of `spanel_traffic_daily` from the first day of a fixed
+    // window (`span` days before today, today included) on, so the top-users report of the
+    // console's windows reads `(span, bytes, user_id)` in order and stops at its page.
+    Table {
+        name: "spanel_traffic_top",
+        columns: &[
+            col("span", "int(11)"),
+            col("user_id", "bigint(20) unsigned"),
+            def("bytes", "bigint(20) unsigned", "0"),
+        ],
+        primary_key: &["span", "user_id"],
+        keys: &[("span_bytes", false, "span, bytes, user_id")],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Per UTC day (`day` = unix time of midnight) of `paylist.datetime`, `bought.datetime` and
+    // `DATE(user.reg_date)`, the rows of SSPanel's tables folded so far by generation `gen`
+    // (`service::report_rollup`): paid top-ups and purchases in cents (whole cents are exact, and
+    // SQLite's TEXT money cannot be summed exactly in place), their counts, new users, and paying
+    // users (rows of `spanel_chart_payer`).
+    Table {
+        name: "spanel_chart_daily",
+        columns: &[
+            col("gen", "bigint(20)"),
+            col("day", "bigint(20)"),
+            def("top_up_cents", "bigint(20)", "0"),
+            def("top_ups", "bigint(20)", "0"),
+            def("payers", "bigint(20)", "0"),
+            def("purchase_cents", "bigint(20)", "0"),
+            def("purchases", "bigint(20)", "0"),
+            def("new_users", "bigint(20)", "0"),
+        ],
+        primary_key: &["gen", "day"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // The users with a paid top-up folded into `spanel_chart_daily` per day and generation.
+    Table {
+        name: "spanel_chart_payer",
+        columns: &[
+            col("gen", "bigint(20)"),
+            col("day", "bigint(20)"),
+            col("user_id", "bigint(20)"),
+        ],
+        primary_key: &["gen", "day", "user_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
+    // Unpaid `paylist` rows a generation's watermark passed: folded when they are paid.
+    Table {
+        name: "spanel_chart_pending",
+        columns: &[
+            col("gen", "bigint(20)"),
+            col("order_id", "bigint(20)"),
+            col("created", "bigint(20)"),
+        ],
+        primary_key: &["gen", "order_id"],
+        keys: &[],
+        foreign_keys: &[],
+        collation: Some("utf8mb4_unicode_ci"),
+    },
 ];
 
 fn is_integer_type(mysql_type: &str) -> bool {

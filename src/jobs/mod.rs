@@ -30,6 +30,9 @@ pub enum Job {
     AutoRenew,
     /// Every minute: finished hours of traffic move into SSPanel's `user_hourly_usage`.
     HourlyUsage,
+    /// Every minute: the report aggregates catch up in bounded batches (top-users windows,
+    /// SSPanel's traffic history, the money/orders/users charts; `service::report_rollup`).
+    ReportRollup,
     /// Daily: `last_day_t = u + d`.
     DailySnapshot,
     /// Daily: users whose periodic plan has a reset day today start over with its `reset_value` GB.
@@ -53,12 +56,13 @@ pub enum Job {
 }
 
 impl Job {
-    pub const ALL: [Job; 13] = [
+    pub const ALL: [Job; 14] = [
         Job::AutoRenew,
         Job::ClassExpiry,
         Job::AccountExpiry,
         Job::TrafficNotice,
         Job::HourlyUsage,
+        Job::ReportRollup,
         Job::DailySnapshot,
         Job::PeriodicReset,
         Job::AutoResetDay,
@@ -76,6 +80,7 @@ impl Job {
             Job::AccountExpiry => "account_expiry",
             Job::TrafficNotice => "traffic_notice",
             Job::HourlyUsage => "hourly_usage",
+            Job::ReportRollup => "report_rollup",
             Job::DailySnapshot => "daily_snapshot",
             Job::PeriodicReset => "periodic_reset",
             Job::AutoResetDay => "auto_reset_day",
@@ -99,6 +104,7 @@ impl Job {
                 | Job::AccountExpiry
                 | Job::TrafficNotice
                 | Job::HourlyUsage
+                | Job::ReportRollup
                 | Job::NodeMonitor
                 | Job::EmailQueue
                 | Job::DetectBan
@@ -128,6 +134,8 @@ pub async fn run(app: &App, job: Job, now: DateTime<Utc>) -> anyhow::Result<RunO
         Job::DetectBan => Some(crate::service::admin_detect::run_ban_job(app, ts).await?),
         // Bounded batches, each its own commit, never one giant transaction.
         Job::Prune => return prune(app, now).await,
+        // Bounded batches, each its own commit, within a time budget.
+        Job::ReportRollup => Some(crate::service::report_rollup::run(app, ts).await?),
         // One transaction per renewal, so one bad row never holds back the others.
         Job::AutoRenew => Some(crate::service::renewal::renew_due(app, ts).await?),
         _ => return run_set_based(app, job, now).await,
@@ -234,7 +242,12 @@ async fn set_based_work(
         Job::PeriodicReset => crate::service::renewal::periodic_resets(tx, ts).await?,
         Job::AutoResetDay => auto_reset_day(tx, now).await?,
         Job::NodeBandwidthReset => sql::reset_node_bandwidth(tx, now.day() as i64).await?,
-        Job::NodeMonitor | Job::EmailQueue | Job::AutoRenew | Job::Prune | Job::DetectBan => 0,
+        Job::NodeMonitor
+        | Job::EmailQueue
+        | Job::AutoRenew
+        | Job::Prune
+        | Job::DetectBan
+        | Job::ReportRollup => 0,
     })
 }
 

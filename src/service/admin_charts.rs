@@ -7,12 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::clock::from_unix;
 use crate::db::admin_reports as sql;
 use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::is_online;
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::report_rollup;
 use crate::settings::catalog;
 
 /// The charts there are, by the name in `/admin/charts/{name}`.
@@ -143,35 +143,28 @@ pub async fn chart_of(app: &App, name: &str, days: i64, now: i64) -> ServiceResu
     }
 }
 
-/// `revenue`: paid top-ups and purchases per day in money; `orders`: how many of each.
+/// `revenue`: paid top-ups and purchases per day in money; `orders`: how many of each. Read from
+/// the per-day aggregates plus the rows not folded yet (`service::report_rollup`).
 async fn money_chart(app: &App, name: &str, days: i64, from: i64) -> ServiceResult<Chart> {
     let money = name == "revenue";
-    let mut found: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    let zero = if money {
-        Money::ZERO.to_string()
-    } else {
-        "0".to_string()
-    };
-    for (day, cents, n, _) in sql::top_ups_per_day(&app.db, from).await? {
-        let v = if money {
-            Money::from_cents(cents).to_string()
-        } else {
-            n.to_string()
-        };
-        found.insert(day, vec![v, zero.clone()]);
-    }
-    for (day, cents, n) in sql::purchases_per_day(&app.db, from).await? {
-        let v = if money {
-            Money::from_cents(cents).to_string()
-        } else {
-            n.to_string()
-        };
-        found
-            .entry(day)
-            .or_insert_with(|| vec![zero.clone(), zero.clone()])[1] = v;
-    }
+    let found: BTreeMap<i64, Vec<String>> = report_rollup::chart_days(app, from)
+        .await?
+        .into_iter()
+        .map(|(day, d)| {
+            let values = if money {
+                vec![
+                    Money::from_cents(d.top_up_cents).to_string(),
+                    Money::from_cents(d.purchase_cents).to_string(),
+                ]
+            } else {
+                vec![d.top_ups.to_string(), d.purchases.to_string()]
+            };
+            (day, values)
+        })
+        .collect();
     let mut points = per_day(from, days, 2, found);
     if money {
+        let zero = Money::ZERO.to_string();
         for p in &mut points {
             for v in &mut p.values {
                 if v == "0" {
@@ -184,19 +177,14 @@ async fn money_chart(app: &App, name: &str, days: i64, from: i64) -> ServiceResu
     Ok(chart(name, days, unit, &["top_ups", "purchases"], points))
 }
 
-/// New users (by registration day, in the site's time zone) and paying users (distinct users with
-/// a paid top-up) per day.
+/// New users (by the calendar day of `reg_date`, in the site's time zone) and paying users
+/// (distinct users with a paid top-up) per day.
 async fn users_chart(app: &App, days: i64, from: i64) -> ServiceResult<Chart> {
-    let mut found: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for (date, n) in sql::new_users_per_day(&app.db, from_unix(from)).await? {
-        let at = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-        if at >= from {
-            found.insert(at, vec![n.to_string(), "0".to_string()]);
-        }
-    }
-    for (day, _, _, payers) in sql::top_ups_per_day(&app.db, from).await? {
-        found.entry(day).or_insert_with(|| vec!["0".to_string(); 2])[1] = payers.to_string();
-    }
+    let found: BTreeMap<i64, Vec<String>> = report_rollup::chart_days(app, from)
+        .await?
+        .into_iter()
+        .map(|(day, d)| (day, vec![d.new_users.to_string(), d.payers.to_string()]))
+        .collect();
     Ok(chart(
         "users",
         days,

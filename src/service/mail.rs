@@ -154,7 +154,14 @@ pub async fn drain(app: &App, now: i64) -> anyhow::Result<u64> {
         .get_i64(catalog::EMAIL_MAX_ATTEMPTS.item)
         .await?
         .max(1);
-    let due = sql::due_emails(&app.db, now, max, 50).await?;
+    // The rate the SMTP provider allows (`email_per_minute`, within its bounds whatever the
+    // `config` row says).
+    let per_minute = app
+        .settings
+        .get_i64(catalog::EMAIL_PER_MINUTE.item)
+        .await?
+        .clamp(1, 1000);
+    let due = sql::due_emails(&app.db, now, max, per_minute).await?;
     crate::metrics::batch_size("email", due.len() as u64);
     let mut sent = 0;
     for (id, to, subject, template, array, attempts) in due {

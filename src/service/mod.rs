@@ -42,6 +42,7 @@ pub mod payment;
 pub mod perks;
 pub mod rebate;
 pub mod renewal;
+pub mod report_rollup;
 pub mod reports;
 pub mod security;
 pub mod selfservice;

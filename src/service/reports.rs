@@ -9,10 +9,12 @@ use crate::app::App;
 use crate::clock::from_unix;
 use crate::db::admin_reports as sql;
 use crate::db::ops;
+use crate::db::report_rollup::{self as rr, TOP_SPANS};
 use crate::db::Money;
 use crate::domain::account::day_start;
 use crate::domain::ops::{is_online, Bucket};
 use crate::service::error::{ServiceError, ServiceResult};
+use crate::service::report_rollup;
 use crate::settings::catalog;
 
 /// The latest time a report range may name (2100-01-01, unix seconds).
@@ -111,13 +113,18 @@ pub struct TopUsers {
 }
 
 /// The users with the most traffic in the finished hours (rolled up every minute) of the UTC days
-/// from `from`'s day until `to`, `per_page` (1..=100) at a time.
+/// from `from`'s day until `to`, `per_page` (1..=100) at a time; ties: the higher user id first.
+///
+/// The console's ranges (from 1, 7 or 30 days before today, through now) are read in order from
+/// the per-user window totals (`service::report_rollup`), stopping at the page. Any other range,
+/// and those while their window is being moved to a new day (minutes after midnight UTC), sum
+/// `spanel_traffic_daily` through its `(day, user_id, u, d)` key: a cost of users × days.
 pub async fn top_users(
     app: &App,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
     page: Option<i64>,
     per_page: Option<i64>,
+    now: i64,
 ) -> ServiceResult<TopUsers> {
     let per_page = per_page.unwrap_or(10);
     if !(1..=100).contains(&per_page) {
@@ -128,8 +135,24 @@ pub async fn top_users(
         return Err(ServiceError::invalid("page", "From 1 to 10000."));
     }
     let from_day = day_start(from);
-    let mut rows =
-        sql::top_users(&app.db, from_day, to, (page - 1) * per_page, per_page + 1).await?;
+    let (offset, limit) = ((page - 1) * per_page, per_page + 1);
+    let today = day_start(now);
+    let window = TOP_SPANS
+        .into_iter()
+        .find(|span| to > today && today - span * 86_400 == from_day);
+    let mut rows = None;
+    if let Some(span) = window {
+        // One snapshot: the window's state and its rows agree.
+        let mut tx = app.db.begin_read().await?;
+        if report_rollup::top_window_ready(&mut tx, span).await? == Some(from_day) {
+            rows = Some(rr::top_page(&mut tx, span, offset, limit).await?);
+        }
+        tx.rollback().await?;
+    }
+    let mut rows = match rows {
+        Some(rows) => rows,
+        None => sql::top_users(&app.db, from_day, to, offset, limit).await?,
+    };
     let has_more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
     Ok(TopUsers {
@@ -199,6 +222,8 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
         .get_i64(catalog::NODE_OFFLINE_TIMEOUT.item)
         .await?;
     let nodes = ops::node_heartbeats(&app.db).await?;
+    // Paid top-ups per day from the chart aggregates (never a scan of `paylist`).
+    let revenue = report_rollup::chart_days(app, today - 29 * 86_400).await?;
     let nodes_online = nodes
         .iter()
         .filter(|(_, _, heartbeat, _, _)| is_online(*heartbeat, now, timeout))
@@ -207,8 +232,8 @@ pub async fn overview(app: &App, now: i64) -> ServiceResult<Overview> {
         users_total,
         users_enabled,
         users_paid,
-        revenue_today: ops::paid_top_ups_since(&app.db, today).await?,
-        revenue_30d: ops::paid_top_ups_since(&app.db, today - 29 * 86_400).await?,
+        revenue_today: Money::from_cents(revenue.get(&today).map_or(0, |d| d.top_up_cents)),
+        revenue_30d: Money::from_cents(revenue.values().map(|d| d.top_up_cents).sum()),
         traffic_today: ops::traffic_since(&app.db, today).await?,
         nodes_total: nodes.len() as i64,
         nodes_online: nodes_online as i64,

@@ -1002,6 +1002,15 @@ pub const EMAIL_MAX_ATTEMPTS: SettingMeta = m(
     "A queued e-mail is given up after this many failed attempts.",
     "排队邮件失败这么多次后放弃。",
 );
+pub const EMAIL_PER_MINUTE: SettingMeta = m(
+    "email_per_minute",
+    Email,
+    num(Unit::None, 1, 1000),
+    "E-mails per minute",
+    "每分钟发送邮件数",
+    "At most this many queued e-mails (mass mailings included) are sent each minute; keep it under your SMTP provider's rate limit.",
+    "每分钟最多发送这么多封排队邮件（含群发）；请低于 SMTP 服务商的频率限制。",
+);
 pub const MONITOR_WEBHOOK_URL: SettingMeta = m(
     "monitor_webhook_url",
     Monitor,
@@ -1131,6 +1140,7 @@ pub const CATALOG: &[&SettingMeta] = &[
     &SMTP_SENDER,
     &EMAIL_LANGUAGE,
     &EMAIL_MAX_ATTEMPTS,
+    &EMAIL_PER_MINUTE,
     &NOTIFY_LIMIT_MODE,
     &NOTIFY_LIMIT_VALUE,
     &MONITOR_WEBHOOK_URL,
