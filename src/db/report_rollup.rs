@@ -421,16 +421,13 @@ pub async fn add_days(tx: &mut Tx, gen: i64, deltas: &BTreeMap<i64, DayDelta>) -
 
 /// Records paying users per day of generation `gen` and recounts `payers` of those days.
 pub async fn add_payers(tx: &mut Tx, gen: i64, pairs: &[(i64, i64)]) -> sqlx::Result<()> {
-    let b = tx.backend();
-    for chunk in pairs.chunks(300) {
-        let sql = format!(
-            "{} INTO `spanel_chart_payer` (`gen`, `day`, `user_id`) VALUES {}",
-            b.insert_ignore(),
-            vec!["(?, ?, ?)"; chunk.len()].join(", ")
-        );
-        let binds: Vec<i64> = chunk.iter().flat_map(|(d, u)| [gen, *d, *u]).collect();
-        exec(tx, &sql, &binds).await?;
-    }
+    insert_gen_pairs(
+        tx,
+        "`spanel_chart_payer` (`gen`, `day`, `user_id`)",
+        gen,
+        pairs,
+    )
+    .await?;
     let mut days: Vec<i64> = pairs.iter().map(|(d, _)| *d).collect();
     days.sort_unstable();
     days.dedup();
@@ -449,14 +446,30 @@ pub async fn add_payers(tx: &mut Tx, gen: i64, pairs: &[(i64, i64)]) -> sqlx::Re
 
 /// Remembers unpaid orders the watermark of generation `gen` passed: (order id, created).
 pub async fn add_pending(tx: &mut Tx, gen: i64, orders: &[(i64, i64)]) -> sqlx::Result<()> {
-    let b = tx.backend();
-    for chunk in orders.chunks(300) {
+    insert_gen_pairs(
+        tx,
+        "`spanel_chart_pending` (`gen`, `order_id`, `created`)",
+        gen,
+        orders,
+    )
+    .await
+}
+
+/// Inserts (`gen`, a, b) rows into `into` (a table and its three columns), skipping rows already
+/// there, 300 a statement.
+async fn insert_gen_pairs(
+    tx: &mut Tx,
+    into: &str,
+    gen: i64,
+    pairs: &[(i64, i64)],
+) -> sqlx::Result<()> {
+    let ignore = tx.backend().insert_ignore();
+    for chunk in pairs.chunks(300) {
         let sql = format!(
-            "{} INTO `spanel_chart_pending` (`gen`, `order_id`, `created`) VALUES {}",
-            b.insert_ignore(),
+            "{ignore} INTO {into} VALUES {}",
             vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
-        let binds: Vec<i64> = chunk.iter().flat_map(|(i, c)| [gen, *i, *c]).collect();
+        let binds: Vec<i64> = chunk.iter().flat_map(|(a, b)| [gen, *a, *b]).collect();
         exec(tx, &sql, &binds).await?;
     }
     Ok(())
