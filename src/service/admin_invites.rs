@@ -22,14 +22,10 @@ pub struct InviterQuery {
     #[serde(default)]
     pub q: String,
     /// First day counted for commissions, `YYYY-MM-DD` (UTC); default: all time.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub from: Option<String>,
     /// Last day counted, `YYYY-MM-DD` (UTC, inclusive); default: today.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub to: Option<String>,
     /// `invited` (default), `commission`, `paybacks`, `user_id` or `invite_num`.
     #[param(value_type = Option<crate::service::doc::InviteSort>, inline)]
@@ -76,14 +72,10 @@ pub struct CommissionQuery {
     /// Paid for this user's payments (0 or absent = anyone).
     pub payer: Option<i64>,
     /// First day, `YYYY-MM-DD` (UTC); default: all time.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub from: Option<String>,
     /// Last day, inclusive; default: today.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub to: Option<String>,
     /// `id` (default), `datetime`, `ref_get` or `total`.
     #[param(value_type = Option<crate::service::doc::CommissionSort>, inline)]
@@ -132,14 +124,10 @@ pub struct PeriodQuery {
     #[param(value_type = Option<crate::service::doc::Period>, inline)]
     pub period: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC); default: 29 days before `to`.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub from: Option<String>,
     /// Last day, inclusive; default: today. At most 1,100 days in all.
-    #[param(
-        pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
-    )]
+    #[param(value_type = Option<crate::service::doc::Day>, inline)]
     pub to: Option<String>,
 }
 

@@ -89,3 +89,11 @@ pub enum MailSort {
     Recipients,
     Subject,
 }
+
+/// A day, `YYYY-MM-DD` (UTC) with a real month day (29 February passes; the date parser refuses it
+/// outside leap years), or empty for the default.
+#[derive(ToSchema)]
+#[schema(
+    pattern = r"^$|^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$"
+)]
+pub struct Day(#[allow(dead_code)] String);
