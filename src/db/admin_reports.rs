@@ -82,48 +82,6 @@ pub async fn top_users(
     Ok(rows.into_iter().map(|(u, e, b)| (u.0, e, b.0)).collect())
 }
 
-/// Per UTC day since `from`: (day, paid top-ups in cents, how many, distinct paying users).
-pub async fn top_ups_per_day(db: &Db, from: i64) -> sqlx::Result<Vec<(i64, i64, i64, i64)>> {
-    let sql = format!(
-        "SELECT `datetime` - `datetime` % 86400 AS `p`, {}, COUNT(*), COUNT(DISTINCT `userid`) \
-         FROM `paylist` WHERE `status` = 1 AND `datetime` >= ? GROUP BY `p` ORDER BY `p`",
-        super::cents_sum(db.backend(), "`total`")
-    );
-    let rows: Vec<(Int, Int, Int, Int)> =
-        on_db!(db, |p| sqlx::query_as(&sql).bind(from).fetch_all(p).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(d, c, n, u)| (d.0, c.0, n.0, u.0))
-        .collect())
-}
-
-/// Per UTC day since `from`: (day, purchases' prices in cents, how many).
-pub async fn purchases_per_day(db: &Db, from: i64) -> sqlx::Result<Vec<(i64, i64, i64)>> {
-    let sql = format!(
-        "SELECT `datetime` - `datetime` % 86400 AS `p`, {}, COUNT(*) \
-         FROM `bought` WHERE `datetime` >= ? GROUP BY `p` ORDER BY `p`",
-        super::cents_sum(db.backend(), "`price`")
-    );
-    let rows: Vec<(Int, Int, Int)> =
-        on_db!(db, |p| sqlx::query_as(&sql).bind(from).fetch_all(p).await)?;
-    Ok(rows.into_iter().map(|(d, c, n)| (d.0, c.0, n.0)).collect())
-}
-
-/// New users per calendar day of `reg_date` (a DATETIME in the site's zone) since `from`.
-pub async fn new_users_per_day(
-    db: &Db,
-    from: chrono::NaiveDateTime,
-) -> sqlx::Result<Vec<(chrono::NaiveDate, i64)>> {
-    let rows: Vec<(chrono::NaiveDate, Int)> = on_db!(db, |p| sqlx::query_as(
-        "SELECT DATE(`reg_date`) AS `p`, COUNT(*) FROM `user` WHERE `reg_date` >= ? \
-         GROUP BY DATE(`reg_date`) ORDER BY `p`"
-    )
-    .bind(from)
-    .fetch_all(p)
-    .await)?;
-    Ok(rows.into_iter().map(|(d, n)| (d, n.0)).collect())
-}
-
 /// Raw bytes per node on the UTC days from `from_day`: (node id, name, bytes), most first.
 pub async fn node_traffic(
     db: &Db,

@@ -1,6 +1,6 @@
 //! SQL of scheduled jobs: the leader lease, run records, and the set-based account updates.
 
-use super::{Db, DbMoney, Done, Int, Money, Tx};
+use super::{execute, Db, DbMoney, Done, Int, Money, Tx};
 use crate::{on_db, on_tx};
 
 /// Takes (or renews) the lease `name` for `holder` until `expires_at` if it is free, expired or
@@ -62,17 +62,6 @@ pub async fn claim_period(tx: &mut Tx, job: &str, period: &str, now: i64) -> sql
         .await
         .map(Done::from))?;
     Ok(done.rows == 1)
-}
-
-/// Runs an `UPDATE`/`DELETE` with the given integer parameters; returns the rows changed.
-async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64> {
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind(*p);
-        }
-        q.execute(c).await.map(|r| Done::from(r).rows)
-    })
 }
 
 /// Runs an `UPDATE` whose parameters are `params` and then the DATETIME `at`.

@@ -442,6 +442,18 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
+/// Runs an `UPDATE`/`DELETE`/`INSERT` in `tx` with the given integer parameters; returns the rows
+/// changed.
+pub async fn execute(tx: &mut Tx, sql: &str, params: &[i64]) -> sqlx::Result<u64> {
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query(sql);
+        for p in params {
+            q = q.bind(*p);
+        }
+        q.execute(c).await.map(|r| Done::from(r).rows)
+    })
+}
+
 /// `?, ?, ?` for a statement with `n` placeholders.
 pub fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 3);

@@ -823,11 +823,8 @@ pub async fn roll_up_hourly_usage(tx: &mut Tx, before_hour: i64) -> sqlx::Result
         .await
         .map(Done::from))?;
     // The top-users windows count the same hours (see `service::report_rollup`).
-    for span in super::report_rollup::TOP_SPANS {
-        let name = format!("top:{span}");
-        if let Some(st) = super::report_rollup::state(tx, &name, true).await? {
-            super::report_rollup::add_hourly_to_top(tx, span, st, before_hour).await?;
-        }
+    for (span, st) in super::report_rollup::top_windows(tx).await? {
+        super::report_rollup::add_hourly_to_top(tx, span, st, before_hour).await?;
     }
     on_tx!(tx, |c| sqlx::query(
         "DELETE FROM `spanel_traffic_hourly` WHERE `hour` < ?"

@@ -1,6 +1,6 @@
 //! SQL of node monitoring, the e-mail queue and traffic reports.
 
-use super::{Db, Done, Int, Money, Tx};
+use super::{Db, Done, Int, Tx};
 use crate::{on_db, on_tx};
 
 /// (node id, name, heartbeat, bandwidth used, bandwidth limit) of every node.
@@ -246,19 +246,6 @@ pub async fn user_counts(db: &Db, now: chrono::NaiveDateTime) -> sqlx::Result<(i
     .fetch_one(p)
     .await)?;
     Ok((total, enabled.0, paid.0))
-}
-
-/// The sum of paid top-up orders (`paylist.status = 1`) created since `from`.
-pub async fn paid_top_ups_since(db: &Db, from: i64) -> sqlx::Result<Money> {
-    let sql = format!(
-        "SELECT {} FROM `paylist` WHERE `status` = 1 AND `datetime` >= ?",
-        super::cents_sum(db.backend(), "`total`")
-    );
-    let cents: Int = on_db!(db, |p| sqlx::query_scalar(&sql)
-        .bind(from)
-        .fetch_one(p)
-        .await)?;
-    Ok(Money::from_cents(cents.0))
 }
 
 /// Bytes (upload + download) of every user since `from`, a UTC midnight: the days rolled up into

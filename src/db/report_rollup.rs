@@ -8,10 +8,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 
-use super::{Backend, Db, DbMoney, Done, Int, Tx};
+use super::{execute, Backend, Db, DbMoney, Done, Int, Tx};
 use crate::domain::node::COUNTER_CAP;
 use crate::{on_db, on_tx};
 
@@ -21,21 +19,6 @@ pub const TOP_SPANS: [i64; 3] = [1, 7, 30];
 
 /// A roll-up's progress: (`mark`, `target`, `pos`); each roll-up says what they mean.
 pub type State = (i64, i64, i64);
-
-/// Whole cents of an amount (money columns have two decimals).
-pub fn cents(m: DbMoney) -> i64 {
-    (m.0 .0 * Decimal::from(100)).round().to_i64().unwrap_or(0)
-}
-
-async fn exec(tx: &mut Tx, sql: &str, binds: &[i64]) -> sqlx::Result<u64> {
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = q.bind(*b);
-        }
-        q.execute(c).await.map(|r| Done::from(r).rows)
-    })
-}
 
 async fn scalar(tx: &mut Tx, sql: &str, binds: &[i64]) -> sqlx::Result<Option<i64>> {
     let v: Option<Option<Int>> = on_tx!(tx, |c| {
@@ -123,6 +106,22 @@ pub async fn drop_states(tx: &mut Tx, prefix: &str) -> sqlx::Result<()> {
 
 // ---- Top-users windows ----------------------------------------------------------------------
 
+/// The name of window `span`'s progress row.
+pub fn top_state(span: i64) -> String {
+    format!("top:{span}")
+}
+
+/// The windows that exist, with their progress rows locked: (span, state).
+pub async fn top_windows(tx: &mut Tx) -> sqlx::Result<Vec<(i64, State)>> {
+    let mut windows = Vec::new();
+    for span in TOP_SPANS {
+        if let Some(st) = state(tx, &top_state(span), true).await? {
+            windows.push((span, st));
+        }
+    }
+    Ok(windows)
+}
+
 /// The condition "this hour (`time_col`) counts in the window row of its user": the window's
 /// first day is `target` for users below the rebuild cursor `pos` and `mark` for the others.
 /// Binds: pos, target, mark.
@@ -154,7 +153,7 @@ pub async fn add_hourly_to_top(
         in_window("`hour`")
     );
     let sql = add_to_top_sql(tx.backend(), &source);
-    exec(tx, &sql, &[span, before_hour, st.2, st.1, st.0]).await
+    execute(tx, &sql, &[span, before_hour, st.2, st.1, st.0]).await
 }
 
 /// Adds `user_hourly_usage` rows of ids in `(lo, hi]` and hours in `[since, before)` to the totals
@@ -173,7 +172,7 @@ pub async fn add_usage_to_top(
         in_window("`datetime`")
     );
     let sql = add_to_top_sql(tx.backend(), &source);
-    exec(tx, &sql, &[span, lo, hi, since, before, st.2, st.1, st.0]).await
+    execute(tx, &sql, &[span, lo, hi, since, before, st.2, st.1, st.0]).await
 }
 
 /// Recomputes the totals of window `span` for users `[lo, hi)` from `spanel_traffic_daily` days
@@ -184,7 +183,7 @@ pub async fn rebuild_top(
     from_day: i64,
     (lo, hi): (i64, i64),
 ) -> sqlx::Result<u64> {
-    exec(
+    execute(
         tx,
         "DELETE FROM `spanel_traffic_top` WHERE `span` = ? AND `user_id` >= ? AND `user_id` < ?",
         &[span, lo, hi],
@@ -196,7 +195,7 @@ pub async fn rebuild_top(
          WHERE `user_id` >= ? AND `user_id` < ? AND `day` >= ? GROUP BY `user_id`",
         tx.backend().least()
     );
-    exec(tx, &sql, &[span, lo, hi, from_day]).await
+    execute(tx, &sql, &[span, lo, hi, from_day]).await
 }
 
 /// Takes the days `[from_day, to_day)` out of the totals of window `span` for users `[lo, hi)`, as
@@ -214,13 +213,13 @@ pub async fn shift_top(
         "UPDATE `spanel_traffic_top` SET `bytes` = CASE WHEN `bytes` > {gone} \
          THEN `bytes` - {gone} ELSE 0 END WHERE `span` = ? AND `user_id` >= ? AND `user_id` < ?"
     );
-    let n = exec(
+    let n = execute(
         tx,
         &sql,
         &[from_day, to_day, from_day, to_day, span, lo, hi],
     )
     .await?;
-    exec(
+    execute(
         tx,
         "DELETE FROM `spanel_traffic_top` WHERE `span` = ? AND `user_id` >= ? AND `user_id` < ? \
          AND `bytes` = 0",
@@ -228,6 +227,19 @@ pub async fn shift_top(
     )
     .await?;
     Ok(n)
+}
+
+/// Deletes a user's window totals (through the `(span, user_id)` key).
+pub async fn forget_user(tx: &mut Tx, user_id: i64) -> sqlx::Result<()> {
+    for span in TOP_SPANS {
+        execute(
+            tx,
+            "DELETE FROM `spanel_traffic_top` WHERE `span` = ? AND `user_id` = ?",
+            &[span, user_id],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The highest user id with per-day traffic (0 when none).
@@ -299,7 +311,7 @@ pub async fn backfill_daily(
         b.least(),
         b.proposed("d")
     );
-    exec(tx, &sql, &[lo, hi, since, before]).await
+    execute(tx, &sql, &[lo, hi, since, before]).await
 }
 
 // ---- Chart aggregates -------------------------------------------------------------------------
@@ -307,9 +319,18 @@ pub async fn backfill_daily(
 /// A `paylist` row: (id, user, total in cents, status, created).
 pub type PayRow = (i64, i64, i64, i64, i64);
 
+/// `paylist` rows as read: (id, user, total, status, created).
+type PayRecord = (Int, Int, DbMoney, Int, Int);
+
+fn pay_rows(rows: Vec<PayRecord>) -> Vec<PayRow> {
+    rows.into_iter()
+        .map(|(i, u, t, s, d)| (i.0, u.0, t.0.to_cents(), s.0, d.0))
+        .collect()
+}
+
 /// Up to `limit` `paylist` rows after id `after`, in id order.
 pub async fn paylist_after(tx: &mut Tx, after: i64, limit: i64) -> sqlx::Result<Vec<PayRow>> {
-    let rows: Vec<(Int, Int, DbMoney, Int, Int)> = on_tx!(tx, |c| sqlx::query_as(
+    let rows: Vec<PayRecord> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT `id`, `userid`, `total`, `status`, `datetime` FROM `paylist` \
          WHERE `id` > ? ORDER BY `id` LIMIT ?"
     )
@@ -317,10 +338,7 @@ pub async fn paylist_after(tx: &mut Tx, after: i64, limit: i64) -> sqlx::Result<
     .bind(limit)
     .fetch_all(c)
     .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(i, u, t, s, d)| (i.0, u.0, cents(t), s.0, d.0))
-        .collect())
+    Ok(pay_rows(rows))
 }
 
 /// Up to `limit` `bought` rows after id `after`, in id order: (id, price in cents, created).
@@ -338,7 +356,7 @@ pub async fn bought_after(
     .await)?;
     Ok(rows
         .into_iter()
-        .map(|(i, p, d)| (i.0, cents(p), d.0))
+        .map(|(i, p, d)| (i.0, p.0.to_cents(), d.0))
         .collect())
 }
 
@@ -401,7 +419,7 @@ pub async fn add_days(tx: &mut Tx, gen: i64, deltas: &BTreeMap<i64, DayDelta>) -
         add("new_users")
     );
     for (day, d) in deltas {
-        exec(
+        execute(
             tx,
             &sql,
             &[
@@ -433,7 +451,7 @@ pub async fn add_payers(tx: &mut Tx, gen: i64, pairs: &[(i64, i64)]) -> sqlx::Re
     days.dedup();
     for day in days {
         // The day's row exists: the paid top-ups that named these payers were added to it.
-        exec(
+        execute(
             tx,
             "UPDATE `spanel_chart_daily` SET `payers` = (SELECT COUNT(*) FROM `spanel_chart_payer` \
              WHERE `gen` = ? AND `day` = ?) WHERE `gen` = ? AND `day` = ?",
@@ -470,7 +488,7 @@ async fn insert_gen_pairs(
             vec!["(?, ?, ?)"; chunk.len()].join(", ")
         );
         let binds: Vec<i64> = chunk.iter().flat_map(|(a, b)| [gen, *a, *b]).collect();
-        exec(tx, &sql, &binds).await?;
+        execute(tx, &sql, &binds).await?;
     }
     Ok(())
 }
@@ -480,20 +498,17 @@ pub async fn paid_pending(tx: &mut Tx, gen: i64, limit: i64) -> sqlx::Result<Vec
     let sql = "SELECT p.`id`, p.`userid`, p.`total`, p.`status`, p.`datetime` \
          FROM `spanel_chart_pending` x JOIN `paylist` p ON p.`id` = x.`order_id` \
          WHERE x.`gen` = ? AND p.`status` = 1 ORDER BY x.`order_id` LIMIT ?";
-    let rows: Vec<(Int, Int, DbMoney, Int, Int)> = on_tx!(tx, |c| sqlx::query_as(sql)
+    let rows: Vec<PayRecord> = on_tx!(tx, |c| sqlx::query_as(sql)
         .bind(gen)
         .bind(limit)
         .fetch_all(c)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(i, u, t, s, d)| (i.0, u.0, cents(t), s.0, d.0))
-        .collect())
+    Ok(pay_rows(rows))
 }
 
 /// Forgets one remembered order of generation `gen`: whether it was still remembered.
 pub async fn take_pending(tx: &mut Tx, gen: i64, id: i64) -> sqlx::Result<bool> {
-    let n = exec(
+    let n = execute(
         tx,
         "DELETE FROM `spanel_chart_pending` WHERE `gen` = ? AND `order_id` = ?",
         &[gen, id],

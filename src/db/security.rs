@@ -348,17 +348,12 @@ pub async fn delete_account(tx: &mut Tx, user_id: i64, email: &str) -> sqlx::Res
         "DELETE FROM `spanel_user_session` WHERE `user_id` = ?",
         "DELETE FROM `spanel_traffic_hourly` WHERE `user_id` = ?",
         "DELETE FROM `spanel_traffic_daily` WHERE `user_id` = ?",
-        // Through the primary key (span, user_id): the spans of `report_rollup::TOP_SPANS`.
-        "DELETE FROM `spanel_traffic_top` WHERE `span` IN (1, 7, 30) AND `user_id` = ?",
         "DELETE FROM `user` WHERE `id` = ?",
     ];
     for sql in BY_ID {
-        on_tx!(tx, |c| sqlx::query(sql)
-            .bind(user_id)
-            .execute(c)
-            .await
-            .map(Done::from))?;
+        super::execute(tx, sql, &[user_id]).await?;
     }
+    super::report_rollup::forget_user(tx, user_id).await?;
     for sql in [
         "DELETE FROM `email_verify` WHERE `email` = ?",
         "DELETE FROM `user_password_reset` WHERE `email` = ?",

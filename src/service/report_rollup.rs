@@ -95,10 +95,6 @@ fn source_state(gen: i64, source: Source) -> String {
 const CHART: &str = "chart";
 const BACKFILL: &str = "traffic_backfill";
 
-pub fn top_state(span: i64) -> String {
-    format!("top:{span}")
-}
-
 /// One run of the job: rows changed. Every part runs even if another failed; the first error is
 /// returned after all of them.
 pub async fn run(app: &App, now: i64) -> anyhow::Result<u64> {
@@ -155,7 +151,7 @@ async fn top_windows(app: &App, now: i64, deadline: Instant) -> anyhow::Result<u
 /// One step (one transaction) of window `span` toward first day `want`: a new target, or the next
 /// `USER_BATCH` users moved; None when it is built. The job runs steps until None.
 pub async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Result<Option<u64>> {
-    let name = top_state(span);
+    let name = rr::top_state(span);
     let mut tx = app.db.begin().await?;
     rr::init_state(&mut tx, &name, (-1, want, 0), now).await?;
     let Some(st @ (mark, target, pos)) = rr::state(&mut tx, &name, true).await? else {
@@ -199,7 +195,7 @@ pub async fn top_step(app: &App, span: i64, want: i64, now: i64) -> anyhow::Resu
 /// The first day window `span` counts from, if it is built and its rows can be read now; read
 /// inside the caller's snapshot.
 pub async fn top_window_ready(tx: &mut crate::db::Tx, span: i64) -> sqlx::Result<Option<i64>> {
-    Ok(rr::state(tx, &top_state(span), false)
+    Ok(rr::state(tx, &rr::top_state(span), false)
         .await?
         .and_then(|(mark, target, _)| (mark == target && mark >= 0).then_some(mark)))
 }
@@ -253,10 +249,8 @@ async fn backfill_step(
     }
     let hi = (mark + BACKFILL_IDS).min(end);
     let n = rr::backfill_daily(&mut tx, (mark, hi), (horizon, cutoff)).await?;
-    for span in rr::TOP_SPANS {
-        if let Some(w) = rr::state(&mut tx, &top_state(span), true).await? {
-            rr::add_usage_to_top(&mut tx, span, w, (mark, hi), (horizon, cutoff)).await?;
-        }
+    for (span, w) in rr::top_windows(&mut tx).await? {
+        rr::add_usage_to_top(&mut tx, span, w, (mark, hi), (horizon, cutoff)).await?;
     }
     if !rr::set_state(&mut tx, BACKFILL, st, (hi, cutoff, end), now).await? {
         tx.rollback().await?;

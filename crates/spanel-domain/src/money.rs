@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::{Add, Mul, Sub};
 use std::str::FromStr;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,19 @@ impl Money {
 
     pub fn from_cents(cents: i64) -> Money {
         Money(Decimal::new(cents, 2))
+    }
+
+    /// Whole cents (the inverse of `from_cents`; amounts have two decimals and fit, saturating
+    /// beyond `i64`).
+    pub fn to_cents(self) -> i64 {
+        (self.0 * Decimal::from(100))
+            .round()
+            .to_i64()
+            .unwrap_or(if self.is_negative() {
+                i64::MIN
+            } else {
+                i64::MAX
+            })
     }
 
     pub fn is_negative(self) -> bool {
@@ -77,5 +91,18 @@ impl Mul<Decimal> for Money {
     type Output = Money;
     fn mul(self, rhs: Decimal) -> Money {
         Money::cents(self.0 * rhs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Money;
+
+    #[test]
+    fn cents_round_trip() {
+        for c in [0, 1, -1, 1050, 99_999_999_999] {
+            assert_eq!(Money::from_cents(c).to_cents(), c);
+        }
+        assert_eq!("10.5".parse::<Money>().unwrap().to_cents(), 1050);
     }
 }
